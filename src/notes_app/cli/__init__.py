@@ -1,0 +1,41 @@
+"""Command line: thin. Parse, call the core, print text or --json.
+
+The one place errors become output: a NotesAppError prints one line on stderr and exits
+non-zero. Each area of the app keeps its commands in its own module here.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from notes_app import __version__
+from notes_app.cli import core
+from notes_app.errors import NotesAppError
+
+
+class _Main(click.Group):
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except NotesAppError as e:
+            click.secho(f"Error: {e}", fg="red", err=True)
+            sys.exit(e.exit_code)
+        except KeyboardInterrupt:
+            click.echo("Interrupted.", err=True)
+            sys.exit(130)
+
+
+@click.group(cls=_Main, invoke_without_command=True)
+@click.version_option(__version__, prog_name="notes-app")
+@click.pass_context
+def main(ctx: click.Context) -> None:
+    """notes-app: your terse notes plus a local transcript become full, cited notes."""
+    if ctx.invoked_subcommand is None:
+        click.echo(ctx.get_help())
+
+
+for _module in (core,):
+    for _command in _module.COMMANDS:
+        main.add_command(_command)

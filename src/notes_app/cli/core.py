@@ -1,0 +1,143 @@
+"""Commands over stored meetings: config, list, show, export, delete."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from notes_app import config as cfg
+from notes_app import render
+from notes_app.cli.common import get_app, json_option, print_json
+from notes_app.errors import StorageError
+
+
+@click.group("config")
+def config_group() -> None:
+    """Read and change settings (stored in settings.toml in the data folder)."""
+
+
+@config_group.command("get")
+@click.argument("key", required=False)
+def config_get(key: str | None) -> None:
+    """Print one setting, or all of them. Secrets are masked."""
+    settings = get_app().settings
+    keys = [key] if key else cfg.all_keys()
+    for k in keys:
+        value = cfg.get_value(settings, k)
+        if k in cfg.SECRET_KEYS:
+            value = cfg.mask(str(value))
+        if key:
+            click.echo(value)
+        else:
+            click.echo(f"{k} = {value}")
+
+
+@config_group.command("set")
+@click.argument("key")
+@click.argument("value")
+def config_set(key: str, value: str) -> None:
+    """Change a setting, e.g. `notes-app config set llm.base_url http://localhost:11434/v1`."""
+    app = get_app()
+    stored = cfg.save_setting(app.settings.home, key, value)
+    shown = cfg.mask(str(stored)) if key in cfg.SECRET_KEYS else stored
+    click.echo(f"{key} = {shown}")
+
+
+@config_group.command("path")
+def config_path() -> None:
+    """Print the data folder (set NOTES_APP_HOME to move it)."""
+    click.echo(get_app().settings.home)
+
+
+@click.command("list")
+@json_option
+def list_cmd(as_json: bool) -> None:
+    """List meetings, newest first."""
+    meetings = get_app().repo.list_meetings()
+    if as_json:
+        print_json({"meetings": [m.to_dict() for m in meetings]})
+        return
+    if not meetings:
+        click.echo("No meetings yet. Try `notes-app demo`, `notes-app import` or `notes-app record`.")
+        return
+    for m in meetings:
+        when = (m.started_at or "")[:16].replace("T", " ")
+        dur = render.clock(m.duration) if m.duration else "--:--"
+        state = "" if m.status == "done" else f"  ({m.status})"
+        click.echo(f"{m.id:>4}  {when}  {dur:>7}  {m.title}{state}")
+
+
+@click.command("show")
+@click.argument("meeting_id", type=int)
+@click.option("--version", type=int, help="Show an earlier version of the enhanced notes.")
+@click.option("--raw", is_flag=True, help="Show the notes as typed and the transcript.")
+def show_cmd(meeting_id: int, version: int | None, raw: bool) -> None:
+    """Show a meeting's enhanced notes (AI text dimmed, citations as [mm:ss])."""
+    repo = get_app().repo
+    meeting = repo.get_meeting(meeting_id)
+    notes = None if raw else repo.get_enhanced(meeting_id, version)
+    if notes is None:
+        click.echo(render.raw_notes_view(meeting, repo.get_transcript(meeting_id)), nl=False)
+        if not raw:
+            click.echo(f"\nNot enhanced yet: run `notes-app enhance {meeting_id}`.", err=True)
+        return
+    click.echo(render.notes_to_terminal(meeting, notes), nl=False)
+
+
+@click.command("export")
+@click.argument("meeting_id", type=int)
+@click.option(
+    "--format", "fmt", type=click.Choice(["md", "html", "json"]), default="md", show_default=True
+)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--version", type=int, help="Export an earlier version of the enhanced notes.")
+def export_cmd(meeting_id: int, fmt: str, output: Path | None, version: int | None) -> None:
+    """Export enhanced notes as Markdown, one self-contained HTML file, or JSON."""
+    repo = get_app().repo
+    meeting = repo.get_meeting(meeting_id)
+    notes = repo.get_enhanced(meeting_id, version)
+    if notes is None:
+        raise StorageError(
+            f"Meeting {meeting_id} has no enhanced notes yet. Run `notes-app enhance {meeting_id}`."
+        )
+    if fmt == "md":
+        text = render.notes_to_markdown(meeting, notes)
+    elif fmt == "html":
+        text = render.notes_to_html(meeting, notes, repo.get_transcript(meeting_id))
+    else:
+        text = render.notes_to_json(meeting, notes)
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as e:
+        raise StorageError(f"Could not write {output}: {e.strerror}.") from None
+    click.echo(f"Wrote {output}", err=True)
+
+
+@click.command("delete")
+@click.argument("meeting_id", type=int)
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def delete_cmd(meeting_id: int, yes: bool) -> None:
+    """Delete a meeting with its notes, transcript and audio."""
+    app = get_app()
+    meeting = app.repo.get_meeting(meeting_id)
+    if not yes:
+        click.confirm(
+            f"Delete meeting {meeting_id} ({meeting.title!r}) with its notes, transcript and audio?",
+            abort=True,
+        )
+    app.repo.delete_meeting(meeting_id)
+    removed = ""
+    if meeting.audio_path:
+        audio = Path(meeting.audio_path)
+        # Only remove audio the app recorded into its own folder, never a file the user imported.
+        if audio.exists() and app.settings.audio_dir.resolve() in audio.resolve().parents:
+            audio.unlink()
+            removed = f" and {audio.name}"
+    click.echo(f"Deleted meeting {meeting_id}{removed}.")
+
+
+COMMANDS = [config_group, list_cmd, show_cmd, export_cmd, delete_cmd]

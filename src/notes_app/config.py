@@ -1,0 +1,312 @@
+"""Settings, loaded once at the composition root and passed down.
+
+Where things live: ``NOTES_APP_HOME`` if set, else the platform's user data dir. Settings are a
+TOML file there (``settings.toml``); a few environment variables override it. Secrets (the LLM
+API key, the share token) are kept in the OS keyring when one is available, never in the TOML
+file unless the user has no keyring.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+
+from notes_app.errors import ConfigError, StorageError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+APP_NAME = "notes-app"
+SETTINGS_FILE = "settings.toml"
+
+
+def app_home() -> Path:
+    """The data directory: ``$NOTES_APP_HOME`` or the platform's user data dir."""
+    env = os.environ.get("NOTES_APP_HOME")
+    if env:
+        return Path(env).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+
+@dataclass
+class TranscribeSettings:
+    model: str = "tiny.en"
+    language: str = "en"  # "" or "auto" lets Whisper detect it
+    compute_type: str = "int8"
+    threads: int = 0  # 0: let CTranslate2 choose
+
+
+@dataclass
+class AudioSettings:
+    mic_device: str = ""  # "" = default; "none" = do not record the mic
+    system_device: str = ""  # "" = the default output's monitor; "none" = skip
+    keep_audio: bool = True
+
+
+@dataclass
+class LLMSettings:
+    base_url: str = ""  # empty: no LLM configured, enhancement runs offline
+    model: str = ""
+    api_key: str = ""  # normally in the keyring; see secrets below
+    timeout: float = 120.0
+    context_tokens: int = 8192
+    max_retries: int = 3
+
+
+@dataclass
+class EnhanceSettings:
+    mode: str = "auto"  # "auto" (LLM when configured, else offline), "llm", "offline"
+    template: str = "general"
+    auto_after_stop: bool = True
+
+
+@dataclass
+class ShareSettings:
+    server_url: str = ""
+    token: str = ""
+
+
+@dataclass
+class DetectSettings:
+    enabled: bool = True
+
+
+@dataclass
+class Settings:
+    transcribe: TranscribeSettings = field(default_factory=TranscribeSettings)
+    audio: AudioSettings = field(default_factory=AudioSettings)
+    llm: LLMSettings = field(default_factory=LLMSettings)
+    enhance: EnhanceSettings = field(default_factory=EnhanceSettings)
+    share: ShareSettings = field(default_factory=ShareSettings)
+    detect: DetectSettings = field(default_factory=DetectSettings)
+    home: Path = field(default_factory=app_home)
+
+    # Paths derived from home, so a test that points NOTES_APP_HOME at tmp_path gets all of them.
+    @property
+    def db_path(self) -> Path:
+        return self.home / "notes.db"
+
+    @property
+    def audio_dir(self) -> Path:
+        return self.home / "audio"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.home / "models"
+
+    @property
+    def templates_dir(self) -> Path:
+        return self.home / "templates"
+
+    @property
+    def settings_path(self) -> Path:
+        return self.home / SETTINGS_FILE
+
+
+# Environment variables that override a setting: (env var, dotted key).
+ENV_OVERRIDES = (
+    ("NOTES_APP_LLM_BASE_URL", "llm.base_url"),
+    ("NOTES_APP_LLM_MODEL", "llm.model"),
+    ("NOTES_APP_LLM_API_KEY", "llm.api_key"),
+    ("NOTES_APP_MODEL", "transcribe.model"),
+    ("NOTES_APP_LANGUAGE", "transcribe.language"),
+    ("NOTES_APP_SHARE_URL", "share.server_url"),
+    ("NOTES_APP_SHARE_TOKEN", "share.token"),
+)
+
+# Keys whose values are secrets: stored in the keyring when possible, never printed in full.
+SECRET_KEYS = ("llm.api_key", "share.token")
+
+
+def _sections() -> dict[str, type]:
+    return {f.name: f.type for f in dataclasses.fields(Settings) if f.name != "home"}
+
+
+def all_keys() -> list[str]:
+    """Every dotted key a user can get or set, e.g. ``llm.base_url``."""
+    s = Settings(home=Path("."))
+    keys = []
+    for section in _sections():
+        for f in dataclasses.fields(getattr(s, section)):
+            keys.append(f"{section}.{f.name}")
+    return keys
+
+
+def _split(key: str) -> tuple[str, str]:
+    if key.count(".") != 1 or key not in all_keys():
+        raise ConfigError(
+            f"Unknown setting {key!r}. Known settings: {', '.join(all_keys())}."
+        )
+    section, name = key.split(".")
+    return section, name
+
+
+def _coerce(key: str, current: Any, value: Any) -> Any:
+    """Turn a string typed on the command line into the type the setting has."""
+    if not isinstance(value, str):
+        return value
+    if isinstance(current, bool):
+        low = value.strip().lower()
+        if low in ("1", "true", "yes", "on"):
+            return True
+        if low in ("0", "false", "no", "off"):
+            return False
+        raise ConfigError(f"Setting {key} takes true or false, not {value!r}.")
+    if isinstance(current, int):
+        try:
+            return int(value)
+        except ValueError:
+            raise ConfigError(f"Setting {key} takes a whole number, not {value!r}.") from None
+    if isinstance(current, float):
+        try:
+            return float(value)
+        except ValueError:
+            raise ConfigError(f"Setting {key} takes a number, not {value!r}.") from None
+    return value
+
+
+def get_value(settings: Settings, key: str) -> Any:
+    section, name = _split(key)
+    return getattr(getattr(settings, section), name)
+
+
+def set_value(settings: Settings, key: str, value: Any) -> None:
+    section, name = _split(key)
+    obj = getattr(settings, section)
+    setattr(obj, name, _coerce(key, getattr(obj, name), value))
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    if not path.exists():
+        return {}
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        raise ConfigError(
+            f"Settings file {path} is not valid TOML ({e}). Fix it or delete it to start over."
+        ) from None
+
+
+def load_settings(home: Path | None = None, *, env: dict[str, str] | None = None) -> Settings:
+    """Read settings.toml from the data dir, then apply environment overrides and secrets."""
+    env = dict(os.environ) if env is None else env
+    home = Path(home) if home else app_home()
+    settings = Settings(home=home)
+    data = _read_toml(settings.settings_path)
+    for section, values in data.items():
+        if section not in _sections() or not isinstance(values, dict):
+            continue  # unknown sections from a newer version are kept on disk, ignored here
+        for name, value in values.items():
+            key = f"{section}.{name}"
+            if key in all_keys():
+                set_value(settings, key, value)
+    for key in SECRET_KEYS:
+        if not get_value(settings, key):
+            secret = secrets_store().get(key)
+            if secret:
+                set_value(settings, key, secret)
+    for var, key in ENV_OVERRIDES:
+        if env.get(var):
+            set_value(settings, key, env[var])
+    if not settings.llm.api_key and env.get("OPENAI_API_KEY"):
+        settings.llm.api_key = env["OPENAI_API_KEY"]
+    return settings
+
+
+def save_setting(home: Path, key: str, value: Any) -> Any:
+    """Persist one setting; secrets go to the keyring when there is one. Returns the stored value."""
+    probe = Settings(home=home)
+    set_value(probe, key, value)  # validates key and type
+    typed = get_value(probe, key)
+    if key in SECRET_KEYS and secrets_store().set(key, typed):
+        _write_key(probe.settings_path, key, None)
+        return typed
+    _write_key(probe.settings_path, key, typed)
+    return typed
+
+
+def _write_key(path: Path, key: str, value: Any) -> None:
+    data = _read_toml(path)
+    section, name = key.split(".")
+    if value is None:
+        data.get(section, {}).pop(name, None)
+    else:
+        data.setdefault(section, {})[name] = value
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".toml.tmp")
+        tmp.write_text(tomli_w.dumps(data), encoding="utf-8")
+        os.replace(tmp, path)  # atomic: a crash never leaves half a settings file
+    except OSError as e:
+        raise StorageError(f"Could not write settings to {path}: {e.strerror}.") from None
+
+
+def mask(value: str) -> str:
+    """Show that a secret is set without showing it."""
+    if not value:
+        return ""
+    return "****" + value[-4:] if len(value) > 8 else "****"
+
+
+class _Secrets:
+    """The OS keyring, if one works here; otherwise a no-op so the TOML file is used."""
+
+    service = APP_NAME
+
+    def _keyring(self):
+        if os.environ.get("NOTES_APP_NO_KEYRING"):
+            return None
+        try:
+            import keyring
+            from keyring.backends import fail
+
+            kr = keyring.get_keyring()
+            if isinstance(kr, fail.Keyring) or "chainer" in type(kr).__module__ and not getattr(
+                kr, "backends", None
+            ):
+                return None
+            return keyring
+        except Exception:  # noqa: BLE001 - no usable keyring is a normal state, not an error
+            return None
+
+    def get(self, key: str) -> str | None:
+        kr = self._keyring()
+        if kr is None:
+            return None
+        try:
+            return kr.get_password(self.service, key)
+        except Exception:  # noqa: BLE001 - a locked or broken keyring falls back to the file
+            return None
+
+    def set(self, key: str, value: str) -> bool:
+        kr = self._keyring()
+        if kr is None:
+            return False
+        try:
+            if value:
+                kr.set_password(self.service, key, value)
+            else:
+                try:
+                    kr.delete_password(self.service, key)
+                except Exception:  # noqa: BLE001 - deleting a missing secret is fine
+                    pass
+            return True
+        except Exception:  # noqa: BLE001
+            return False
+
+
+_SECRETS = _Secrets()
+
+
+def secrets_store() -> _Secrets:
+    return _SECRETS

@@ -1,0 +1,100 @@
+"""Open the database: one SQLite file, WAL mode, append-only migrations applied on every open.
+
+Migrations are only ever appended to this list; an existing one is never edited, because users'
+databases have already run it. Each runs in a transaction with the record that it ran.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import sqlite_utils
+from sqlite_utils.migrations import Migrations
+
+from notes_app.errors import StorageError
+
+migrations = Migrations("notes_app")
+
+
+@migrations()
+def m001_core(db: sqlite_utils.Database) -> None:
+    db.execute(
+        """
+        CREATE TABLE meetings (
+            id INTEGER PRIMARY KEY,
+            title TEXT NOT NULL,
+            started_at TEXT,
+            ended_at TEXT,
+            duration REAL,
+            language TEXT,
+            audio_path TEXT,
+            status TEXT NOT NULL DEFAULT 'done',
+            attendees TEXT NOT NULL DEFAULT '[]',
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )
+        """
+    )
+    # The user's notes exactly as typed. Enhancement never writes here.
+    db.execute(
+        """
+        CREATE TABLE raw_notes (
+            meeting_id INTEGER PRIMARY KEY REFERENCES meetings(id) ON DELETE CASCADE,
+            text TEXT NOT NULL DEFAULT '',
+            updated_at TEXT NOT NULL
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE segments (
+            meeting_id INTEGER NOT NULL REFERENCES meetings(id) ON DELETE CASCADE,
+            idx INTEGER NOT NULL,
+            start REAL NOT NULL,
+            end REAL NOT NULL,
+            speaker TEXT,
+            channel INTEGER,
+            text TEXT NOT NULL,
+            PRIMARY KEY (meeting_id, idx)
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE enhanced_notes (
+            id INTEGER PRIMARY KEY,
+            meeting_id INTEGER NOT NULL REFERENCES meetings(id) ON DELETE CASCADE,
+            version INTEGER NOT NULL,
+            mode TEXT NOT NULL,
+            model TEXT,
+            template TEXT,
+            blocks TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            UNIQUE (meeting_id, version)
+        )
+        """
+    )
+    db.execute("CREATE INDEX meetings_started ON meetings(started_at)")
+
+
+def open_db(path: Path | str, *, apply: bool = True) -> sqlite_utils.Database:
+    """Open (creating if needed) the database at ``path`` and bring its schema up to date."""
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(str(path), timeout=30, check_same_thread=False)
+        db = sqlite_utils.Database(conn)
+        db.execute("PRAGMA foreign_keys = ON")
+        db.enable_wal()
+        db.execute("PRAGMA synchronous = NORMAL")  # safe with WAL; a crash loses no commit
+        if apply:
+            migrations.apply(db)
+    except sqlite3.DatabaseError as e:
+        raise StorageError(
+            f"Cannot open the database {path}: {e}. If the disk is full, free some space; "
+            "if the file is damaged, restore it from a backup."
+        ) from None
+    except OSError as e:
+        raise StorageError(f"Cannot create the data folder {path.parent}: {e.strerror}.") from None
+    return db

@@ -1,0 +1,291 @@
+"""The only module that speaks SQL about meetings, notes, transcripts and enhanced notes.
+
+Writes that belong together run in one transaction (``self.transaction()``, which nests
+as savepoints): an import that
+fails half-way leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from typing import Any
+
+import sqlite_utils
+
+from notes_app.domain import Block, EnhancedNotes, Meeting, Segment, Transcript
+from notes_app.errors import MeetingNotFound, StorageError
+
+MEETING_FIELDS = ("title", "started_at", "ended_at", "duration", "language", "audio_path", "status")
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+class Repo:
+    def __init__(self, db: sqlite_utils.Database):
+        self.db = db
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One transaction; translates a full disk or a locked file into a StorageError."""
+        try:
+            with self.db.atomic():
+                yield
+        except sqlite3.OperationalError as e:
+            raise StorageError(
+                f"Could not save to the database: {e}. Free disk space or close other copies "
+                "of the app, then try again; nothing was changed."
+            ) from None
+
+    # --- meetings -----------------------------------------------------------------------------
+
+    def create_meeting(
+        self,
+        title: str,
+        *,
+        started_at: str | None = None,
+        ended_at: str | None = None,
+        duration: float | None = None,
+        language: str | None = None,
+        audio_path: str | None = None,
+        status: str = "done",
+        attendees: Iterable[str] = (),
+        notes: str = "",
+        segments: Iterable[Segment] = (),
+    ) -> int:
+        """Create a meeting with its notes and transcript in one transaction; return its id."""
+        ts = now_iso()
+        with self.transaction():
+            cur = self.db.execute(
+                "INSERT INTO meetings (title, started_at, ended_at, duration, language, audio_path,"
+                " status, attendees, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                [
+                    title,
+                    started_at or ts,
+                    ended_at,
+                    duration,
+                    language,
+                    audio_path,
+                    status,
+                    json.dumps(list(attendees)),
+                    ts,
+                    ts,
+                ],
+            )
+            meeting_id = int(cur.lastrowid)
+            self.db.execute(
+                "INSERT INTO raw_notes (meeting_id, text, updated_at) VALUES (?,?,?)",
+                [meeting_id, notes, ts],
+            )
+            self._insert_segments(meeting_id, segments)
+        return meeting_id
+
+    def update_meeting(self, meeting_id: int, **fields: Any) -> None:
+        unknown = set(fields) - set(MEETING_FIELDS) - {"attendees"}
+        if unknown:
+            raise ValueError(f"unknown meeting fields: {sorted(unknown)}")
+        self.get_meeting(meeting_id)
+        if "attendees" in fields:
+            fields["attendees"] = json.dumps(list(fields["attendees"]))
+        fields["updated_at"] = now_iso()
+        cols = ", ".join(f"{k} = ?" for k in fields)
+        with self.transaction():
+            self.db.execute(
+                f"UPDATE meetings SET {cols} WHERE id = ?", [*fields.values(), meeting_id]
+            )
+
+    def get_meeting(self, meeting_id: int) -> Meeting:
+        row = self._one(
+            "SELECT m.*, n.text AS notes FROM meetings m LEFT JOIN raw_notes n"
+            " ON n.meeting_id = m.id WHERE m.id = ?",
+            [meeting_id],
+        )
+        if row is None:
+            raise MeetingNotFound(meeting_id)
+        return _meeting(row)
+
+    def list_meetings(self, *, status: str | None = None) -> list[Meeting]:
+        sql = (
+            "SELECT m.*, n.text AS notes FROM meetings m LEFT JOIN raw_notes n"
+            " ON n.meeting_id = m.id"
+        )
+        params: list[Any] = []
+        if status:
+            sql += " WHERE m.status = ?"
+            params.append(status)
+        sql += " ORDER BY m.started_at DESC, m.id DESC"
+        return [_meeting(r) for r in self._rows(sql, params)]
+
+    def delete_meeting(self, meeting_id: int) -> Meeting:
+        """Delete a meeting and everything stored with it; returns it (the caller removes audio)."""
+        meeting = self.get_meeting(meeting_id)
+        with self.transaction():
+            self.db.execute("DELETE FROM meetings WHERE id = ?", [meeting_id])
+        return meeting
+
+    # --- notes --------------------------------------------------------------------------------
+
+    def set_notes(self, meeting_id: int, text: str) -> None:
+        """Save the user's raw notes (as typed). Only the user's edits call this."""
+        self.get_meeting(meeting_id)
+        ts = now_iso()
+        with self.transaction():
+            self.db.execute(
+                "INSERT INTO raw_notes (meeting_id, text, updated_at) VALUES (?,?,?)"
+                " ON CONFLICT(meeting_id) DO UPDATE SET text = excluded.text,"
+                " updated_at = excluded.updated_at",
+                [meeting_id, text, ts],
+            )
+            self.db.execute("UPDATE meetings SET updated_at = ? WHERE id = ?", [ts, meeting_id])
+
+    # --- transcript ---------------------------------------------------------------------------
+
+    def add_segments(self, meeting_id: int, segments: Iterable[Segment]) -> None:
+        """Append committed segments (live transcription commits them as they become final)."""
+        self.get_meeting(meeting_id)
+        with self.transaction():
+            self._insert_segments(meeting_id, segments)
+
+    def replace_segments(self, meeting_id: int, segments: Iterable[Segment]) -> None:
+        self.get_meeting(meeting_id)
+        with self.transaction():
+            self.db.execute("DELETE FROM segments WHERE meeting_id = ?", [meeting_id])
+            self._insert_segments(meeting_id, segments)
+
+    def get_transcript(self, meeting_id: int) -> Transcript:
+        meeting = self.get_meeting(meeting_id)
+        rows = self._rows(
+            "SELECT * FROM segments WHERE meeting_id = ? ORDER BY idx", [meeting_id]
+        )
+        segs = tuple(
+            Segment(
+                index=r["idx"],
+                start=r["start"],
+                end=r["end"],
+                text=r["text"],
+                speaker=r["speaker"],
+                channel=r["channel"],
+            )
+            for r in rows
+        )
+        return Transcript(segments=segs, language=meeting.language)
+
+    def segment_count(self, meeting_id: int) -> int:
+        row = self._one("SELECT count(*) AS n FROM segments WHERE meeting_id = ?", [meeting_id])
+        return int(row["n"]) if row else 0
+
+    def _insert_segments(self, meeting_id: int, segments: Iterable[Segment]) -> None:
+        rows = [
+            (meeting_id, s.index, float(s.start), float(s.end), s.speaker, s.channel, s.text)
+            for s in segments
+        ]
+        if rows:
+            self.db.conn.executemany(
+                "INSERT INTO segments (meeting_id, idx, start, end, speaker, channel, text)"
+                " VALUES (?,?,?,?,?,?,?)",
+                rows,
+            )
+
+    # --- enhanced notes -----------------------------------------------------------------------
+
+    def add_enhanced(self, notes: EnhancedNotes) -> EnhancedNotes:
+        """Store a new version of a meeting's enhanced notes; returns it with version and time."""
+        if notes.meeting_id is None:
+            raise ValueError("enhanced notes need a meeting_id to be stored")
+        self.get_meeting(notes.meeting_id)
+        ts = now_iso()
+        with self.transaction():
+            row = self._one(
+                "SELECT coalesce(max(version), 0) + 1 AS v FROM enhanced_notes"
+                " WHERE meeting_id = ?",
+                [notes.meeting_id],
+            )
+            version = int(row["v"])
+            self.db.execute(
+                "INSERT INTO enhanced_notes (meeting_id, version, mode, model, template, blocks,"
+                " created_at) VALUES (?,?,?,?,?,?,?)",
+                [
+                    notes.meeting_id,
+                    version,
+                    notes.mode,
+                    notes.model,
+                    notes.template,
+                    json.dumps([b.to_dict() for b in notes.blocks]),
+                    ts,
+                ],
+            )
+        return EnhancedNotes(
+            meeting_id=notes.meeting_id,
+            mode=notes.mode,
+            blocks=notes.blocks,
+            model=notes.model,
+            template=notes.template,
+            version=version,
+            created_at=ts,
+        )
+
+    def get_enhanced(self, meeting_id: int, version: int | None = None) -> EnhancedNotes | None:
+        """The given version of a meeting's enhanced notes, or the latest; None if never enhanced."""
+        self.get_meeting(meeting_id)
+        if version is None:
+            row = self._one(
+                "SELECT * FROM enhanced_notes WHERE meeting_id = ? ORDER BY version DESC LIMIT 1",
+                [meeting_id],
+            )
+        else:
+            row = self._one(
+                "SELECT * FROM enhanced_notes WHERE meeting_id = ? AND version = ?",
+                [meeting_id, version],
+            )
+        return _enhanced(row) if row else None
+
+    def list_enhanced(self, meeting_id: int) -> list[EnhancedNotes]:
+        rows = self._rows(
+            "SELECT * FROM enhanced_notes WHERE meeting_id = ? ORDER BY version", [meeting_id]
+        )
+        return [_enhanced(r) for r in rows]
+
+    # --- helpers ------------------------------------------------------------------------------
+
+    def _rows(self, sql: str, params: list[Any]) -> list[dict[str, Any]]:
+        cur = self.db.execute(sql, params)
+        cols = [c[0] for c in cur.description]
+        return [dict(zip(cols, r)) for r in cur.fetchall()]
+
+    def _one(self, sql: str, params: list[Any]) -> dict[str, Any] | None:
+        rows = self._rows(sql, params)
+        return rows[0] if rows else None
+
+
+def _meeting(row: dict[str, Any]) -> Meeting:
+    return Meeting(
+        id=row["id"],
+        title=row["title"],
+        started_at=row["started_at"],
+        ended_at=row["ended_at"],
+        duration=row["duration"],
+        language=row["language"],
+        audio_path=row["audio_path"],
+        status=row["status"],
+        attendees=tuple(json.loads(row["attendees"] or "[]")),
+        notes=row.get("notes") or "",
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+    )
+
+
+def _enhanced(row: dict[str, Any]) -> EnhancedNotes:
+    return EnhancedNotes(
+        meeting_id=row["meeting_id"],
+        mode=row["mode"],
+        blocks=tuple(Block.from_dict(b) for b in json.loads(row["blocks"])),
+        model=row["model"],
+        template=row["template"],
+        version=row["version"],
+        created_at=row["created_at"],
+    )
