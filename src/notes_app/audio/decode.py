@@ -1,0 +1,90 @@
+"""Reading an audio file into 16 kHz float samples, one array per channel (PyAV underneath).
+
+A two-channel file is a meeting recording (left = me, right = them) and is kept as two arrays;
+anything else is mixed to mono. Whatever goes wrong while reading becomes one AudioError that
+names the file, so a bad file never surfaces as a traceback.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from notes_app.errors import AudioError
+
+SAMPLE_RATE = 16000
+
+
+@dataclass(frozen=True)
+class AudioInfo:
+    channels: int
+    duration: float  # seconds, from the container; 0.0 when it does not say
+
+
+@dataclass(frozen=True)
+class DecodedAudio:
+    channels: tuple[np.ndarray, ...]  # float32 at SAMPLE_RATE; two arrays for a stereo file
+    duration: float
+
+    @property
+    def is_stereo(self) -> bool:
+        return len(self.channels) == 2
+
+
+def _cannot(path: Path, reason: str) -> AudioError:
+    return AudioError(
+        f"Cannot decode {path}: {reason}. Use a wav, flac, mp3, m4a or ogg audio file."
+    )
+
+
+def _reason(err: Exception) -> str:
+    text = str(err).strip() or type(err).__name__
+    return text.splitlines()[0]
+
+
+def probe(path: Path) -> AudioInfo:
+    """Channel count and duration, read from the file's header without decoding it."""
+    import av
+
+    path = Path(path)
+    if not path.is_file():
+        raise AudioError(f"No audio file at {path}. Check the path and try again.")
+    if path.stat().st_size == 0:
+        raise _cannot(path, "the file is empty")
+    try:
+        with av.open(str(path), mode="r", metadata_errors="ignore") as container:
+            if not container.streams.audio:
+                raise _cannot(path, "it has no audio track")
+            stream = container.streams.audio[0]
+            channels = stream.codec_context.channels or 1
+            if stream.duration is not None and stream.time_base is not None:
+                duration = float(stream.duration * stream.time_base)
+            elif container.duration is not None:
+                duration = container.duration / av.time_base
+            else:
+                duration = 0.0
+    except AudioError:
+        raise
+    except (av.FFmpegError, OSError, ValueError, IndexError) as e:
+        raise _cannot(path, _reason(e)) from None
+    return AudioInfo(channels=channels, duration=max(duration, 0.0))
+
+
+def decode(path: Path) -> DecodedAudio:
+    """All samples of ``path``: two channels for a stereo file, else one (mixed down)."""
+    from faster_whisper import decode_audio
+
+    path = Path(path)
+    info = probe(path)
+    stereo = info.channels == 2
+    try:
+        decoded = decode_audio(str(path), sampling_rate=SAMPLE_RATE, split_stereo=stereo)
+    except Exception as e:  # PyAV raises many unrelated types for a broken stream
+        raise _cannot(path, _reason(e)) from None
+    channels = tuple(decoded) if stereo else (decoded,)
+    samples = len(channels[0])
+    if samples == 0:
+        raise _cannot(path, "it contains no audio samples")
+    return DecodedAudio(channels=channels, duration=samples / SAMPLE_RATE)

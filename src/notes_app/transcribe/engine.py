@@ -1,0 +1,194 @@
+"""Speech to text with faster-whisper: arrays (live capture) and files (import, demo).
+
+The WhisperModel class is injected, so a unit test can hand in its own, and the model is loaded
+on first use, under a lock, so building an engine on the GUI thread costs nothing and one worker
+thread can use it. A stereo file is a meeting recording: each channel is transcribed on its own
+(left = me, right = them) and the two are merged by time; the channels are never mixed.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from notes_app.audio.decode import SAMPLE_RATE, decode
+from notes_app.domain import CHANNEL_SPEAKER, Segment, Transcript, renumber
+from notes_app.errors import ModelNotFound
+from notes_app.transcribe.cleanup import RawSegment, clean_segments
+
+Progress = Callable[[float, float], None]  # (done_seconds, total_seconds)
+
+# A channel whose loudest sample is below this is digital silence: skip it rather than run VAD.
+SILENT_PEAK = 1e-4
+
+# Voice activity detection: split at half-second pauses (turns in a conversation), pad a little
+# so first and last syllables are not clipped.
+VAD_PARAMETERS = {
+    "threshold": 0.5,
+    "min_speech_duration_ms": 200,
+    "min_silence_duration_ms": 500,
+    "speech_pad_ms": 300,
+}
+
+
+def _default_factory(*args: Any, **kwargs: Any) -> Any:
+    from faster_whisper import WhisperModel
+
+    return WhisperModel(*args, **kwargs)
+
+
+def forced_language(language: str | None) -> str | None:
+    """None lets Whisper detect the language; "" and "auto" mean the same."""
+    if language is None or language.strip().lower() in ("", "auto"):
+        return None
+    return language.strip().lower()
+
+
+class WhisperEngine:
+    def __init__(
+        self,
+        model_path: Path,
+        compute_type: str = "int8",
+        cpu_threads: int = 0,
+        model_factory: Callable[..., Any] = _default_factory,
+        *,
+        beam_size: int = 1,
+    ):
+        self.model_path = Path(model_path)
+        self.compute_type = compute_type
+        self.cpu_threads = cpu_threads
+        self.beam_size = beam_size
+        self._factory = model_factory
+        self._model: Any = None
+        self._lock = threading.Lock()
+        self.load_seconds: float | None = None
+
+    @property
+    def model(self) -> Any:
+        """The WhisperModel, loaded on first use (seconds taken kept in ``load_seconds``)."""
+        with self._lock:
+            if self._model is None:
+                began = time.perf_counter()
+                self._model = self._load()
+                self.load_seconds = time.perf_counter() - began
+            return self._model
+
+    def load(self) -> WhisperEngine:
+        """Load the model now (e.g. on a worker thread before the meeting starts)."""
+        _ = self.model
+        return self
+
+    def _load(self) -> Any:
+        try:
+            return self._factory(
+                str(self.model_path),
+                device="cpu",
+                compute_type=self.compute_type,
+                cpu_threads=self.cpu_threads,
+            )
+        except (RuntimeError, OSError, ValueError) as e:
+            raise ModelNotFound(
+                f"Cannot load the Whisper model at {self.model_path}: {e}. Check that the folder "
+                "holds a complete CTranslate2 model, or pick another with --model."
+            ) from None
+
+    def transcribe_array(
+        self,
+        audio: np.ndarray,
+        *,
+        language: str | None,
+        offset: float = 0.0,
+        vad: bool = True,
+        on_progress: Progress | None = None,
+    ) -> list[Segment]:
+        """Float32 mono 16 kHz samples -> cleaned segments, times shifted by ``offset``.
+
+        Segments come back indexed 0..n-1 with no speaker or channel; the caller assigns them.
+        """
+        audio = np.asarray(audio, dtype=np.float32).reshape(-1)
+        total = len(audio) / SAMPLE_RATE
+        if len(audio) == 0 or float(np.max(np.abs(audio))) < SILENT_PEAK:
+            if on_progress is not None:
+                on_progress(total, total)
+            return []
+        raw = self._recognise(audio, language, vad, total, on_progress)
+        cleaned = clean_segments(raw)
+        return [
+            Segment(index=i, start=s.start + offset, end=s.end + offset, text=s.text)
+            for i, s in enumerate(cleaned)
+        ]
+
+    def _recognise(
+        self,
+        audio: np.ndarray,
+        language: str | None,
+        vad: bool,
+        total: float,
+        on_progress: Progress | None,
+    ) -> list[RawSegment]:
+        segments, _info = self.model.transcribe(
+            audio,
+            language=forced_language(language),
+            beam_size=self.beam_size,
+            vad_filter=vad,
+            vad_parameters=VAD_PARAMETERS if vad else None,
+            # Feeding the previous text back is what lets one hallucination turn into a loop.
+            condition_on_previous_text=False,
+            word_timestamps=False,
+        )
+        raw = []
+        for seg in segments:  # a generator: decoding happens as we iterate
+            raw.append(
+                RawSegment(
+                    start=float(seg.start),
+                    end=float(seg.end),
+                    text=seg.text.strip(),
+                    avg_logprob=float(seg.avg_logprob),
+                    no_speech_prob=float(seg.no_speech_prob),
+                    compression_ratio=float(seg.compression_ratio),
+                    rms=_rms(audio, seg.start, seg.end),
+                )
+            )
+            if on_progress is not None:
+                on_progress(min(float(seg.end), total), total)
+        if on_progress is not None:
+            on_progress(total, total)
+        return raw
+
+    def transcribe_file(
+        self, path: Path, *, language: str | None, on_progress: Progress | None = None
+    ) -> Transcript:
+        """A whole file. Stereo: left = me, right = them, merged by time. Mono: speaker None.
+
+        ``on_progress(done, total)`` counts seconds of audio processed over all channels.
+        """
+        audio = decode(Path(path))
+        total = audio.duration * len(audio.channels)
+        segments: list[Segment] = []
+        for number, samples in enumerate(audio.channels):
+            done_before = number * audio.duration
+            report = None
+            if on_progress is not None:
+
+                def report(done: float, _total: float, _base: float = done_before) -> None:
+                    on_progress(_base + done, total)
+
+            found = self.transcribe_array(samples, language=language, on_progress=report)
+            if audio.is_stereo:
+                found = [replace(s, channel=number, speaker=CHANNEL_SPEAKER[number]) for s in found]
+            segments.extend(found)
+        return Transcript(segments=renumber(segments), language=forced_language(language))
+
+
+def _rms(audio: np.ndarray, start: float, end: float) -> float:
+    first = int(start * SAMPLE_RATE)
+    window = audio[first : max(int(end * SAMPLE_RATE), first + 1)]
+    if len(window) == 0:
+        return 0.0
+    return float(np.sqrt(np.mean(np.square(window, dtype=np.float64))))
