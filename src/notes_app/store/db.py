@@ -78,6 +78,21 @@ def m001_core(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX meetings_started ON meetings(started_at)")
 
 
+@migrations()
+def m002_search(db: sqlite_utils.Database) -> None:
+    # The schema lives with the code that queries it; imported here to keep this list readable.
+    from notes_app.store.search import install_search_schema
+
+    install_search_schema(db)
+
+
+@migrations()
+def m003_ask_history(db: sqlite_utils.Database) -> None:
+    from notes_app.store.chat import install_chat_schema
+
+    install_chat_schema(db)
+
+
 def open_db(path: Path | str, *, apply: bool = True) -> sqlite_utils.Database:
     """Open (creating if needed) the database at ``path`` and bring its schema up to date."""
     path = Path(path)

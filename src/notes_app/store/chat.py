@@ -1,0 +1,100 @@
+"""Questions asked about meetings, with their answers and citations, kept like notes are.
+
+A conversation about one meeting is stored with it (and deleted with it); questions asked
+across all meetings have no meeting.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import sqlite_utils
+
+from notes_app.store.repo import now_iso
+
+
+def install_chat_schema(db: sqlite_utils.Database) -> None:
+    """Run by migration m003_ask_history. Never change it: add a new migration instead."""
+    db.execute(
+        """
+        CREATE TABLE ask_history (
+            id INTEGER PRIMARY KEY,
+            meeting_id INTEGER REFERENCES meetings(id) ON DELETE CASCADE,
+            question TEXT NOT NULL,
+            answer TEXT NOT NULL,
+            mode TEXT NOT NULL,
+            citations TEXT NOT NULL DEFAULT '[]',
+            created_at TEXT NOT NULL
+        )
+        """
+    )
+    db.execute("CREATE INDEX ask_history_meeting ON ask_history(meeting_id, id)")
+
+
+@dataclass(frozen=True)
+class Exchange:
+    id: int
+    meeting_id: int | None
+    question: str
+    answer: str
+    mode: str
+    citations: tuple[dict[str, Any], ...]
+    created_at: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "meeting_id": self.meeting_id,
+            "question": self.question,
+            "answer": self.answer,
+            "mode": self.mode,
+            "citations": list(self.citations),
+            "created_at": self.created_at,
+        }
+
+
+class ChatStore:
+    def __init__(self, db: sqlite_utils.Database):
+        self.db = db
+
+    def add(
+        self,
+        meeting_id: int | None,
+        question: str,
+        answer: str,
+        mode: str,
+        citations: list[dict[str, Any]],
+    ) -> int:
+        with self.db.atomic():
+            cur = self.db.execute(
+                "INSERT INTO ask_history (meeting_id, question, answer, mode, citations,"
+                " created_at) VALUES (?,?,?,?,?,?)",
+                [meeting_id, question, answer, mode, json.dumps(citations), now_iso()],
+            )
+        return int(cur.lastrowid)
+
+    def history(self, meeting_id: int | None, limit: int = 50) -> list[Exchange]:
+        """Oldest first; ``meeting_id=None`` gives the questions asked across all meetings."""
+        where = "meeting_id IS NULL" if meeting_id is None else "meeting_id = ?"
+        params: list[Any] = [] if meeting_id is None else [meeting_id]
+        cur = self.db.execute(
+            f"SELECT * FROM (SELECT * FROM ask_history WHERE {where} ORDER BY id DESC LIMIT ?)"
+            " ORDER BY id",
+            [*params, int(limit)],
+        )
+        cols = [c[0] for c in cur.description]
+        return [_exchange(dict(zip(cols, r, strict=True))) for r in cur.fetchall()]
+
+
+def _exchange(row: dict[str, Any]) -> Exchange:
+    return Exchange(
+        id=row["id"],
+        meeting_id=row["meeting_id"],
+        question=row["question"],
+        answer=row["answer"],
+        mode=row["mode"],
+        citations=tuple(json.loads(row["citations"] or "[]")),
+        created_at=row["created_at"],
+    )

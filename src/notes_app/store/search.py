@@ -1,0 +1,292 @@
+"""Full-text search over everything stored about a meeting (SQLite FTS5).
+
+One row of ``search_docs`` per searchable thing: a meeting's title, its raw notes, the text of
+its latest enhanced notes, and each transcript segment. The text sits in the column named after
+its kind, so ``bm25()`` column weights rank a title hit above a transcript hit. ``search_index``
+is an external-content FTS5 table over ``search_docs``; triggers on the source tables keep both
+in sync, so no writer has to remember to.
+
+User input never reaches FTS5 as syntax: ``build_match`` turns it into quoted terms.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import sqlite_utils
+
+KINDS = ("title", "notes", "enhanced", "transcript")
+
+# bm25 weights per column (title, notes, enhanced, transcript): a word in the title says more
+# about a meeting than the same word said once in an hour of talk.
+WEIGHTS = (10.0, 4.0, 2.0, 1.0)
+
+# REPLACE conflict handling would skip the delete triggers (they fire on REPLACE only with
+# recursive_triggers on), leaving stale index entries: the triggers delete, then insert.
+
+# Highlight markers put around matched words in snippets. Private-use characters never occur in
+# notes or speech, so callers can turn them into brackets, ANSI bold or HTML without ambiguity.
+HL_OPEN = "\ue000"
+HL_CLOSE = "\ue001"
+
+_FLAT_ENHANCED = (
+    "(SELECT group_concat(json_extract(value, '$.text'), char(10)) FROM json_each({blocks}))"
+)
+
+
+def install_search_schema(db: sqlite_utils.Database) -> None:
+    """Create the index, its triggers, and fill it from what is already stored.
+
+    Run by migration m002_search. Never change what this creates: add a new migration instead.
+    """
+    db.execute(
+        """
+        CREATE TABLE search_docs (
+            id INTEGER PRIMARY KEY,
+            meeting_id INTEGER NOT NULL,
+            kind TEXT NOT NULL,
+            segment INTEGER,
+            start REAL,
+            speaker TEXT,
+            title TEXT, notes TEXT, enhanced TEXT, transcript TEXT
+        )
+        """
+    )
+    db.execute("CREATE UNIQUE INDEX search_docs_key ON search_docs(meeting_id, kind, segment)")
+    db.execute(
+        "CREATE VIRTUAL TABLE search_index USING fts5(title, notes, enhanced, transcript,"
+        " content='search_docs', content_rowid='id',"
+        " tokenize='porter unicode61 remove_diacritics 2')"
+    )
+    cols = "title, notes, enhanced, transcript"
+    new_vals = "new.title, new.notes, new.enhanced, new.transcript"
+    old_vals = "old.title, old.notes, old.enhanced, old.transcript"
+    for sql in (
+        # search_docs -> search_index (the standard external-content triggers)
+        f"""CREATE TRIGGER search_docs_ai AFTER INSERT ON search_docs BEGIN
+            INSERT INTO search_index(rowid, {cols}) VALUES (new.id, {new_vals}); END""",
+        f"""CREATE TRIGGER search_docs_ad AFTER DELETE ON search_docs BEGIN
+            INSERT INTO search_index(search_index, rowid, {cols})
+            VALUES ('delete', old.id, {old_vals}); END""",
+        f"""CREATE TRIGGER search_docs_au AFTER UPDATE ON search_docs BEGIN
+            INSERT INTO search_index(search_index, rowid, {cols})
+            VALUES ('delete', old.id, {old_vals});
+            INSERT INTO search_index(rowid, {cols}) VALUES (new.id, {new_vals}); END""",
+        # meetings -> title docs
+        """CREATE TRIGGER search_meetings_ai AFTER INSERT ON meetings BEGIN
+            INSERT INTO search_docs(meeting_id, kind, title) VALUES (new.id, 'title', new.title);
+            END""",
+        """CREATE TRIGGER search_meetings_au AFTER UPDATE OF title ON meetings BEGIN
+            UPDATE search_docs SET title = new.title WHERE meeting_id = new.id AND kind = 'title';
+            END""",
+        """CREATE TRIGGER search_meetings_ad AFTER DELETE ON meetings BEGIN
+            DELETE FROM search_docs WHERE meeting_id = old.id; END""",
+        # raw_notes -> notes docs
+        """CREATE TRIGGER search_notes_ai AFTER INSERT ON raw_notes BEGIN
+            DELETE FROM search_docs WHERE meeting_id = new.meeting_id AND kind = 'notes';
+            INSERT INTO search_docs(meeting_id, kind, notes)
+            VALUES (new.meeting_id, 'notes', new.text); END""",
+        """CREATE TRIGGER search_notes_au AFTER UPDATE ON raw_notes BEGIN
+            UPDATE search_docs SET notes = new.text
+            WHERE meeting_id = new.meeting_id AND kind = 'notes'; END""",
+        """CREATE TRIGGER search_notes_ad AFTER DELETE ON raw_notes BEGIN
+            DELETE FROM search_docs WHERE meeting_id = old.meeting_id AND kind = 'notes'; END""",
+        # segments -> transcript docs
+        """CREATE TRIGGER search_segments_ai AFTER INSERT ON segments BEGIN
+            INSERT INTO search_docs(meeting_id, kind, segment, start, speaker,
+                transcript)
+            VALUES (new.meeting_id, 'transcript', new.idx, new.start, new.speaker, new.text);
+            END""",
+        """CREATE TRIGGER search_segments_au AFTER UPDATE ON segments BEGIN
+            DELETE FROM search_docs
+            WHERE meeting_id = old.meeting_id AND kind = 'transcript' AND segment = old.idx;
+            INSERT INTO search_docs(meeting_id, kind, segment, start, speaker,
+                transcript)
+            VALUES (new.meeting_id, 'transcript', new.idx, new.start, new.speaker, new.text);
+            END""",
+        """CREATE TRIGGER search_segments_ad AFTER DELETE ON segments BEGIN
+            DELETE FROM search_docs
+            WHERE meeting_id = old.meeting_id AND kind = 'transcript' AND segment = old.idx;
+            END""",
+        # enhanced_notes -> one doc per meeting holding the latest version's text
+        f"""CREATE TRIGGER search_enhanced_ai AFTER INSERT ON enhanced_notes
+            WHEN new.version >= (SELECT max(version) FROM enhanced_notes
+                                 WHERE meeting_id = new.meeting_id) BEGIN
+            DELETE FROM search_docs WHERE meeting_id = new.meeting_id AND kind = 'enhanced';
+            INSERT INTO search_docs(meeting_id, kind, enhanced)
+            VALUES (new.meeting_id, 'enhanced', {_FLAT_ENHANCED.format(blocks="new.blocks")});
+            END""",
+        f"""CREATE TRIGGER search_enhanced_ad AFTER DELETE ON enhanced_notes BEGIN
+            DELETE FROM search_docs WHERE meeting_id = old.meeting_id AND kind = 'enhanced';
+            INSERT INTO search_docs(meeting_id, kind, enhanced)
+            SELECT e.meeting_id, 'enhanced', {_FLAT_ENHANCED.format(blocks="e.blocks")}
+            FROM enhanced_notes e WHERE e.meeting_id = old.meeting_id
+            ORDER BY e.version DESC LIMIT 1; END""",
+    ):
+        db.execute(sql)
+    _backfill(db)
+
+
+def _backfill(db: sqlite_utils.Database) -> None:
+    """Index what a database from before search already holds."""
+    db.execute(
+        "INSERT INTO search_docs(meeting_id, kind, title) SELECT id, 'title', title FROM meetings"
+    )
+    db.execute(
+        "INSERT INTO search_docs(meeting_id, kind, notes)"
+        " SELECT meeting_id, 'notes', text FROM raw_notes"
+    )
+    db.execute(
+        "INSERT INTO search_docs(meeting_id, kind, segment, start, speaker, transcript)"
+        " SELECT meeting_id, 'transcript', idx, start, speaker, text FROM segments"
+    )
+    db.execute(
+        "INSERT INTO search_docs(meeting_id, kind, enhanced)"
+        f" SELECT e.meeting_id, 'enhanced', {_FLAT_ENHANCED.format(blocks='e.blocks')}"
+        " FROM enhanced_notes e WHERE e.version ="
+        " (SELECT max(version) FROM enhanced_notes x WHERE x.meeting_id = e.meeting_id)"
+    )
+
+
+# --- turning user input into a MATCH expression ---------------------------------------------
+
+_TOKEN = re.compile(r'(-?)"([^"]*)"?|(\S+)')
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class ParsedQuery:
+    include: tuple[str, ...]  # each a phrase of one or more words
+    exclude: tuple[str, ...]
+    prefix_last: bool  # the last included term was typed without a closing space or quote
+
+    @property
+    def empty(self) -> bool:
+        return not self.include
+
+
+def parse_query(text: str) -> ParsedQuery:
+    """Split what the user typed into phrases to find and phrases to leave out.
+
+    ``"exact phrase"`` keeps words together, ``-word`` or ``-"a phrase"`` excludes. Everything
+    else is words; operators (AND, OR, NEAR, ``*``, ``col:``) are just words or punctuation here.
+    """
+    include: list[str] = []
+    exclude: list[str] = []
+    last_plain = False
+    for m in _TOKEN.finditer(text[:2000]):
+        neg, phrase, bare = m.group(1), m.group(2), m.group(3)
+        quoted = phrase is not None
+        raw = phrase if quoted else bare
+        if not quoted and raw.startswith("-") and len(raw) > 1:
+            neg, raw = "-", raw[1:]
+        words = _WORD.findall(raw)
+        if not words:
+            continue
+        (exclude if neg else include).append(" ".join(words))
+        last_plain = not neg and not quoted and len(words) == 1
+    prefix = last_plain and bool(text) and not text[-1].isspace()
+    return ParsedQuery(tuple(include), tuple(exclude), prefix)
+
+
+def _quote(phrase: str) -> str:
+    # _WORD leaves no double quotes, but double them anyway: this is the one safety rule.
+    return '"' + phrase.replace('"', '""') + '"'
+
+
+def build_match(query: ParsedQuery, *, any_term: bool = False, prefix: bool = True) -> str | None:
+    """The FTS5 MATCH string for a parsed query, or None when nothing is left to search for.
+
+    All terms must match (the search box) unless ``any_term`` (questions: rank by how many match).
+    """
+    if query.empty:
+        return None
+    terms = [_quote(p) for p in query.include]
+    if prefix and query.prefix_last and len(query.include[-1]) >= 3:
+        terms[-1] += "*"
+    expr = (" OR " if any_term else " AND ").join(terms)
+    if query.exclude:
+        expr = f"({expr}) NOT ({' OR '.join(_quote(p) for p in query.exclude)})"
+    return expr
+
+
+# --- running a search ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Filters:
+    since: str | None = None  # ISO date or datetime; meetings that started at or after it
+    until: str | None = None  # meetings that started before it
+    meeting_id: int | None = None
+    speaker: str | None = None  # only transcript hits by this speaker (case-insensitive)
+    kinds: tuple[str, ...] = KINDS
+
+
+def search_rows(
+    db: sqlite_utils.Database, match: str, filters: Filters, limit: int
+) -> list[dict[str, Any]]:
+    """Rows for the best ``limit`` hits: ranked by bm25, then newest meeting first.
+
+    The MATCH runs alone in a materialized CTE and the filters apply to its result: put inside
+    the FTS query, SQLite may instead walk the meetings and probe the index once per row.
+    """
+    where, params = _filter_sql(filters)
+    weights = ", ".join(str(w) for w in WEIGHTS)
+    sql = f"""
+        WITH hits AS MATERIALIZED (
+            SELECT rowid AS id, bm25(search_index, {weights}) AS score
+            FROM search_index WHERE search_index MATCH ?
+        )
+        SELECT d.id, d.meeting_id, d.kind, d.segment, d.start, d.speaker, h.score,
+               m.title, m.started_at
+        FROM hits h JOIN search_docs d ON d.id = h.id JOIN meetings m ON m.id = d.meeting_id
+        WHERE {where}
+        ORDER BY h.score, m.started_at DESC, d.segment
+        LIMIT ?
+    """
+    rows = _rows(db, sql, [match, *params, int(limit)])
+    snippets = _snippets(db, match, [r["id"] for r in rows])
+    for r in rows:
+        r["snippet"] = snippets.get(r["id"], "")
+    return rows
+
+
+def _filter_sql(f: Filters) -> tuple[str, list[Any]]:
+    clauses, params = ["1"], []
+    if f.since:
+        clauses.append("m.started_at >= ?")
+        params.append(f.since)
+    if f.until:
+        clauses.append("m.started_at < ?")
+        params.append(f.until)
+    if f.meeting_id is not None:
+        clauses.append("d.meeting_id = ?")
+        params.append(int(f.meeting_id))
+    if f.speaker:
+        clauses.append("d.kind = 'transcript' AND d.speaker = ? COLLATE NOCASE")
+        params.append(f.speaker)
+    if tuple(f.kinds) != KINDS:
+        clauses.append(f"d.kind IN ({', '.join('?' for _ in f.kinds)})")
+        params.extend(f.kinds)
+    return " AND ".join(clauses), params
+
+
+def _snippets(db: sqlite_utils.Database, match: str, ids: list[int]) -> dict[int, str]:
+    """Snippets only for the hits shown: computing them for every match would dominate."""
+    out: dict[int, str] = {}
+    sql = (
+        f"SELECT snippet(search_index, -1, '{HL_OPEN}', '{HL_CLOSE}', '…', 16)"
+        " FROM search_index WHERE search_index MATCH ? AND rowid = ?"
+    )
+    for doc_id in ids:
+        row = db.execute(sql, [match, doc_id]).fetchone()
+        out[doc_id] = row[0] if row else ""
+    return out
+
+
+def _rows(db: sqlite_utils.Database, sql: str, params: list[Any]) -> list[dict[str, Any]]:
+    cur = db.execute(sql, params)
+    cols = [c[0] for c in cur.description]
+    return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
