@@ -212,6 +212,67 @@ def build_match(query: ParsedQuery, *, any_term: bool = False, prefix: bool = Tr
     return expr
 
 
+# --- results -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    meeting_id: int
+    title: str
+    kind: str  # one of KINDS
+    segment: int | None  # transcript hits: the segment's index
+    start: float | None  # transcript hits: seconds into the meeting
+    snippet: str  # matched words wrapped in HL_OPEN / HL_CLOSE
+    score: float  # higher is better
+    started_at: str | None = None
+    speaker: str | None = None
+
+    def marked(self, open_mark: str = "[", close_mark: str = "]") -> str:
+        """The snippet with the highlight markers replaced, e.g. by ANSI codes or HTML tags."""
+        return self.snippet.replace(HL_OPEN, open_mark).replace(HL_CLOSE, close_mark)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The --json shape. Matched words in ``snippet`` are wrapped in square brackets."""
+        return {
+            "meeting_id": self.meeting_id,
+            "title": self.title,
+            "kind": self.kind,
+            "segment": self.segment,
+            "start": None if self.start is None else round(self.start, 3),
+            "snippet": self.marked(),
+            "score": self.score,
+        }
+
+
+def search(
+    db: sqlite_utils.Database,
+    text: str,
+    filters: Filters | None = None,
+    *,
+    limit: int = 20,
+    any_term: bool = False,
+) -> list[SearchResult]:
+    """Search everything stored. ``text`` is what the user typed; it is never FTS syntax."""
+    match = build_match(parse_query(text), any_term=any_term)
+    if match is None or limit <= 0:
+        return []
+    rows = search_rows(db, match, filters or Filters(), limit)
+    return [
+        SearchResult(
+            meeting_id=r["meeting_id"],
+            title=r["title"],
+            kind=r["kind"],
+            segment=r["segment"],
+            start=r["start"],
+            snippet=r["snippet"],
+            score=round(-r["score"], 4),  # bm25 is lower-is-better; users expect the opposite
+            started_at=r["started_at"],
+            speaker=r["speaker"],
+        )
+        for r in rows
+    ]
+
+
 # --- running a search ----------------------------------------------------------------------
 
 
