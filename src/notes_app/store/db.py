@@ -93,6 +93,13 @@ def m003_ask_history(db: sqlite_utils.Database) -> None:
     install_chat_schema(db)
 
 
+@migrations()
+def m004_shares(db: sqlite_utils.Database) -> None:
+    from notes_app.store.shares import install_shares_schema
+
+    install_shares_schema(db)
+
+
 def open_db(path: Path | str, *, apply: bool = True) -> sqlite_utils.Database:
     """Open (creating if needed) the database at ``path`` and bring its schema up to date."""
     path = Path(path)

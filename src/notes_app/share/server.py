@@ -1,0 +1,285 @@
+"""The share server: an ASGI app (Starlette) that serves share links; ``notes-app serve`` runs it.
+
+Publishers use the API with a bearer token; recipients open ``/s/{id}`` and may ask questions.
+Unknown, revoked and expired ids all get the very same plain 404, so a link's history leaks
+nothing. Every response carries hardening headers; pages get a strict CSP with a fresh nonce.
+The clock, the store and the answerer are injected so tests can move time and swap parts.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp
+
+from notes_app.errors import LLMError, ShareError
+from notes_app.share.answer import ShareAnswer, answer_question
+from notes_app.share.model import ShareOptions, Snapshot
+from notes_app.share.page import NOT_FOUND_BODY, render_page, with_nonce
+from notes_app.share.ratelimit import RateLimiter
+from notes_app.share.snapshots import SnapshotStore, StoredShare
+
+PAGE_CACHE = 256
+
+BASE_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Robots-Tag": "noindex, nofollow",
+    "X-Frame-Options": "DENY",
+    "Cache-Control": "no-store",  # revocation must take effect at once, so nothing is cached
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'"
+
+Answerer = Callable[[Snapshot, str], ShareAnswer]
+
+
+def page_csp(nonce: str) -> str:
+    return (
+        "default-src 'none'; "
+        f"style-src 'nonce-{nonce}'; script-src 'nonce-{nonce}'; "
+        "connect-src 'self'; form-action 'self'; img-src 'none'; "
+        "frame-ancestors 'none'; base-uri 'none'"
+    )
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Request size and rate limits. Questions are the costly request, so they are counted."""
+
+    publish_bytes: int = 8 * 1024 * 1024
+    ask_bytes: int = 4096
+    question_chars: int = 500
+    asks_per_client: int = 20  # per window, from one IP
+    asks_per_share: int = 120  # per window, all recipients of one link together
+    window_seconds: float = 60.0
+
+
+def create_app(
+    store: SnapshotStore,
+    *,
+    clock: Callable[[], float] = time.time,
+    public_url: str | None = None,
+    answerer: Answerer | None = None,
+    limits: Limits | None = None,
+) -> Starlette:
+    """The ASGI app. ``public_url`` is where recipients reach it (default: the request's host)."""
+    server = _ShareServer(store, clock, public_url, answerer or answer_question, limits or Limits())
+    routes = [
+        Route("/healthz", server.health, methods=["GET"]),
+        Route("/api/shares", server.publish, methods=["POST"]),
+        Route("/api/shares", server.list_shares, methods=["GET"]),
+        Route("/api/shares/{share_id}", server.revoke, methods=["DELETE"]),
+        Route("/s/{share_id}", server.page, methods=["GET"]),
+        Route("/s/{share_id}/ask", server.ask, methods=["POST"]),
+    ]
+    app = Starlette(
+        routes=routes,
+        middleware=[Middleware(_HardeningHeaders)],
+        exception_handlers={HTTPException: _http_error},
+    )
+    app.state.server = server
+    return app
+
+
+class _ShareServer:
+    def __init__(self, store, clock, public_url, answerer, limits: Limits):
+        self.store: SnapshotStore = store
+        self.clock = clock
+        self.public_url = public_url.rstrip("/") if public_url else None
+        self.answerer: Answerer = answerer
+        self.limits = limits
+        self.per_client = RateLimiter(limits.asks_per_client, limits.window_seconds, clock)
+        self.per_share = RateLimiter(limits.asks_per_share, limits.window_seconds, clock)
+        self._pages: OrderedDict[str, str] = OrderedDict()
+
+    async def health(self, request: Request) -> Response:
+        return PlainTextResponse("ok\n")
+
+    # --- publisher API ------------------------------------------------------------------------
+
+    async def publish(self, request: Request) -> Response:
+        token = self._token(request)
+        data = await _read_json(request, self.limits.publish_bytes)
+        try:
+            snapshot = Snapshot.from_dict(data)
+            options = ShareOptions.from_dict(data)
+        except ShareError as e:
+            return _error(400, str(e))
+        share = self.store.publish(token, snapshot, options)
+        return JSONResponse(self._share_json(request, share), status_code=201)
+
+    async def list_shares(self, request: Request) -> Response:
+        token = self._token(request)
+        shares = [self._share_json(request, s) for s in self.store.list_for(token)]
+        return JSONResponse({"shares": shares})
+
+    async def revoke(self, request: Request) -> Response:
+        token = self._token(request)
+        share_id = request.path_params["share_id"]
+        if not self.store.revoke(token, share_id):
+            raise HTTPException(404)
+        self._pages.pop(share_id, None)
+        return JSONResponse({"id": share_id, "revoked": True})
+
+    def _token(self, request: Request) -> str:
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        token = token.strip()
+        if scheme.lower() != "bearer" or not token or not self.store.token_known(token):
+            raise HTTPException(
+                401,
+                "A valid API token is needed: send `Authorization: Bearer TOKEN` "
+                "(create one with `notes-app serve --create-token NAME`).",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        return token
+
+    def _share_json(self, request: Request, share: StoredShare) -> dict[str, Any]:
+        base = self.public_url or str(request.base_url).rstrip("/")
+        return {
+            "id": share.id,
+            "url": f"{base}/s/{share.id}",
+            "title": share.title,
+            "created_at": _iso(share.created_at),
+            "expires_at": _iso(share.expires_at),
+            "revoked": share.revoked_at is not None,
+            "expired": share.expires_at is not None and self.clock() >= share.expires_at,
+            "include_transcript": share.include_transcript,
+            "allow_questions": share.allow_questions,
+        }
+
+    # --- recipients ---------------------------------------------------------------------------
+
+    async def page(self, request: Request) -> Response:
+        share = self._live(request)
+        nonce = secrets.token_urlsafe(18)
+        body = with_nonce(self._page_template(share), nonce)
+        return Response(
+            body,
+            media_type="text/html; charset=utf-8",
+            headers={"Content-Security-Policy": page_csp(nonce)},
+        )
+
+    async def ask(self, request: Request) -> Response:
+        share = self._live(request)
+        if not share.allow_questions:
+            raise HTTPException(404)  # as if the box never existed
+        client = request.client.host if request.client else "unknown"
+        for limiter, key in ((self.per_client, client), (self.per_share, share.id)):
+            wait = limiter.hit(key)
+            if wait is not None:
+                return _error(
+                    429,
+                    "Too many questions: wait a minute and ask again.",
+                    headers={"Retry-After": str(max(1, int(wait + 0.999)))},
+                )
+        question = _question(await _read_json(request, self.limits.ask_bytes), self.limits)
+        try:
+            answer = await run_in_threadpool(self.answerer, share.snapshot, question)
+        except LLMError as e:
+            return _error(502, str(e))
+        return JSONResponse(answer.to_dict())
+
+    def _live(self, request: Request) -> StoredShare:
+        share = self.store.get_live(request.path_params["share_id"])
+        if share is None:
+            raise HTTPException(404)
+        return share
+
+    def _page_template(self, share: StoredShare) -> str:
+        page = self._pages.get(share.id)
+        if page is None:
+            page = render_page(
+                share.id,
+                share.snapshot,
+                allow_questions=share.allow_questions,
+                expires_at=share.expires_at,
+            )
+            self._pages[share.id] = page
+            while len(self._pages) > PAGE_CACHE:
+                self._pages.popitem(last=False)
+        return page
+
+
+def _question(data: Any, limits: Limits) -> str:
+    question = data.get("question") if isinstance(data, dict) else None
+    if not isinstance(question, str) or not question.strip():
+        raise HTTPException(400, 'Send JSON like {"question": "Who owns pricing?"}.')
+    question = " ".join(question.split())
+    if len(question) > limits.question_chars:
+        raise HTTPException(400, f"Keep the question under {limits.question_chars} characters.")
+    return question
+
+
+async def _read_json(request: Request, limit: int) -> Any:
+    """The body as JSON; over ``limit`` bytes is refused (413) without reading the rest."""
+    declared = request.headers.get("content-length")
+    if declared is not None and (not declared.isdigit() or int(declared) > limit):
+        raise HTTPException(413, f"The request is larger than {limit} bytes.")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise HTTPException(413, f"The request is larger than {limit} bytes.")
+        chunks.append(chunk)
+    try:
+        return json.loads(b"".join(chunks))
+    except (ValueError, UnicodeDecodeError):
+        raise HTTPException(400, "The request body is not valid JSON.") from None
+
+
+def _error(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
+    return JSONResponse({"error": message}, status_code=status, headers=headers)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    if exc.status_code == 404:
+        # One body for every missing thing: unknown, revoked, expired, or no such route.
+        return PlainTextResponse(NOT_FOUND_BODY, status_code=404)
+    return _error(exc.status_code, exc.detail, headers=exc.headers)
+
+
+def _iso(ts: float | None) -> str | None:
+    if ts is None:
+        return None
+    return datetime.fromtimestamp(ts, timezone.utc).isoformat(timespec="seconds")
+
+
+class _HardeningHeaders:
+    """ASGI middleware: the headers every response gets (pages add their own CSP first)."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+        self._extra = [(k.lower().encode(), v.encode()) for k, v in BASE_HEADERS.items()]
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message):
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                names = {k.lower() for k, _ in headers}
+                headers += [(k, v) for k, v in self._extra if k not in names]
+                if b"content-security-policy" not in names:
+                    headers.append((b"content-security-policy", API_CSP.encode()))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
