@@ -1,0 +1,117 @@
+"""The enhanced view: the user's words in normal text, AI text grey, citations as chips.
+
+The HTML is built here from blocks with every piece of text escaped. A citation is a link
+``cite:<segment>``; clicking it emits ``citation_clicked`` instead of navigating.
+"""
+
+from __future__ import annotations
+
+import html
+
+from PySide6.QtCore import QUrl, Signal
+from PySide6.QtWidgets import QTextBrowser
+
+from notes_app.domain import Block, Citation, EnhancedNotes, Segment
+from notes_app.gui import theme
+from notes_app.render import clock
+
+CITE_SCHEME = "cite"
+
+
+def notes_html(notes: EnhancedNotes, by_index: dict[int, Segment]) -> str:
+    c = theme.colors()
+    css = f"""
+    body {{ color: {c.text}; }}
+    p, li {{ margin-top: 3px; margin-bottom: 3px; }}
+    h1, h2, h3, h4 {{ margin-top: 14px; margin-bottom: 4px; font-weight: 600; }}
+    .user {{ color: {c.text}; }}
+    .ai {{ color: {c.muted}; }}
+    .unverified {{ color: {c.warn}; }}
+    .flag {{ color: {c.warn}; background-color: {c.warn_soft}; font-size: small; }}
+    a.cite {{ color: {c.accent}; background-color: {c.accent_soft}; text-decoration: none;
+              font-size: small; font-family: monospace; }}
+    """
+    parts = [f"<html><head><style>{css}</style></head><body>"]
+    in_list = False
+    for block in notes.blocks:
+        listed = block.type == "bullet" or (block.source == "ai" and block.type == "paragraph")
+        if listed and not in_list:
+            parts.append("<ul>")
+        if in_list and not listed:
+            parts.append("</ul>")
+        in_list = listed
+        parts.append(block_html(block, by_index, listed))
+    if in_list:
+        parts.append("</ul>")
+    parts.append("</body></html>")
+    return "\n".join(parts)
+
+
+def block_html(block: Block, by_index: dict[int, Segment], listed: bool) -> str:
+    cls = block.source
+    if block.source == "ai" and not block.verified:
+        cls += " unverified"
+    body = html.escape(block.text)
+    chips = "".join(_chip(c, by_index) for c in block.citations)
+    flag = ""
+    if block.source == "ai" and not block.verified:
+        flag = ' <span class="flag">&nbsp;unverified&nbsp;</span>'
+    inner = f'<span class="{cls}">{body}</span>{chips}{flag}'
+    if listed:
+        return f'<li class="{cls}">{inner}</li>'
+    if block.type == "heading":
+        level = min(max(block.level, 1), 3) + 1
+        return f'<h{level} class="{cls}">{inner}</h{level}>'
+    return f'<p class="{cls}">{inner}</p>'
+
+
+def _chip(c: Citation, by_index: dict[int, Segment]) -> str:
+    seg = by_index.get(c.segment)
+    title = ""
+    if seg is not None:
+        who = f"{seg.speaker}: " if seg.speaker else ""
+        title = f' title="{html.escape(who + seg.text, quote=True)}"'
+    return (
+        f'&nbsp;<a class="cite" href="{CITE_SCHEME}:{int(c.segment)}"{title}>'
+        f"&nbsp;{clock(c.start)}&nbsp;</a>"
+    )
+
+
+class EnhancedView(QTextBrowser):
+    citation_clicked = Signal(int)  # the cited segment's index
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setObjectName("EnhancedView")
+        self.setOpenLinks(False)
+        self.setOpenExternalLinks(False)
+        self.document().setDocumentMargin(18)
+        self.anchorClicked.connect(self._on_anchor)
+        self.notes: EnhancedNotes | None = None
+
+    def show_notes(self, notes: EnhancedNotes, by_index: dict[int, Segment]) -> None:
+        self.notes = notes
+        bar = self.verticalScrollBar().value()
+        self.setHtml(notes_html(notes, by_index))
+        self.verticalScrollBar().setValue(bar)
+
+    def citation_links(self) -> list[str]:
+        """Every citation link in the document, in order (for tests and keyboard use)."""
+        links = []
+        block = self.document().begin()
+        while block.isValid():
+            it = block.begin()
+            while not it.atEnd():
+                href = it.fragment().charFormat().anchorHref()
+                if href.startswith(CITE_SCHEME + ":") and (not links or links[-1] != href):
+                    links.append(href)
+                it += 1
+            block = block.next()
+        return links
+
+    def _on_anchor(self, url: QUrl) -> None:
+        if url.scheme() == CITE_SCHEME:
+            try:
+                self.citation_clicked.emit(int(url.path()))
+            except ValueError:
+                pass  # not one of ours; nothing to jump to

@@ -1,0 +1,279 @@
+"""The main window: the sidebar of meetings beside one meeting, wired to the store and the core.
+
+Reads (a meeting, its transcript, the meeting list) are small indexed queries on a local WAL
+database and run on the GUI thread; every write goes through the DbWriter thread, and every
+slow step (enhancement, capture, HTTP) through a worker job.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from notes_app.app import App
+from notes_app.domain import EnhancedNotes
+from notes_app.errors import NotesAppError
+from notes_app.gui import enhancing, theme
+from notes_app.gui.editor import Autosaver
+from notes_app.gui.enhanced_text import text_to_blocks
+from notes_app.gui.meeting_view import MeetingView
+from notes_app.gui.sidebar import Sidebar
+from notes_app.gui.workers import DbWriter, start_job
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, app: App, *, autosave_ms: int = 1000):
+        super().__init__()
+        self.app = app
+        self.settings = app.settings
+        self.writer = DbWriter(self.settings.db_path)
+        self.autosaver = Autosaver(self.writer, autosave_ms, self)
+        self.autosaver.failed.connect(self.show_error)
+        self.autosaver.saved.connect(self._on_saved)
+        self.enhancing_meeting: int | None = None
+        self.error_boxes: list[QMessageBox] = []
+        self.setWindowTitle("Notes")
+        self.setWindowIcon(theme.app_icon())
+        self.resize(1180, 760)
+        self._build()
+        self._shortcuts()
+        self.refresh_meetings()
+
+    # --- building -----------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        self.sidebar = Sidebar()
+        self.sidebar.meeting_selected.connect(self.open_meeting)
+        self.sidebar.new_meeting_requested.connect(self.new_meeting)
+        self.view = MeetingView(enhancing.templates(self.settings))
+        self.view.enhance_button.setVisible(enhancing.available())
+        self.view.notes_edited.connect(self._notes_edited)
+        self.view.title_edited.connect(self._title_edited)
+        self.view.attendees_edited.connect(self._attendees_edited)
+        self.view.enhance_requested.connect(self.enhance)
+        self.view.enhanced_edit_saved.connect(self.save_enhanced_edit)
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self._empty_page())
+        self.pages.addWidget(self.view)
+        self.body = QWidget()
+        body_layout = QVBoxLayout(self.body)
+        body_layout.setContentsMargins(0, 0, 0, 0)
+        body_layout.setSpacing(0)
+        body_layout.addWidget(self.pages, 1)
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.setHandleWidth(1)
+        split.addWidget(self.sidebar)
+        split.addWidget(self.body)
+        split.setStretchFactor(1, 1)
+        split.setSizes([270, 910])
+        split.setChildrenCollapsible(False)
+        self.setCentralWidget(split)
+
+    def _empty_page(self) -> QWidget:
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        layout.addStretch(2)
+        title = QLabel("Take notes. Let the transcript fill in the rest.")
+        title.setStyleSheet("font-size: 17pt; font-weight: 600;")
+        title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        hint = QLabel(
+            "Start a meeting and jot down a few words per point while you listen.\n"
+            "Everything stays on this computer."
+        )
+        hint.setObjectName("Muted")
+        hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        start = QPushButton("+  New meeting")
+        start.setObjectName("Primary")
+        start.clicked.connect(self.new_meeting)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(start)
+        row.addStretch(1)
+        layout.addWidget(title)
+        layout.addSpacing(6)
+        layout.addWidget(hint)
+        layout.addSpacing(18)
+        layout.addLayout(row)
+        layout.addStretch(3)
+        return page
+
+    def _shortcuts(self) -> None:
+        self.shortcuts = {
+            "new": QShortcut(QKeySequence("Ctrl+N"), self, self.new_meeting),
+            "search": QShortcut(QKeySequence("Ctrl+F"), self, self.focus_search),
+            "enhance": QShortcut(QKeySequence("Ctrl+E"), self, self._enhance_shortcut),
+        }
+
+    # --- meetings -----------------------------------------------------------------------------
+
+    def refresh_meetings(self, select: int | None = None) -> None:
+        self.sidebar.set_meetings(self.app.repo.list_meetings(), select=select)
+
+    def new_meeting(self) -> None:
+        self.autosaver.flush()
+        self.writer.submit(
+            lambda repo: repo.create_meeting("Untitled meeting"),
+            on_done=self._created,
+            on_fail=self.show_error,
+        )
+
+    def _created(self, meeting_id: int) -> None:
+        self.refresh_meetings(select=meeting_id)
+        self.open_meeting(meeting_id)
+        self.view.title.setFocus()
+        self.view.title.selectAll()
+
+    def open_meeting(self, meeting_id: int) -> None:
+        if self.view.meeting is not None and self.view.meeting.id == meeting_id:
+            if self.pages.currentWidget() is self.view:
+                return
+        self.autosaver.flush()  # the previous meeting's last keystrokes go out first
+        try:
+            repo = self.app.repo
+            meeting = repo.get_meeting(meeting_id)
+            transcript = repo.get_transcript(meeting_id)
+            enhanced = repo.get_enhanced(meeting_id)
+        except NotesAppError as e:
+            self.show_error(e)
+            return
+        self.view.show_meeting(meeting, transcript, enhanced)
+        self.view.set_busy(self.enhancing_meeting == meeting_id)
+        self.pages.setCurrentWidget(self.view)
+        if self.sidebar.current_id() != meeting_id:
+            self.sidebar.select(meeting_id)
+
+    def current_id(self) -> int | None:
+        return self.view.meeting.id if self.view.meeting is not None else None
+
+    def focus_search(self) -> None:
+        self.sidebar.search.setFocus()
+        self.sidebar.search.selectAll()
+
+    # --- autosave -----------------------------------------------------------------------------
+
+    def _notes_edited(self, text: str) -> None:
+        mid = self.current_id()
+        if mid is not None:
+            self.autosaver.changed((mid, "notes"), lambda repo: repo.set_notes(mid, text))
+
+    def _title_edited(self, title: str) -> None:
+        mid = self.current_id()
+        if mid is not None:
+            self.autosaver.changed(
+                (mid, "title"), lambda repo: repo.update_meeting(mid, title=title)
+            )
+
+    def _attendees_edited(self, names: list[str]) -> None:
+        mid = self.current_id()
+        if mid is not None:
+            self.autosaver.changed(
+                (mid, "attendees"), lambda repo: repo.update_meeting(mid, attendees=names)
+            )
+
+    def _on_saved(self, key) -> None:
+        _mid, field = key
+        if field == "title":
+            self.refresh_meetings()
+
+    # --- enhancement --------------------------------------------------------------------------
+
+    def _enhance_shortcut(self) -> None:
+        if self.view.enhance_button.isVisible() and self.view.enhance_button.isEnabled():
+            self.enhance(self.view.template.currentText())
+
+    def enhance(self, template: str = "") -> None:
+        meeting = self.view.meeting
+        if meeting is None or not enhancing.available() or self.enhancing_meeting is not None:
+            return
+        notes = self.view.editor.toPlainText()
+        meeting = replace(meeting, notes=notes)
+        job = enhancing.enhance_job(self.settings, meeting, self.view.transcript, notes, template)
+        self.enhancing_meeting = meeting.id
+        self.view.set_busy(True, "Enhancing…")
+        start_job(
+            job,
+            on_done=lambda result: self._enhanced(meeting.id, result),
+            on_fail=self._enhance_failed,
+            on_progress=self._enhance_progress,
+        )
+
+    def _enhance_progress(self, event) -> None:
+        if isinstance(event, tuple) and event and event[0] == "progress":
+            if self.current_id() == self.enhancing_meeting:
+                self.view.set_progress(event[1], event[2])
+
+    def _enhanced(self, meeting_id: int, result: EnhancedNotes) -> None:
+        notes = replace(result, meeting_id=meeting_id)
+        self.writer.submit(
+            lambda repo: repo.add_enhanced(notes),
+            on_done=self._enhanced_stored,
+            on_fail=self._enhance_failed,
+        )
+
+    def _enhanced_stored(self, stored: EnhancedNotes) -> None:
+        self.enhancing_meeting = None
+        if self.current_id() == stored.meeting_id:
+            self.view.set_busy(False)
+            self.view.set_enhanced(stored)
+
+    def _enhance_failed(self, err: NotesAppError) -> None:
+        self.enhancing_meeting = None
+        self.view.set_busy(False)
+        self.show_error(err)
+
+    def save_enhanced_edit(self, text: str) -> None:
+        old = self.view.enhanced
+        if old is None or old.meeting_id is None:
+            return
+        edited = EnhancedNotes(
+            meeting_id=old.meeting_id,
+            mode=old.mode,
+            blocks=text_to_blocks(text, old.blocks),
+            model=old.model,
+            template=old.template,
+        )
+        self.writer.submit(
+            lambda repo: repo.add_enhanced(edited),
+            on_done=self._enhanced_stored,
+            on_fail=self.show_error,
+        )
+
+    # --- errors and closing -------------------------------------------------------------------
+
+    def show_error(self, err: NotesAppError) -> None:
+        """One dialog per error; window-modal but not blocking, so work carries on behind it."""
+        box = QMessageBox(QMessageBox.Icon.Warning, "Notes", str(err), parent=self)
+        box.setWindowModality(Qt.WindowModality.WindowModal)
+        box.finished.connect(lambda _r, box=box: self._forget_box(box))
+        self.error_boxes.append(box)
+        box.open()
+
+    def _forget_box(self, box: QMessageBox) -> None:
+        if box in self.error_boxes:
+            self.error_boxes.remove(box)
+        box.deleteLater()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+        if not self.before_close():
+            event.ignore()
+            return
+        self.autosaver.flush_and_wait()
+        self.writer.close()
+        event.accept()
+
+    def before_close(self) -> bool:
+        """Last chance to keep the window open (a recording asks first)."""
+        return True

@@ -1,0 +1,293 @@
+"""One meeting: title, date and attendees over the notes (raw or enhanced) and the transcript."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QComboBox,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from notes_app.domain import EnhancedNotes, Meeting, Segment, Transcript
+from notes_app.gui.editor import NotesEditor
+from notes_app.gui.enhanced_text import blocks_to_text
+from notes_app.gui.enhanced_view import EnhancedView
+from notes_app.gui.sidebar import local_time
+from notes_app.gui.transcript_panel import TranscriptPanel, speaker_name
+from notes_app.render import clock
+
+RAW, ENHANCED, EDIT_ENHANCED = 0, 1, 2
+
+
+def meta_text(m: Meeting) -> str:
+    when = local_time(m.started_at)
+    parts = [when.strftime("%A %d %B %Y, %H:%M").replace(" 0", " ") if when else ""]
+    if m.duration:
+        parts.append(clock(m.duration))
+    if m.status == "recording":
+        parts.append("recording")
+    return "  ·  ".join(p for p in parts if p)
+
+
+def parse_attendees(text: str) -> list[str]:
+    return [name.strip() for name in text.replace(";", ",").split(",") if name.strip()]
+
+
+class MeetingView(QWidget):
+    notes_edited = Signal(str)
+    title_edited = Signal(str)
+    attendees_edited = Signal(list)
+    enhance_requested = Signal(str)  # the chosen template ("" when templates are not offered)
+    enhanced_edit_saved = Signal(str)  # the edited enhanced text
+    citation_opened = Signal(object)  # the cited Segment
+
+    def __init__(self, templates: list[str] | None = None, parent=None):
+        super().__init__(parent)
+        self.meeting: Meeting | None = None
+        self.transcript = Transcript()
+        self.enhanced: EnhancedNotes | None = None
+        self._sized = False
+        self._build_header()
+        self._build_toolbar(templates or [])
+        self._build_body()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(28, 22, 28, 18)
+        layout.setSpacing(10)
+        layout.addLayout(self._header)
+        layout.addLayout(self._toolbar)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.splitter, 1)
+
+    # --- building -----------------------------------------------------------------------------
+
+    def _build_header(self) -> None:
+        self.title = QLineEdit()
+        self.title.setObjectName("TitleEdit")
+        self.title.setPlaceholderText("Untitled meeting")
+        self.title.textEdited.connect(lambda t: self.title_edited.emit(t.strip() or "Untitled"))
+        self.meta = QLabel()
+        self.meta.setObjectName("MetaLabel")
+        self.attendees = QLineEdit()
+        self.attendees.setObjectName("AttendeesEdit")
+        self.attendees.setPlaceholderText("Add attendees, separated by commas")
+        self.attendees.textEdited.connect(lambda t: self.attendees_edited.emit(parse_attendees(t)))
+        self._header = QVBoxLayout()
+        self._header.setSpacing(2)
+        self._header.addWidget(self.title)
+        row = QHBoxLayout()
+        row.addWidget(self.meta)
+        row.addSpacing(12)
+        row.addWidget(self.attendees, 1)
+        self._header.addLayout(row)
+
+    def _build_toolbar(self, templates: list[str]) -> None:
+        self.raw_button = QPushButton("My notes")
+        self.enhanced_button = QPushButton("Enhanced")
+        group = QButtonGroup(self)
+        group.setExclusive(True)
+        for b in (self.raw_button, self.enhanced_button):
+            b.setObjectName("Segment")
+            b.setCheckable(True)
+            group.addButton(b)
+        self.raw_button.setChecked(True)
+        self.raw_button.clicked.connect(lambda: self.show_page(RAW))
+        self.enhanced_button.clicked.connect(lambda: self.show_page(ENHANCED))
+        self.template = QComboBox()
+        self.template.addItems(templates)
+        self.template.setVisible(bool(templates))
+        self.template.setToolTip("The shape of the enhanced notes")
+        self.edit_button = QPushButton("Edit")
+        self.edit_button.setToolTip("Edit the enhanced notes; saving keeps the old version")
+        self.edit_button.clicked.connect(self.start_editing_enhanced)
+        self.enhance_button = QPushButton("✦  Enhance")
+        self.enhance_button.setObjectName("Primary")
+        self.enhance_button.setToolTip("Fill in your notes from the transcript (Ctrl+E)")
+        self.enhance_button.clicked.connect(
+            lambda: self.enhance_requested.emit(self.template.currentText())
+        )
+        self.progress = QProgressBar()
+        self.progress.setTextVisible(False)
+        self.progress.setRange(0, 0)
+        self.progress.setVisible(False)
+        self._toolbar = QHBoxLayout()
+        self._toolbar.setSpacing(0)
+        self._toolbar.addWidget(self.raw_button)
+        self._toolbar.addWidget(self.enhanced_button)
+        self._toolbar.addStretch(1)
+        self._toolbar.addWidget(self.edit_button)
+        self._toolbar.addSpacing(8)
+        self._toolbar.addWidget(self.template)
+        self._toolbar.addSpacing(8)
+        self._toolbar.addWidget(self.enhance_button)
+
+    def _build_body(self) -> None:
+        self.editor = NotesEditor()
+        self.editor.textChanged.connect(lambda: self.notes_edited.emit(self.editor.toPlainText()))
+        self.enhanced_view = EnhancedView()
+        self.enhanced_view.citation_clicked.connect(self.open_citation)
+        self.enhanced_editor = NotesEditor()
+        self.enhanced_editor.setPlaceholderText("")
+        self.save_edit_button = QPushButton("Save as new version")
+        self.save_edit_button.setObjectName("Primary")
+        self.save_edit_button.clicked.connect(self._save_enhanced_edit)
+        self.cancel_edit_button = QPushButton("Cancel")
+        self.cancel_edit_button.clicked.connect(lambda: self.show_page(ENHANCED))
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.editor)
+        self.stack.addWidget(self.enhanced_view)
+        self.stack.addWidget(self._edit_page())
+        self.quote = QLabel()
+        self.quote.setObjectName("Quote")
+        self.quote.setWordWrap(True)
+        self.quote.setTextFormat(Qt.TextFormat.PlainText)
+        self.quote.setVisible(False)
+        self.quote.setContentsMargins(18, 8, 18, 10)
+        card = QFrame()
+        card.setObjectName("Card")
+        card_layout = QVBoxLayout(card)
+        card_layout.setContentsMargins(1, 1, 1, 1)
+        card_layout.setSpacing(0)
+        card_layout.addWidget(self.stack, 1)
+        card_layout.addWidget(self.quote)
+        self.transcript_panel = TranscriptPanel()
+        transcript_card = QFrame()
+        transcript_card.setObjectName("Card")
+        tl = QVBoxLayout(transcript_card)
+        tl.setContentsMargins(1, 1, 1, 1)
+        tl.addWidget(self.transcript_panel)
+        transcript_card.setMinimumWidth(280)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setHandleWidth(14)
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.addWidget(card)
+        self.splitter.addWidget(transcript_card)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setSizes([600, 400])
+        self.splitter.setStyleSheet("QSplitter::handle { background: transparent; }")
+        self.transcript_panel.toggled.connect(self._transcript_toggled)
+
+    def _edit_page(self) -> QWidget:
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        layout.setContentsMargins(0, 0, 0, 10)
+        layout.addWidget(self.enhanced_editor, 1)
+        row = QHBoxLayout()
+        row.setContentsMargins(14, 0, 14, 0)
+        hint = QLabel("Lines you change become your own words; untouched lines keep citations.")
+        hint.setObjectName("Muted")
+        row.addWidget(hint, 1)
+        row.addWidget(self.cancel_edit_button)
+        row.addWidget(self.save_edit_button)
+        layout.addLayout(row)
+        return page
+
+    # --- content ------------------------------------------------------------------------------
+
+    def show_meeting(self, meeting: Meeting, transcript: Transcript, enhanced) -> None:
+        self.meeting = meeting
+        self.transcript = transcript
+        self.title.setText(meeting.title)
+        self.title.setCursorPosition(0)
+        self.meta.setText(meta_text(meeting))
+        self.attendees.setText(", ".join(meeting.attendees))
+        self.editor.set_text_quietly(meeting.notes)
+        self.transcript_panel.view.set_segments(transcript.segments)
+        self.transcript_panel.show_count()
+        self.quote.setVisible(False)
+        self.set_enhanced(enhanced, switch=False)
+        self.show_page(ENHANCED if enhanced is not None else RAW)
+
+    def update_meta(self, meeting: Meeting) -> None:
+        self.meeting = meeting
+        self.meta.setText(meta_text(meeting))
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().showEvent(event)
+        if not self._sized:
+            # Sizes only mean something once the view has its real width.
+            self._sized = True
+            QTimer.singleShot(0, lambda: self._transcript_toggled(True))
+
+    def set_enhanced(self, enhanced: EnhancedNotes | None, *, switch: bool = True) -> None:
+        self.enhanced = enhanced
+        self.enhanced_button.setEnabled(enhanced is not None)
+        if enhanced is not None:
+            self.enhanced_view.show_notes(enhanced, self.transcript.by_index())
+            if switch:
+                self.show_page(ENHANCED)
+        elif self.stack.currentIndex() != RAW:
+            self.show_page(RAW)
+
+    def add_segment(self, seg: Segment) -> None:
+        self.transcript = Transcript(self.transcript.segments + (seg,), self.transcript.language)
+        self.transcript_panel.view.add_segment(seg)
+        self.transcript_panel.show_count()
+
+    def show_page(self, page: int) -> None:
+        if page in (ENHANCED, EDIT_ENHANCED) and self.enhanced is None:
+            page = RAW
+        self.stack.setCurrentIndex(page)
+        self.raw_button.setChecked(page == RAW)
+        self.enhanced_button.setChecked(page != RAW)
+        self.edit_button.setVisible(page == ENHANCED)
+        if page == RAW:
+            self.editor.setFocus()
+
+    def set_busy(self, busy: bool, label: str = "") -> None:
+        self.progress.setVisible(busy)
+        self.enhance_button.setEnabled(not busy)
+        self.enhance_button.setText("Enhancing…" if busy else "✦  Enhance")
+        if label:
+            self.enhance_button.setToolTip(label)
+
+    def set_progress(self, done: float | None, total: float | None = None) -> None:
+        if total:
+            self.progress.setRange(0, 1000)
+            self.progress.setValue(int(1000 * min(max(done or 0, 0) / total, 1)))
+        else:
+            self.progress.setRange(0, 0)  # busy indicator when the total is unknown
+
+    # --- citations and editing ----------------------------------------------------------------
+
+    def open_citation(self, index: int) -> None:
+        seg = self.transcript.by_index().get(index)
+        if seg is None:
+            self.quote.setText("That transcript line is no longer there.")
+            self.quote.setVisible(True)
+            return
+        self.transcript_panel.set_expanded(True)
+        self.transcript_panel.view.jump_to(index)
+        who = speaker_name(seg.speaker, seg.channel)
+        self.quote.setText(f"“{seg.text}”  — {who + ', ' if who else ''}{clock(seg.start)}")
+        self.quote.setVisible(True)
+        self.citation_opened.emit(seg)
+
+    def start_editing_enhanced(self) -> None:
+        if self.enhanced is None:
+            return
+        self.enhanced_editor.setPlainText(blocks_to_text(self.enhanced.blocks))
+        self.show_page(EDIT_ENHANCED)
+        self.enhanced_editor.setFocus()
+
+    def _save_enhanced_edit(self) -> None:
+        self.enhanced_edit_saved.emit(self.enhanced_editor.toPlainText())
+
+    def _transcript_toggled(self, expanded: bool) -> None:
+        # Collapsed, the transcript keeps only its header; the notes take the room.
+        if not expanded:
+            total = sum(self.splitter.sizes())
+            self.splitter.setSizes([total - 130, 130])
+        else:
+            total = sum(self.splitter.sizes())
+            self.splitter.setSizes([total * 3 // 5, total * 2 // 5])

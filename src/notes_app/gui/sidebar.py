@@ -1,0 +1,217 @@
+"""The sidebar: "New meeting", a search field, and meetings grouped by day."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter
+from PySide6.QtWidgets import (
+    QLineEdit,
+    QPushButton,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from notes_app.domain import Meeting
+from notes_app.gui import theme
+from notes_app.render import clock
+
+MEETING_ID = Qt.ItemDataRole.UserRole
+
+
+def local_time(iso: str | None) -> datetime | None:
+    """A stored UTC ISO timestamp as local time (None when missing or unreadable)."""
+    if not iso:
+        return None
+    try:
+        return datetime.fromisoformat(iso).astimezone()
+    except ValueError:
+        return None
+
+
+def day_label(day: date, today: date) -> str:
+    if day == today:
+        return "Today"
+    if day == today - timedelta(days=1):
+        return "Yesterday"
+    if day.year == today.year:
+        return day.strftime("%A, %d %B").replace(" 0", " ")
+    return day.strftime("%d %B %Y").lstrip("0")
+
+
+def meeting_line(m: Meeting) -> str:
+    when = local_time(m.started_at)
+    parts = [when.strftime("%H:%M") if when else ""]
+    if m.status == "recording":
+        parts.append("● recording")
+    elif m.duration:
+        parts.append(clock(m.duration))
+    return "  ·  ".join(p for p in parts if p)
+
+
+def matches(m: Meeting, query: str) -> bool:
+    """Every word of the query appears in the title, attendees or notes (case-insensitive)."""
+    hay = " ".join((m.title, " ".join(m.attendees), m.notes)).lower()
+    return all(word in hay for word in query.lower().split())
+
+
+class Sidebar(QWidget):
+    meeting_selected = Signal(int)
+    new_meeting_requested = Signal()
+    search_changed = Signal(str)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setObjectName("Sidebar")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self.setMinimumWidth(240)
+        self.setMaximumWidth(380)
+        self.new_button = QPushButton("+  New meeting")
+        self.new_button.setObjectName("Primary")
+        self.new_button.setToolTip("Start a new meeting (Ctrl+N)")
+        self.new_button.clicked.connect(self.new_meeting_requested)
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Search meetings  (Ctrl+F)")
+        self.search.setClearButtonEnabled(True)
+        self.search.textChanged.connect(self._on_search)
+        self.tree = QTreeWidget()
+        self.tree.setHeaderHidden(True)
+        self.tree.setRootIsDecorated(False)
+        self.tree.setIndentation(0)
+        self.tree.setUniformRowHeights(False)
+        self.tree.setItemDelegate(MeetingItemDelegate(self.tree))
+        self.tree.setMouseTracking(True)
+        self.tree.currentItemChanged.connect(self._on_current)
+        self.empty_hint = "No meetings yet"
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 14, 12, 12)
+        layout.setSpacing(10)
+        layout.addWidget(self.new_button)
+        layout.addWidget(self.search)
+        layout.addWidget(self.tree, 1)
+        self._meetings: list[Meeting] = []
+        self._ids_found: set[int] | None = None
+
+    # --- content ------------------------------------------------------------------------------
+
+    def set_meetings(self, meetings: list[Meeting], *, select: int | None = None) -> None:
+        self._meetings = list(meetings)
+        self._rebuild(select if select is not None else self.current_id())
+
+    def set_search_results(self, ids: set[int] | None) -> None:
+        """Show only these meetings (a full-text search's answer); None shows all again."""
+        self._ids_found = ids
+        self._rebuild(self.current_id())
+
+    def current_id(self) -> int | None:
+        item = self.tree.currentItem()
+        return item.data(0, MEETING_ID) if item else None
+
+    def select(self, meeting_id: int) -> None:
+        for item in self._items():
+            if item.data(0, MEETING_ID) == meeting_id:
+                self.tree.setCurrentItem(item)
+                return
+
+    def visible_ids(self) -> list[int]:
+        return [i.data(0, MEETING_ID) for i in self._items() if not i.isHidden()]
+
+    def _items(self):
+        for g in range(self.tree.topLevelItemCount()):
+            group = self.tree.topLevelItem(g)
+            for k in range(group.childCount()):
+                yield group.child(k)
+
+    def _shown(self) -> list[Meeting]:
+        query = self.search.text().strip()
+        if self._ids_found is not None:
+            return [m for m in self._meetings if m.id in self._ids_found]
+        return [m for m in self._meetings if not query or matches(m, query)]
+
+    def _rebuild(self, select: int | None) -> None:
+        self.tree.blockSignals(True)
+        self.tree.clear()
+        today = datetime.now().astimezone().date()
+        groups: dict[date | None, QTreeWidgetItem] = {}
+        header_font = QFont(self.font())
+        header_font.setPointSizeF(header_font.pointSizeF() * 0.85)
+        header_font.setWeight(QFont.Weight.DemiBold)
+        for m in self._shown():
+            when = local_time(m.started_at)
+            day = when.date() if when else None
+            if day not in groups:
+                label = day_label(day, today) if day else "Undated"
+                head = QTreeWidgetItem([label.upper()])
+                head.setFlags(Qt.ItemFlag.ItemIsEnabled)
+                head.setFont(0, header_font)
+                head.setForeground(0, self.palette().placeholderText())
+                self.tree.addTopLevelItem(head)
+                groups[day] = head
+            item = QTreeWidgetItem([f"{m.title}\n{meeting_line(m)}"])
+            item.setData(0, MEETING_ID, m.id)
+            item.setToolTip(0, m.title)
+            groups[day].addChild(item)
+        self.tree.expandAll()
+        self.tree.blockSignals(False)
+        if select is not None:
+            self.select(select)
+
+    # --- events -------------------------------------------------------------------------------
+
+    def _on_current(self, item: QTreeWidgetItem | None, _previous) -> None:
+        if item is not None and item.data(0, MEETING_ID) is not None:
+            self.meeting_selected.emit(item.data(0, MEETING_ID))
+
+    def _on_search(self, text: str) -> None:
+        self._ids_found = None
+        self._rebuild(self.current_id())
+        self.search_changed.emit(text)
+
+
+class MeetingItemDelegate(QStyledItemDelegate):
+    """A meeting as two lines: the title, then its time and length in a quieter colour."""
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index) -> None:
+        meeting_id = index.data(MEETING_ID)
+        if meeting_id is None:  # a day header
+            super().paint(painter, option, index)
+            return
+        title, _, meta = (index.data(Qt.ItemDataRole.DisplayRole) or "").partition("\n")
+        c = theme.colors()
+        painter.save()
+        rect = option.rect.adjusted(2, 1, -2, -1)
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        hovered = bool(option.state & QStyle.StateFlag.State_MouseOver)
+        if selected or hovered:
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(QColor(c.accent_soft if selected else c.border))
+            painter.drawRoundedRect(rect, 7, 7)
+        text_rect = rect.adjusted(10, 6, -8, -6)
+        title_font = QFont(option.font)
+        title_font.setWeight(QFont.Weight.DemiBold if selected else QFont.Weight.Medium)
+        painter.setFont(title_font)
+        painter.setPen(QColor(c.text))
+        fm = painter.fontMetrics()
+        painter.drawText(
+            text_rect,
+            Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft,
+            fm.elidedText(title, Qt.TextElideMode.ElideRight, text_rect.width()),
+        )
+        meta_font = QFont(option.font)
+        meta_font.setPointSizeF(option.font.pointSizeF() * 0.88)
+        painter.setFont(meta_font)
+        painter.setPen(QColor(c.record if "recording" in meta else c.muted))
+        painter.drawText(text_rect, Qt.AlignmentFlag.AlignBottom | Qt.AlignmentFlag.AlignLeft, meta)
+        painter.restore()
+
+    def sizeHint(self, option: QStyleOptionViewItem, index) -> QSize:  # noqa: N802 - Qt override
+        if index.data(MEETING_ID) is None:
+            return QSize(option.rect.width(), 30)
+        return QSize(option.rect.width(), QFontMetrics(option.font).height() * 2 + 18)

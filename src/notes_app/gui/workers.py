@@ -1,0 +1,137 @@
+"""The one worker pattern: a QRunnable job on a QThreadPool reporting through signals.
+
+A job wraps a plain function ``fn(progress)`` from the core. It runs on a pool thread; its
+``progress``, ``finished`` and ``failed`` signals are delivered on the GUI thread (queued
+connections), so slots may touch widgets. The core never sees Qt: it gets a plain callable.
+"""
+
+from __future__ import annotations
+
+import threading
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+
+from notes_app.errors import NotesAppError, StorageError
+from notes_app.store.db import open_db
+from notes_app.store.repo import Repo
+
+
+class JobSignals(QObject):
+    progress = Signal(object)
+    finished = Signal(object)
+    failed = Signal(object)  # a NotesAppError (unexpected exceptions are wrapped in one)
+
+
+class Job(QRunnable):
+    """Runs ``fn(progress)`` off the GUI thread; ``progress(value)`` emits the progress signal."""
+
+    def __init__(self, fn: Callable[[Callable[[Any], None]], Any]):
+        super().__init__()
+        self.fn = fn
+        self.signals = JobSignals()
+        # The pool deletes finished runnables; the signals object must outlive the run so the
+        # queued finished/failed events still reach their slots.
+        self.setAutoDelete(True)
+
+    def run(self) -> None:
+        try:
+            result = self.fn(self.signals.progress.emit)
+        except NotesAppError as e:
+            self.signals.failed.emit(e)
+        except Exception as e:  # noqa: BLE001 - a bug must become a dialog, not a dead thread
+            traceback.print_exc()
+            self.signals.failed.emit(
+                NotesAppError(
+                    f"Something went wrong: {type(e).__name__}: {e}. Your notes are saved; "
+                    "please report this with the steps that led to it."
+                )
+            )
+        else:
+            self.signals.finished.emit(result)
+
+
+_live_signals: set[JobSignals] = set()
+
+
+def start_job(
+    fn: Callable[[Callable[[Any], None]], Any],
+    *,
+    on_done: Callable[[Any], None] | None = None,
+    on_fail: Callable[[NotesAppError], None] | None = None,
+    on_progress: Callable[[Any], None] | None = None,
+    pool: QThreadPool | None = None,
+) -> Job:
+    """Run ``fn`` on ``pool`` (the global pool by default) and wire the callbacks."""
+    job = Job(fn)
+    signals = job.signals
+    # Keep the signals object alive until the job reported, even after the runnable is deleted.
+    _live_signals.add(signals)
+
+    def release(*_: object) -> None:
+        _live_signals.discard(signals)
+
+    if on_progress:
+        signals.progress.connect(on_progress)
+    if on_done:
+        signals.finished.connect(on_done)
+    if on_fail:
+        signals.failed.connect(on_fail)
+    signals.finished.connect(release)
+    signals.failed.connect(release)
+    (pool or QThreadPool.globalInstance()).start(job)
+    return job
+
+
+class DbWriter:
+    """Writes to the database in order, on one dedicated thread with its own connection.
+
+    SQLite connections belong to one thread, and notes must land in the order they were typed,
+    so every write goes through a pool of exactly one long-lived thread.
+    """
+
+    def __init__(self, db_path):
+        self.db_path = db_path
+        self.pool = QThreadPool()
+        self.pool.setMaxThreadCount(1)
+        self.pool.setExpiryTimeout(-1)  # keep the thread (and its connection) for the app's life
+        self._local = threading.local()
+
+    def repo(self) -> Repo:
+        """The writer thread's own Repo (call only from inside a submitted function)."""
+        if getattr(self._local, "repo", None) is None:
+            self._local.repo = Repo(open_db(self.db_path))
+        return self._local.repo
+
+    def submit(
+        self,
+        write: Callable[[Repo], Any],
+        *,
+        on_done: Callable[[Any], None] | None = None,
+        on_fail: Callable[[NotesAppError], None] | None = None,
+    ) -> Job:
+        return start_job(
+            lambda _progress: write(self.repo()), on_done=on_done, on_fail=on_fail, pool=self.pool
+        )
+
+    def flush(self) -> None:
+        """Block until every submitted write is on disk (used when the window closes)."""
+        self.pool.waitForDone()
+
+    def close(self) -> None:
+        self.flush()
+        done = threading.Event()
+
+        def close_conn(_progress):
+            repo = getattr(self._local, "repo", None)
+            if repo is not None:
+                repo.db.conn.close()
+                self._local.repo = None
+            done.set()
+
+        self.pool.start(Job(close_conn))
+        self.pool.waitForDone()
+        if not done.is_set():  # pragma: no cover - defensive
+            raise StorageError("The database writer did not stop cleanly; restart the app.")
