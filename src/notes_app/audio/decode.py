@@ -40,8 +40,9 @@ def _cannot(path: Path, reason: str) -> AudioError:
 
 
 def _reason(err: Exception) -> str:
-    text = str(err).strip() or type(err).__name__
-    return text.splitlines()[0]
+    """FFmpeg's own words ("Invalid data found when processing input"), without errno noise."""
+    text = getattr(err, "strerror", None) or str(err).strip() or type(err).__name__
+    return str(text).splitlines()[0].strip().rstrip(".")
 
 
 def probe(path: Path) -> AudioInfo:

@@ -27,14 +27,18 @@ Progress = Callable[[float, float], None]  # (done_seconds, total_seconds)
 # A channel whose loudest sample is below this is digital silence: skip it rather than run VAD.
 SILENT_PEAK = 1e-4
 
-# Voice activity detection: split at half-second pauses (turns in a conversation), pad a little
-# so first and last syllables are not clipped.
+# Voice activity detection finds the speech; pad a little so first and last syllables survive.
 VAD_PARAMETERS = {
     "threshold": 0.5,
     "min_speech_duration_ms": 200,
     "min_silence_duration_ms": 500,
     "speech_pad_ms": 300,
 }
+# Speech separated by a longer pause than this is recognised as separate passages. Handing
+# Whisper the speech glued together (faster-whisper's own vad_filter) is cheaper, but then one
+# segment runs across turns many seconds apart and its end lands on the next turn's start,
+# which breaks the me/them ordering and the timestamps that citations point at.
+PASSAGE_GAP_SECONDS = 1.5
 
 
 def _default_factory(*args: Any, **kwargs: Any) -> Any:
@@ -132,33 +136,46 @@ class WhisperEngine:
         total: float,
         on_progress: Progress | None,
     ) -> list[RawSegment]:
+        spans = speech_passages(audio) if vad else [(0, len(audio))]
+        raw: list[RawSegment] = []
+        for first, last in spans:
+            raw.extend(self._recognise_passage(audio, first, last, language))
+            if on_progress is not None:
+                on_progress(min(last / SAMPLE_RATE, total), total)
+        if on_progress is not None:
+            on_progress(total, total)
+        return raw
+
+    def _recognise_passage(
+        self, audio: np.ndarray, first: int, last: int, language: str | None
+    ) -> list[RawSegment]:
+        """One stretch of speech; times come back relative to the whole array."""
+        passage = audio[first:last]
+        base, limit = first / SAMPLE_RATE, last / SAMPLE_RATE
         segments, _info = self.model.transcribe(
-            audio,
+            passage,
             language=forced_language(language),
             beam_size=self.beam_size,
-            vad_filter=vad,
-            vad_parameters=VAD_PARAMETERS if vad else None,
+            vad_filter=False,  # the passage is already speech, cut out by our own VAD pass
             # Feeding the previous text back is what lets one hallucination turn into a loop.
             condition_on_previous_text=False,
             word_timestamps=False,
         )
         raw = []
         for seg in segments:  # a generator: decoding happens as we iterate
+            start = min(base + float(seg.start), limit)
+            end = min(base + float(seg.end), limit)
             raw.append(
                 RawSegment(
-                    start=float(seg.start),
-                    end=float(seg.end),
+                    start=start,
+                    end=max(end, start),
                     text=seg.text.strip(),
                     avg_logprob=float(seg.avg_logprob),
                     no_speech_prob=float(seg.no_speech_prob),
                     compression_ratio=float(seg.compression_ratio),
-                    rms=_rms(audio, seg.start, seg.end),
+                    rms=_rms(audio, start, end),
                 )
             )
-            if on_progress is not None:
-                on_progress(min(float(seg.end), total), total)
-        if on_progress is not None:
-            on_progress(total, total)
         return raw
 
     def transcribe_file(
@@ -184,6 +201,21 @@ class WhisperEngine:
                 found = [replace(s, channel=number, speaker=CHANNEL_SPEAKER[number]) for s in found]
             segments.extend(found)
         return Transcript(segments=renumber(segments), language=forced_language(language))
+
+
+def speech_passages(audio: np.ndarray) -> list[tuple[int, int]]:
+    """(first, last) sample of each stretch of speech, pauses under PASSAGE_GAP_SECONDS kept."""
+    from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+    chunks = get_speech_timestamps(audio, VadOptions(**VAD_PARAMETERS))
+    gap = int(PASSAGE_GAP_SECONDS * SAMPLE_RATE)
+    passages: list[tuple[int, int]] = []
+    for chunk in chunks:
+        if passages and chunk["start"] - passages[-1][1] < gap:
+            passages[-1] = (passages[-1][0], chunk["end"])
+        else:
+            passages.append((chunk["start"], chunk["end"]))
+    return passages
 
 
 def _rms(audio: np.ndarray, start: float, end: float) -> float:

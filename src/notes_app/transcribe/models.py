@@ -160,7 +160,7 @@ def _fetch(name: str, folder: Path, on_progress: Callable[[int, int], None] | No
             tqdm_class=_Progress,
         )  # fmt: skip
     except (OSError, ValueError, HFValidationError, huggingface_hub.errors.HfHubHTTPError) as e:
-        reason = str(e).splitlines()[0] if str(e) else type(e).__name__
+        reason = (str(e).splitlines()[0] if str(e) else type(e).__name__).strip().rstrip(".")
         raise ModelNotFound(
             f"Could not download Whisper model {name}: {reason}. Check the internet connection "
             f"(and that HF_HUB_OFFLINE is not set), or copy a CTranslate2 model folder to "

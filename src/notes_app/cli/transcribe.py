@@ -1,0 +1,158 @@
+"""Commands for speech to text: `transcribe` an audio file, and `models list|download`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from notes_app import render
+from notes_app.audio.decode import probe
+from notes_app.cli.common import get_app, json_option, print_json, progress_bar
+from notes_app.config import Settings
+from notes_app.domain import Transcript
+from notes_app.errors import NotesAppError
+from notes_app.transcribe import models
+from notes_app.transcribe.engine import WhisperEngine
+from notes_app.transcribe.save import save_transcribed_meeting
+
+# Shorter files finish before a progress bar would tell the user anything.
+PROGRESS_AFTER_SECONDS = 5.0
+
+
+def build_engine(settings: Settings, model: str | None) -> tuple[WhisperEngine, str]:
+    """The engine for ``--model`` (or the configured model), and that model's name."""
+    name = model or settings.transcribe.model
+    path = models.resolve_model(
+        name, project_dir=models.default_project_dir(), home_models_dir=settings.models_dir
+    )
+    engine = WhisperEngine(
+        path, compute_type=settings.transcribe.compute_type, cpu_threads=settings.transcribe.threads
+    )
+    return engine, name
+
+
+def pick_language(language: str | None, settings: Settings, model_name: str) -> str | None:
+    """--language, else the setting; an English-only model is always English."""
+    chosen = language if language is not None else settings.transcribe.language
+    if model_name.endswith(".en") and chosen in (None, "", "auto"):
+        return "en"
+    return chosen or None
+
+
+def read_notes(path: Path | None) -> str:
+    if path is None:
+        return ""
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise NotesAppError(
+            f"Cannot read notes file {path}: {getattr(e, 'strerror', None) or e}. "
+            "Give a UTF-8 text file."
+        ) from None
+
+
+def print_transcript(transcript: Transcript) -> None:
+    for seg in transcript.segments:
+        who = f"{seg.speaker}: " if seg.speaker else ""
+        click.echo(f"[{render.clock(seg.start)}] {who}{seg.text}")
+
+
+@click.command("transcribe")
+@click.argument("audio", type=click.Path(path_type=Path))
+@click.option("--model", help="Model name (e.g. tiny.en, base.en) or a model folder.")
+@click.option("--language", help="Language code such as en; 'auto' detects it.")
+@click.option("--save", is_flag=True, help="Store the result as a meeting and print its id.")
+@click.option("--title", help="Title of the saved meeting (default: the file name).")
+@click.option(
+    "--notes",
+    "notes_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Your notes for the meeting, stored with it (with --save).",
+)
+@json_option
+def transcribe_cmd(
+    audio: Path,
+    model: str | None,
+    language: str | None,
+    save: bool,
+    title: str | None,
+    notes_file: Path | None,
+    as_json: bool,
+) -> None:
+    """Transcribe an audio file. A stereo file is a meeting: left = me, right = them."""
+    if (title or notes_file) and not save:
+        raise click.UsageError("--title and --notes only apply with --save.")
+    app = get_app()
+    notes = read_notes(notes_file)
+    info = probe(audio)  # a bad file fails here, before the model loads
+    engine, model_name = build_engine(app.settings, model)
+    language = pick_language(language, app.settings, model_name)
+    work = info.duration * (2 if info.channels == 2 else 1)
+    if info.duration > PROGRESS_AFTER_SECONDS:
+        with progress_bar(f"Transcribing {audio.name}", work) as update:
+            transcript = engine.transcribe_file(audio, language=language, on_progress=update)
+    else:
+        transcript = engine.transcribe_file(audio, language=language)
+    meeting_id = None
+    if save:
+        meeting_id = save_transcribed_meeting(
+            app.repo,
+            audio_dir=app.settings.audio_dir,
+            source=audio,
+            transcript=transcript,
+            duration=info.duration or transcript.duration,
+            title=title or audio.stem,
+            notes=notes,
+        )
+    if not transcript.segments:
+        click.echo(f"No speech found in {audio}.", err=True)
+    if as_json:
+        out = transcript.to_dict()
+        if meeting_id is not None:
+            out["meeting_id"] = meeting_id
+        print_json(out)
+        return
+    print_transcript(transcript)
+    if meeting_id is not None:
+        click.echo(f"Saved as meeting {meeting_id}.", err=True)
+        click.echo(meeting_id)
+
+
+@click.group("models")
+def models_group() -> None:
+    """Whisper models: which are installed, and fetching another one."""
+
+
+@models_group.command("list")
+@json_option
+def models_list(as_json: bool) -> None:
+    """List installed models, in the order names are looked up."""
+    settings = get_app().settings
+    found = models.list_installed(
+        project_dir=models.default_project_dir(), home_models_dir=settings.models_dir
+    )
+    if as_json:
+        print_json(
+            {"models": [{"name": m.name, "path": str(m.path), "where": m.where} for m in found]}
+        )
+        return
+    if not found:
+        click.echo("No Whisper models installed. Run `notes-app models download tiny.en`.")
+    for m in found:
+        marker = "*" if m.name == settings.transcribe.model else " "
+        click.echo(f"{marker} {m.name:<20} {m.where:<12} {m.path}")
+
+
+@models_group.command("download")
+@click.argument("name")
+def models_download(name: str) -> None:
+    """Download a model (needs the internet) into the data folder's models/ folder."""
+    settings = get_app().settings
+    with progress_bar(f"Downloading {name}", 1, unit="files") as update:
+        path = models.download_model(name, settings.models_dir, on_progress=update)
+    click.echo(f"Model {name} is in {path}. Use it with --model {name} or "
+               f"`notes-app config set transcribe.model {name}`.")  # fmt: skip
+
+
+COMMANDS = [transcribe_cmd, models_group]
