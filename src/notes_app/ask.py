@@ -1,0 +1,343 @@
+"""Answer questions about meetings from what was said and written, citing the moments.
+
+Retrieval finds passages (a matched transcript segment with its neighbours for context); then
+either an LLM answers from those passages only, citing them, or — offline — the best passages
+are the answer, labelled as extractive. The pure functions here (``retrieve_passages``,
+``extractive_answer``, ``llm_answer``) work on plain lists, so the share server can answer over a
+snapshot without the desktop database; ``retrieve_from_store`` searches every stored meeting.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from notes_app.domain import Block, Segment
+from notes_app.render import clock
+from notes_app.store.search import Filters, search
+
+DONT_SAY = "The meetings don't say."
+
+# Words that carry no topic in a question: English function words plus question boilerplate
+# ("what did X say about Y" is about Y). Dropping them is most of what makes recall work.
+STOPWORDS = frozenset(
+    """a about above after again against all also am an and any are as at be because been before
+    being below between both but by can could did do does doing done down during each else ever
+    few for from further get got had has have having he her here hers herself him himself his how
+    i if in into is it its itself just let me more most my myself no nor not now of off on once
+    only or other our ours ourselves out over own same she should so some such than that the
+    their theirs them themselves then there these they this those through to too under until up
+    us very was we were what when where which while who whom why will with would you your yours
+    yourself yourselves um uh yeah okay ok oh like really think thought thing things know going
+    gonna well right mean actually kind sort say said says tell told discuss discussed discussion
+    talk talked talking meeting meetings mention mentioned summarize summary opinion opinions
+    whether anything something everything group team decide decided decision give gave question
+    questions answer answers regarding many much""".split()
+)
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def keywords(question: str) -> list[str]:
+    """The question's topic words, in order, without stopwords or repeats."""
+    seen: dict[str, None] = {}
+    for w in _WORD.findall(question.lower()):
+        if len(w) > 1 and w not in STOPWORDS:
+            seen.setdefault(w, None)
+    return list(seen)
+
+
+def stem(word: str) -> str:
+    """A light suffix stripper: enough to match "prices" with "pricing" in a few hundred lines."""
+    for suffix in ("ingly", "edly", "ing", "ies", "ied", "ed", "es", "ly", "s", "e"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)] + ("y" if suffix in ("ies", "ied") else "")
+    return word
+
+
+def _terms(text: str) -> list[str]:
+    return [stem(w) for w in _WORD.findall(text.lower()) if w not in STOPWORDS]
+
+
+# --- passages and answers ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A stretch of a meeting that may answer a question; what an answer cites.
+
+    ``segment`` is the matched transcript segment (None for a hit in notes); ``text`` is that
+    segment with its neighbours, one "speaker: words" line each, for context.
+    """
+
+    meeting_id: int | None
+    segment: int | None
+    start: float
+    end: float
+    text: str
+    score: float
+    kind: str = "transcript"  # "transcript", "notes" or "enhanced"
+    title: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "meeting_id": self.meeting_id,
+            "segment": self.segment,
+            "start": round(self.start, 3),
+            "end": round(self.end, 3),
+            "text": self.text,
+        }
+
+
+@dataclass(frozen=True)
+class Answer:
+    text: str
+    mode: str  # "llm" or "offline" (extractive)
+    citations: tuple[Passage, ...] = ()
+    model: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "answer": self.text,
+            "mode": self.mode,
+            "citations": [c.to_dict() for c in self.citations],
+        }
+
+
+# --- in-memory retrieval over one meeting ---------------------------------------------------
+
+
+def retrieve_passages(
+    question: str,
+    segments: Sequence[Segment],
+    blocks: Sequence[Block] = (),
+    *,
+    k: int = 5,
+    meeting_id: int | None = None,
+    title: str = "",
+    context: int = 1,
+) -> list[Passage]:
+    """The ``k`` passages of one meeting that best match ``question`` (BM25, any word counts).
+
+    Each segment is scored together with its neighbours, because one turn of talk is often
+    too short to hold the words of the question. Notes blocks compete as passages of their own.
+    """
+    query = [stem(w) for w in keywords(question)]
+    if not query:
+        return []
+    ordered = sorted(segments, key=lambda s: s.index)
+    seg_terms = [_terms(s.text) for s in ordered]
+    windows = [
+        [
+            t
+            for j in range(max(0, i - context), min(len(ordered), i + context + 1))
+            for t in seg_terms[j]
+        ]
+        for i in range(len(ordered))
+    ]
+    block_terms = [_terms(b.text) for b in blocks]
+    scores = _bm25(query, windows + block_terms)
+    ranked = sorted(range(len(scores)), key=lambda i: -scores[i])
+    picked: list[Passage] = []
+    used: set[int] = set()
+    for i in ranked:
+        if scores[i] <= 0 or len(picked) >= k:
+            break
+        if i < len(ordered):
+            if i in used:
+                continue  # a neighbour of a passage already taken says the same thing
+            lo, hi = max(0, i - context), min(len(ordered), i + context + 1)
+            used.update(range(lo, hi))
+            picked.append(_window_passage(ordered, i, lo, hi, scores[i], meeting_id, title))
+        else:
+            picked.append(_block_passage(blocks[i - len(ordered)], scores[i], meeting_id, title))
+    return picked
+
+
+def _bm25(query: list[str], docs: list[list[str]], k1: float = 1.2, b: float = 0.75) -> list[float]:
+    n = len(docs)
+    if n == 0:
+        return []
+    avg = sum(len(d) for d in docs) / n or 1.0
+    df = Counter(t for d in docs for t in set(d) if t in query)
+    idf = {t: math.log(1 + (n - df[t] + 0.5) / (df[t] + 0.5)) for t in set(query)}
+    out = []
+    for d in docs:
+        tf = Counter(d)
+        norm = k1 * (1 - b + b * len(d) / avg)
+        out.append(sum(idf[t] * tf[t] * (k1 + 1) / (tf[t] + norm) for t in idf if tf[t]))
+    return out
+
+
+def _window_passage(
+    ordered: Sequence[Segment], i: int, lo: int, hi: int, score: float, mid: int | None, title: str
+) -> Passage:
+    window = ordered[lo:hi]
+    return Passage(
+        meeting_id=mid,
+        segment=ordered[i].index,
+        start=window[0].start,
+        end=window[-1].end,
+        text="\n".join(_line(s) for s in window),
+        score=round(score, 4),
+        title=title,
+    )
+
+
+def _block_passage(block: Block, score: float, mid: int | None, title: str) -> Passage:
+    cite = block.citations[0] if block.citations else None
+    return Passage(
+        meeting_id=mid,
+        segment=cite.segment if cite else None,
+        start=cite.start if cite else 0.0,
+        end=cite.end if cite else 0.0,
+        text=block.text,
+        score=round(score, 4),
+        kind="notes" if block.source == "user" else "enhanced",
+        title=title,
+    )
+
+
+def _line(s: Segment) -> str:
+    return f"{s.speaker}: {s.text}" if s.speaker else s.text
+
+
+# --- retrieval over the whole store ---------------------------------------------------------
+
+
+class TranscriptSource(Protocol):
+    """What store retrieval needs from the repository (``Repo`` provides it)."""
+
+    db: Any
+
+    def get_transcript(self, meeting_id: int) -> Any: ...
+
+
+def retrieve_from_store(
+    repo: TranscriptSource,
+    question: str,
+    filters: Filters | None = None,
+    *,
+    k: int = 5,
+    context: int = 1,
+) -> list[Passage]:
+    """The best passages across stored meetings: FTS5 with any-word matching, then context."""
+    words = keywords(question)
+    if not words:
+        return []
+    filters = filters or Filters()
+    filters = Filters(
+        filters.since,
+        filters.until,
+        filters.meeting_id,
+        filters.speaker,
+        kinds=("notes", "enhanced", "transcript"),
+    )
+    hits = search(repo.db, " ".join(words) + " ", filters, limit=k * 4, any_term=True)
+    transcripts: dict[int, list[Segment]] = {}
+    picked: list[Passage] = []
+    covered: set[tuple[int, int]] = set()
+    for h in hits:
+        if len(picked) >= k:
+            break
+        if h.kind != "transcript":
+            text = h.marked("", "")
+            picked.append(Passage(h.meeting_id, None, 0.0, 0.0, text, h.score, h.kind, h.title))
+            continue
+        if (h.meeting_id, h.segment) in covered:
+            continue
+        if h.meeting_id not in transcripts:
+            transcripts[h.meeting_id] = list(repo.get_transcript(h.meeting_id).segments)
+        ordered = transcripts[h.meeting_id]
+        pos = next((i for i, s in enumerate(ordered) if s.index == h.segment), None)
+        if pos is None:
+            continue
+        lo, hi = max(0, pos - context), min(len(ordered), pos + context + 1)
+        covered.update((h.meeting_id, s.index) for s in ordered[lo:hi])
+        picked.append(_window_passage(ordered, pos, lo, hi, h.score, h.meeting_id, h.title))
+    return picked
+
+
+# --- answers -------------------------------------------------------------------------------
+
+
+def extractive_answer(question: str, passages: Sequence[Passage]) -> Answer:
+    """Offline: the best passages are the answer, and the text says that is what they are."""
+    if not passages:
+        return Answer(DONT_SAY, "offline")
+    lines = ["Extractive answer (no LLM): the passages that best match the question."]
+    for n, p in enumerate(passages, 1):
+        lines.append(f"[{n}] {_where(p)}")
+        lines.extend("    " + line for line in p.text.splitlines())
+    return Answer("\n".join(lines), "offline", tuple(passages))
+
+
+def _where(p: Passage) -> str:
+    place = f"{p.title or 'meeting'} (#{p.meeting_id})" if p.meeting_id is not None else p.title
+    if p.kind == "transcript":
+        return f"{place} at {clock(p.start)}".strip()
+    return f"{place}, {p.kind}".strip()
+
+
+class ChatClient(Protocol):
+    """An LLM chat client (``notes_app.enhance.llm.LLMClient`` is one)."""
+
+    model: str
+
+    def chat(self, messages: list[dict[str, str]], **kwargs: Any) -> Any: ...
+
+
+SYSTEM_PROMPT = (
+    "You answer questions about the user's meetings using ONLY the numbered passages given. "
+    "After every claim put the number of the passage that supports it in square brackets, "
+    "like [2]. Never use outside knowledge. If the passages do not answer the question, reply "
+    f"exactly: {DONT_SAY}"
+)
+
+
+def llm_answer(question: str, passages: Sequence[Passage], client: ChatClient) -> Answer:
+    """Ask the model to answer from the passages; keep only citations that point at them."""
+    if not passages:
+        return Answer(DONT_SAY, "llm", model=getattr(client, "model", None))
+    numbered = "\n\n".join(f"[{n}] {_where(p)}\n{p.text}" for n, p in enumerate(passages, 1))
+    messages = [
+        {"role": "system", "content": SYSTEM_PROMPT},
+        {"role": "user", "content": f"Passages:\n\n{numbered}\n\nQuestion: {question}"},
+    ]
+    reply = client.chat(messages)
+    return _cited_answer(reply.text, passages, getattr(client, "model", None))
+
+
+_MARK = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
+
+
+def _cited_answer(text: str, passages: Sequence[Passage], model: str | None) -> Answer:
+    """Renumber the reply's [n] marks to the citations actually used, in order of use.
+
+    A reply that cites nothing it was given is not grounded, so it becomes DONT_SAY.
+    """
+    order: list[int] = []
+
+    def renumber(m: re.Match[str]) -> str:
+        kept = []
+        for raw in m.group(1).split(","):
+            n = int(raw)
+            if 1 <= n <= len(passages):
+                if n not in order:
+                    order.append(n)
+                kept.append(str(order.index(n) + 1))
+        return f"[{', '.join(kept)}]" if kept else ""
+
+    body = _MARK.sub(renumber, text.strip()).strip()
+    if not order or _says_nothing(body):
+        return Answer(DONT_SAY, "llm", model=model)
+    return Answer(body, "llm", tuple(passages[n - 1] for n in order), model)
+
+
+def _says_nothing(text: str) -> bool:
+    low = text.lower().replace("’", "'")
+    return low.startswith(("the meetings don't say", "the meetings do not say"))
