@@ -1,0 +1,150 @@
+"""How well do offline-enhanced notes cite the right part of a real meeting?
+
+Reads the ELITR meetings in ../shared/eval-data/meetings/elitr/ (real transcripts with terse
+minutes aligned to the transcript lines they summarise), feeds each transcript with its minutes
+as the user's notes to ``enhance_offline``, and measures the citations of the AI lines under
+each minutes line:
+
+- hit rate: of the minutes lines that have an alignment, the share whose citations include
+  an aligned transcript line (±1 line);
+- citation precision: of the segments cited under aligned minutes lines, the share within
+  ±1 line of a line aligned to that minutes line.
+
+Each transcript line is one segment (segment i is line i+1), so the mapping is exact.
+Targets: hit rate ≥ 0.75, precision ≥ 0.5.
+
+    python benchmarks/grounding_eval.py [--data DIR] [--verbose]
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+from notes_app.domain import Segment, Transcript
+from notes_app.enhance.offline import enhance_offline
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_DATA = ROOT.parent / "shared" / "eval-data" / "meetings" / "elitr"
+_SPEAKER = re.compile(r"^\((PERSON\d+|[A-Z][\w ]*?)\)\s*")
+SECONDS_PER_WORD = 0.4  # synthetic times; only order matters here
+
+
+@dataclass
+class Score:
+    aligned_lines: int = 0
+    hits: int = 0
+    cited: int = 0
+    precise: int = 0
+    unaligned_cited: int = 0
+    seconds: float = 0.0
+
+    def add(self, other: Score) -> None:
+        for name in vars(self):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+    @property
+    def hit_rate(self) -> float:
+        return self.hits / self.aligned_lines if self.aligned_lines else 0.0
+
+    @property
+    def precision(self) -> float:
+        return self.precise / self.cited if self.cited else 0.0
+
+
+def load_transcript(path: Path) -> Transcript:
+    """One segment per line; a ``(PERSONn)`` prefix sets the speaker until the next one."""
+    segments, speaker, clock = [], None, 0.0
+    for i, line in enumerate(path.read_text(encoding="utf-8").splitlines()):
+        m = _SPEAKER.match(line)
+        if m:
+            speaker, line = m.group(1), line[m.end() :]
+        length = max(len(line.split()), 1) * SECONDS_PER_WORD
+        segments.append(Segment(i, clock, clock + length, line.strip(), speaker))
+        clock += length
+    return Transcript(tuple(segments), "en")
+
+
+def load_alignment(path: Path) -> dict[int, set[int]]:
+    """minutes line -> the transcript lines aligned to it (both 1-based)."""
+    aligned: dict[int, set[int]] = defaultdict(set)
+    for row in path.read_text(encoding="utf-8").split("\n"):
+        parts = row.split()
+        if len(parts) >= 2 and parts[0].isdigit() and parts[1].isdigit():
+            aligned[int(parts[1])].add(int(parts[0]))
+    return aligned
+
+
+def evaluate(folder: Path, verbose: bool = False) -> Score:
+    transcript = load_transcript(folder / "transcript.txt")
+    minutes = (folder / "minutes.txt").read_text(encoding="utf-8")
+    aligned = load_alignment(folder / "alignment.txt")
+    started = time.perf_counter()
+    notes = enhance_offline(transcript, minutes)
+    score = Score(seconds=time.perf_counter() - started)
+    cited: dict[int, set[int]] = defaultdict(set)
+    for block in notes.blocks:
+        if block.source == "ai" and block.note_line is not None:
+            cited[block.note_line].update(c.segment + 1 for c in block.citations)
+    lines = minutes.splitlines()
+    for line_no in range(1, len(lines) + 1):
+        targets, got = aligned.get(line_no, set()), cited.get(line_no, set())
+        if not targets:
+            score.unaligned_cited += len(got)
+            continue
+        near = {t + d for t in targets for d in (-1, 0, 1)}
+        score.aligned_lines += 1
+        score.hits += bool(got & near)
+        score.cited += len(got)
+        score.precise += len(got & near)
+        if verbose:
+            mark = "HIT " if got & near else ("miss" if got else "----")
+            span = f"{min(targets)}-{max(targets)}"
+            print(
+                f"  {mark} {line_no:>3} [{span:>9}] cited {sorted(got)}  {lines[line_no - 1][:60]}"
+            )
+    return score
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--verbose", action="store_true", help="Show every minutes line.")
+    args = parser.parse_args()
+    if not args.data.is_dir():
+        print(
+            f"Evaluation data not found at {args.data}. It is expected at ../shared/eval-data "
+            "beside the project (or pass --data DIR).",
+            file=sys.stderr,
+        )
+        return 2
+    total = Score()
+    print(
+        f"{'meeting':<12}{'lines':>6}{'hits':>6}{'hit rate':>10}{'cited':>7}{'precision':>11}"
+        f"{'unaligned':>11}{'seconds':>9}"
+    )
+    for folder in sorted(p for p in args.data.iterdir() if (p / "alignment.txt").exists()):
+        if args.verbose:
+            print(folder.name)
+        s = evaluate(folder, args.verbose)
+        total.add(s)
+        print(_row(folder.name, s))
+    print(_row("overall", total))
+    print("targets: hit rate >= 0.75, precision >= 0.50")
+    return 0
+
+
+def _row(name: str, s: Score) -> str:
+    return (
+        f"{name:<12}{s.aligned_lines:>6}{s.hits:>6}{s.hit_rate:>10.2f}{s.cited:>7}"
+        f"{s.precision:>11.2f}{s.unaligned_cited:>11}{s.seconds:>9.3f}"
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())

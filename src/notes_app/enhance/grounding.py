@@ -1,0 +1,244 @@
+"""Grounding: which transcript segments does each line of the user's notes come from?
+
+Three kinds of evidence are combined:
+
+1. **Lexical match** (BM25 over segments) on stemmed content words and quantity keys, so
+   "4.2M" meets "four point two million" and "pricing" meets "price". Note words the
+   transcript does not contain are matched to similar-looking words (character trigrams),
+   which catches speech-recognition misspellings and other word forms.
+2. **Context windows**: a note often condenses a few neighbouring utterances, so a segment is
+   also scored by the note words found in the segments around it.
+3. **Order prior**: people write notes in meeting order. A dynamic programme picks one anchor
+   position per note line so that anchors mostly move forward in time (going back costs a
+   penalty), which rejects the stray lexical matches elsewhere in a long meeting.
+
+Entry points: ``ground(transcript, note_lines) -> list[Grounding]`` and ``SegmentIndex`` for
+scoring any text against a transcript (used by citation checks).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from notes_app.domain import ME, THEM, Transcript
+from notes_app.enhance.notes_parse import NoteLine, is_section_label, parse_notes, section_context
+from notes_app.enhance.text import is_quantity, terms
+
+K1, B = 1.2, 0.75
+FUZZY_MIN = 0.72  # trigram Dice similarity for two spellings to count as the same word
+WINDOW = 2  # segments either side that still count as the same passage
+BACK_PENALTY = 0.45  # cost, in normalised score, of a note that jumps back in time
+MIN_SCORE = 0.12  # normalised score below which a note line is left ungrounded
+MAX_CITED = 3
+SECTION_WEIGHT = 0.3  # words of the section heading a line sits under
+QUANTITY_WEIGHT = {"n": 1.5}  # typed keys (pct:, money:, q:, date:, dur:) weigh 2.5
+
+
+@dataclass(frozen=True)
+class Grounding:
+    """The segments that ground one note line; empty when nothing in the transcript does.
+
+    ``segments`` are in time order; ``primary`` is the single best one; ``score`` is the
+    normalised match strength (roughly the fraction of the note's weight found there).
+    """
+
+    note_line: int
+    segments: tuple[int, ...]
+    primary: int | None
+    score: float
+    terms: tuple[str, ...] = ()
+
+
+def _trigrams(word: str) -> set[str]:
+    padded = f" {word} "
+    return {padded[i : i + 3] for i in range(len(padded) - 2)}
+
+
+class SegmentIndex:
+    """BM25 over the segments of one transcript, with fuzzy word matching."""
+
+    def __init__(self, transcript: Transcript):
+        self.segments = transcript.segments
+        self.size = len(self.segments)
+        self.doc_terms = [self._segment_terms(s) for s in self.segments]
+        lengths = np.array([len(t) for t in self.doc_terms], dtype=float)
+        self.avg_len = float(lengths.mean()) if self.size else 1.0
+        self.postings: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        for i, doc in enumerate(self.doc_terms):
+            for term, tf in Counter(doc).items():
+                self.postings[term].append((i, tf))
+        self.norm = K1 * (1 - B + B * lengths / max(self.avg_len, 1e-9))
+        self._trigram_index: dict[str, set[str]] = defaultdict(set)
+        for term in self.postings:
+            if term.isalpha() and len(term) >= 4:
+                for g in _trigrams(term):
+                    self._trigram_index[g].add(term)
+        self._cache: dict[str, np.ndarray] = {}
+
+    @staticmethod
+    def _segment_terms(seg) -> list[str]:
+        out = terms(seg.text)
+        if seg.speaker and seg.speaker not in (ME, THEM):
+            out.extend(terms(seg.speaker))  # "pricing → Sarah" can mean Sarah said it
+        return out
+
+    def idf(self, term: str) -> float:
+        df = len(self.postings.get(term, ()))
+        return math.log(1 + (self.size - df + 0.5) / (df + 0.5))
+
+    def term_scores(self, term: str) -> np.ndarray:
+        """BM25 contribution of ``term`` (or its closest spellings) to every segment."""
+        if term not in self._cache:
+            scores = np.zeros(self.size)
+            for variant, weight in self.variants(term):
+                scores = np.maximum(scores, weight * self._exact_scores(variant))
+            self._cache[term] = scores
+        return self._cache[term]
+
+    def _exact_scores(self, term: str) -> np.ndarray:
+        scores = np.zeros(self.size)
+        postings = self.postings.get(term)
+        if postings:
+            idx = np.fromiter((i for i, _ in postings), dtype=int)
+            tf = np.fromiter((f for _, f in postings), dtype=float)
+            scores[idx] = self.idf(term) * tf * (K1 + 1) / (tf + self.norm[idx])
+        return scores
+
+    def variants(self, term: str) -> list[tuple[str, float]]:
+        """The term itself plus transcript words spelled almost the same, with similarity."""
+        out = [(term, 1.0)] if term in self.postings else []
+        if is_quantity(term) or not term.isalpha() or len(term) < 4:
+            return out
+        grams = _trigrams(term)
+        candidates = Counter(w for g in grams for w in self._trigram_index.get(g, ()))
+        for word, shared in candidates.items():
+            if word == term:
+                continue
+            dice = 2 * shared / (len(grams) + len(word) + 2)
+            if dice >= FUZZY_MIN:
+                out.append((word, dice))
+        return out
+
+    def query(self, weighted_terms: dict[str, float]) -> tuple[np.ndarray, np.ndarray, float]:
+        """(own, passage, mass): per-segment scores of a query and its best attainable score.
+
+        ``own`` counts the query's terms in each segment; ``passage`` counts each term once if
+        it occurs anywhere within WINDOW segments, which rewards a stretch of talk that covers
+        the whole note. ``mass`` is what a segment containing every term would score.
+        """
+        own = np.zeros(self.size)
+        passage = np.zeros(self.size)
+        mass = 0.0
+        for term, weight in weighted_terms.items():
+            scores = self.term_scores(term)
+            own += weight * scores
+            passage += weight * _sliding_max(scores, WINDOW)
+            best = max((self.idf(v) * w for v, w in self.variants(term)), default=0.0)
+            mass += weight * max(best, self.idf(term)) * (K1 + 1) / (1 + K1)
+        return own, passage, mass
+
+
+def _sliding_max(x: np.ndarray, w: int) -> np.ndarray:
+    out = x.copy()
+    for d in range(1, w + 1):
+        out[d:] = np.maximum(out[d:], x[:-d])
+        out[:-d] = np.maximum(out[:-d], x[d:])
+    return out
+
+
+def note_query(text: str, section: str = "") -> dict[str, float]:
+    """The weighted terms of a note line (and, more lightly, of the section it sits in)."""
+    weights: dict[str, float] = {}
+    for term in terms(text):
+        if is_quantity(term):
+            kind = term.split(":", 1)[0]
+            weights[term] = QUANTITY_WEIGHT.get(kind, 2.5)
+        else:
+            weights[term] = 1.0
+    for term in terms(section):
+        weights.setdefault(term, SECTION_WEIGHT)
+    return weights
+
+
+def ground(
+    transcript: Transcript, note_lines: Sequence[NoteLine] | str, index: SegmentIndex | None = None
+) -> list[Grounding]:
+    """Ground every note line in the transcript; one ``Grounding`` per line, in order.
+
+    Headings, section labels and metadata lines ("Date: …") get an empty grounding: they name
+    a topic rather than something that was said.
+    """
+    lines = parse_notes(note_lines) if isinstance(note_lines, str) else list(note_lines)
+    index = index or SegmentIndex(transcript)
+    sections = section_context(lines)
+    groundable = [ln for ln in lines if not is_section_label(ln) and not ln.metadata]
+    if index.size == 0 or not groundable:
+        return [Grounding(ln.line, (), None, 0.0) for ln in lines]
+    queries = [note_query(ln.text, sections.get(ln.line, "")) for ln in groundable]
+    matrices = [index.query(q) for q in queries]
+    combined = np.vstack([_combine(own, passage, mass) for own, passage, mass in matrices])
+    anchors = align_in_order(combined)
+    found = {
+        ln.line: _select(ln.line, a, combined[k], matrices[k][0], queries[k])
+        for k, (ln, a) in enumerate(zip(groundable, anchors, strict=True))
+    }
+    return [found.get(ln.line) or Grounding(ln.line, (), None, 0.0) for ln in lines]
+
+
+def _combine(own: np.ndarray, passage: np.ndarray, mass: float) -> np.ndarray:
+    if mass <= 0:
+        return np.zeros_like(own)
+    return (0.5 * own + passage) / (1.5 * mass)
+
+
+def align_in_order(scores: np.ndarray, back_penalty: float = BACK_PENALTY) -> list[int]:
+    """One anchor segment per row of ``scores`` (notes × segments), mostly moving forward.
+
+    Maximises the sum of the chosen scores, where a row whose anchor lies before the previous
+    row's pays ``back_penalty``. Runs in O(notes × segments) using running maxima.
+    """
+    n_notes, n_segs = scores.shape
+    total = scores[0].copy()
+    came_from = np.zeros((n_notes, n_segs), dtype=int)
+    for j in range(1, n_notes):
+        fwd_val, fwd_arg = _running_max(total)  # best previous anchor at or before each i
+        back_val, back_arg = _running_max(total[::-1])  # ... at or after each i
+        back_val, back_arg = back_val[::-1], (n_segs - 1 - back_arg)[::-1]
+        later = np.append(back_val[1:], -np.inf) - back_penalty
+        later_arg = np.append(back_arg[1:], n_segs - 1)
+        use_fwd = fwd_val >= later
+        came_from[j] = np.where(use_fwd, fwd_arg, later_arg)
+        total = scores[j] + np.where(use_fwd, fwd_val, later)
+    anchors = [int(np.argmax(total))]
+    for j in range(n_notes - 1, 0, -1):
+        anchors.append(int(came_from[j, anchors[-1]]))
+    return anchors[::-1]
+
+
+def _running_max(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    values = np.maximum.accumulate(x)
+    # Index of the running maximum: the last position where x reached it.
+    is_new = x >= values
+    args = np.maximum.accumulate(np.where(is_new, np.arange(len(x)), 0))
+    return values, args
+
+
+def _select(
+    line: int, anchor: int, combined: np.ndarray, own: np.ndarray, query: dict[str, float]
+) -> Grounding | None:
+    """The segments to cite around an anchor: those that share words with the note."""
+    if combined[anchor] < MIN_SCORE:
+        return None
+    lo, hi = max(anchor - WINDOW, 0), min(anchor + WINDOW + 1, len(own))
+    window = own[lo:hi]
+    if window.max() <= 0:
+        return None
+    best = lo + int(np.argmax(window))
+    keep = [i for i in range(lo, hi) if own[i] >= 0.5 * own[best] and own[i] > 0]
+    keep = sorted(keep, key=lambda i: (-own[i], abs(i - best)))[:MAX_CITED]
+    return Grounding(line, tuple(sorted(keep)), best, float(combined[anchor]), tuple(query))

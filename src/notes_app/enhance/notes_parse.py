@@ -1,0 +1,106 @@
+"""The user's notes as typed, read as lines with their Markdown-ish structure.
+
+Headings are ``#``/``##`` lines or a short line ending with ``:``; bullets start with ``-``,
+``*``, ``•``, ``+`` or ``1.``/``1)``, nested by indentation (two spaces or a tab per level) or by
+doubled dashes (``--`` is a sub-bullet, as people type in plain text). Blank lines are
+skipped but line numbers stay those of the file (1-based), so a block can point back at the
+line it came from.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
+_BULLET = re.compile(r"^([ \t]*)(?:(-{1,4}(?![\d-])|[*•+‣◦▪])|(\d{1,3}[.)]))\s*(\S.*)$")
+# A label line such as "Pricing:" — short, so a sentence that happens to end in ':' stays text.
+_LABEL_MAX_WORDS = 6
+# Lines that describe the meeting rather than what was said in it: nothing to ground.
+_METADATA = re.compile(
+    r"^\s*(?:date|time|when|where|location|attendees|participants|present(?: at the meeting)?|"
+    r"absent|minutes(?: \w+)*(?: by)?|minutes wr\w*|note ?taker|scribe)\s*:",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class NoteLine:
+    """One non-blank line of notes.
+
+    ``text`` is what the user typed without the list or heading marker (so a renderer can put
+    the marker back); ``raw`` is the line exactly as typed. ``kind`` is "heading", "bullet" or
+    "paragraph"; ``level`` is the heading level or bullet depth (1 = top level).
+    """
+
+    line: int
+    text: str
+    kind: str
+    level: int = 1
+    raw: str = ""
+    metadata: bool = False  # "Date: …", "Attendees: …": about the meeting, not from it
+
+    @property
+    def is_heading(self) -> bool:
+        return self.kind == "heading"
+
+
+def parse_notes(notes: str) -> list[NoteLine]:
+    """Every non-blank line of ``notes`` with its kind, level and 1-based line number."""
+    out: list[NoteLine] = []
+    for number, raw in enumerate(notes.splitlines(), start=1):
+        if raw.strip():
+            out.append(_parse_line(number, raw.rstrip("\r\n")))
+    return out
+
+
+def _parse_line(number: int, raw: str) -> NoteLine:
+    meta = bool(_METADATA.match(raw))
+    m = _HEADING.match(raw)
+    if m:
+        return NoteLine(number, m.group(2), "heading", len(m.group(1)), raw, meta)
+    m = _BULLET.match(raw)
+    if m:
+        indent, dashes, _ordinal, text = m.groups()
+        depth = _indent_depth(indent) + (len(dashes) - 1 if dashes else 0)
+        return NoteLine(number, text.rstrip(), "bullet", depth + 1, raw, meta)
+    text = raw.strip()
+    if _is_label(text):
+        return NoteLine(number, text, "heading", 2, raw, meta)
+    return NoteLine(number, text, "paragraph", 1, raw, meta)
+
+
+def _indent_depth(indent: str) -> int:
+    width = sum(4 if ch == "\t" else 1 for ch in indent)
+    return width // 2
+
+
+def _is_label(text: str) -> bool:
+    return text.endswith(":") and len(text.split()) <= _LABEL_MAX_WORDS
+
+
+def is_section_label(line: NoteLine) -> bool:
+    """A heading, or a bullet that only names a section ("- Next steps:"): no context of its own."""
+    return line.is_heading or (line.kind == "bullet" and _is_label(line.text))
+
+
+def section_context(lines: list[NoteLine]) -> dict[int, str]:
+    """For each line, the text of the section labels it sits under (topic words for grounding)."""
+    context: dict[int, str] = {}
+    stack: list[tuple[int, str]] = []  # (rank, text); headings rank above bullet labels
+    for ln in lines:
+        rank = _rank(ln)
+        if is_section_label(ln):
+            while stack and stack[-1][0] >= rank:
+                stack.pop()
+            stack.append((rank, ln.text.rstrip(":")))
+            continue
+        while stack and stack[-1][0] >= rank:
+            stack.pop()
+        context[ln.line] = " ".join(t for _, t in stack)
+    return context
+
+
+def _rank(ln: NoteLine) -> int:
+    # Headings outrank bullets; within each, a smaller level is a bigger section.
+    return ln.level if ln.is_heading else 10 + ln.level

@@ -1,0 +1,132 @@
+"""Text helpers shared by grounding and the offline enhancer.
+
+- ``terms(text)``: the words that carry meaning (lower-case, stop words dropped, lightly
+  stemmed) plus quantity keys from ``numbers.normalise_quantities`` — what lexical matching
+  compares.
+- ``clean_speech(text)``: spoken text without fillers ("um", "you know"), stutters ("the the")
+  and false starts ("wh-"), so it reads like a note.
+- ``sentences(text)`` / ``clauses(text)``: split spoken text for trimming to what is relevant.
+"""
+
+from __future__ import annotations
+
+import re
+
+from notes_app.enhance.numbers import normalise_quantities
+
+STOPWORDS = frozenset(
+    """a about above after again against all also am an and any are aren't as at be because been
+    before being below between both but by can can't cannot could couldn't did didn't do does
+    doesn't doing don't down during each few for from further had hadn't has hasn't have haven't
+    having he he'd he'll he's her here here's hers herself him himself his how how's i i'd i'll
+    i'm i've if in into is isn't it it's its itself just let's me more most mustn't my myself no
+    nor not of off on once only or other ought our ours ourselves out over own same shan't she
+    she'd she'll she's should shouldn't so some such than that that's the their theirs them
+    themselves then there there's these they they'd they'll they're they've this those through to
+    too under until up very was wasn't we we'd we'll we're we've were weren't what what's when
+    when's where where's which while who who's whom why why's with won't would wouldn't you you'd
+    you'll you're you've your yours yourself yourselves yes yeah yep ok okay oh um uh uhm erm eh
+    hm hmm mm mhm ah like well right so really actually basically just maybe think know mean
+    guess got get gets go going gonna wanna thing things something anything lot lots kind sort
+    will shall may might must one two also there's thats dont im ive youre gonna said say says
+    saying want need able sure good yes no now then still even already much many way""".split()
+)
+
+FILLER_WORDS = ("um", "uh", "uhm", "umm", "erm", "eh", "ehm", "hm", "hmm", "mm", "mhm", "ah")
+FILLER_PHRASES = ("you know", "i mean", "sort of", "kind of")
+
+_TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+_TAG = re.compile(r"<[^>]{1,40}/?>")
+
+
+def stem(word: str) -> str:
+    """A light suffix stripper: enough to meet "reviews"/"review", "planning"/"plan"."""
+    w = word
+    if len(w) <= 3 or not w.isalpha():
+        return w
+    for suffix, repl, min_len in (
+        ("ies", "y", 5),
+        ("sses", "ss", 5),
+        ("ness", "", 7),
+        ("ments", "", 8),
+        ("ment", "", 7),
+        ("ings", "", 6),
+        ("ing", "", 6),
+        ("edly", "", 7),
+        ("ed", "", 5),
+        ("ly", "", 6),
+        ("es", "", 6),
+        ("s", "", 4),
+    ):
+        if w.endswith(suffix) and len(w) >= min_len:
+            if suffix == "s" and w.endswith(("ss", "us", "is")):
+                return w
+            w = w[: len(w) - len(suffix)] + repl
+            break
+    if len(w) > 3 and w[-1] == w[-2] and w[-1] not in "lsz":
+        w = w[:-1]  # "planned" -> "plann" -> "plan"
+    if len(w) > 3 and w.endswith("e"):
+        w = w[:-1]  # "price" and "pricing" both become "pric"
+    return w
+
+
+def words(text: str) -> list[str]:
+    return _TOKEN.findall(_TAG.sub(" ", text.lower()).replace("’", "'"))
+
+
+def terms(text: str) -> list[str]:
+    """Meaningful terms of ``text``: stemmed content words, then quantity keys."""
+    out = [stem(w) for w in words(text) if w not in STOPWORDS and len(w) > 1]
+    out.extend(sorted(normalise_quantities(text)))
+    return out
+
+
+def is_quantity(term: str) -> bool:
+    return ":" in term
+
+
+# --- cleaning spoken text -----------------------------------------------------------------------
+
+_FILLER_RE = re.compile(
+    r",?\s*(?<![\w'-])(?:" + "|".join(FILLER_WORDS) + r")(?![\w'-]),?", re.IGNORECASE
+)
+_PHRASE_RE = re.compile(r",?\s*\b(?:" + "|".join(FILLER_PHRASES) + r")\b,?(?=\s|$)", re.IGNORECASE)
+_FALSE_START = re.compile(r"(?<![\w-])\w{1,4}-,?(?=[\s.]|$)")
+_REPEAT = re.compile(r"\b(\w+(?:\s\w+){0,2})(?:[,\s]+\1\b)+", re.IGNORECASE)
+
+
+def clean_speech(text: str) -> str:
+    """Spoken text as a reader would want it: no fillers, stutters or false starts."""
+    t = _TAG.sub(" ", text)
+    t = _FALSE_START.sub(" ", t)
+    t = _FILLER_RE.sub(" ", t)
+    t = _PHRASE_RE.sub("", t)
+    for _ in range(2):  # "I, I, I would" needs two passes after fillers are gone
+        t = _REPEAT.sub(r"\1", t)
+    t = re.sub(r"\s+([,.;:!?])", r"\1", t)
+    t = re.sub(r"([,;:])(?:\s*[,;:])+", r"\1", t)
+    t = re.sub(r"\s{2,}", " ", t).strip(" ,;-")
+    t = re.sub(r"^(?:(?:and|so|but|ok|okay|yeah|yes|well|like|right)\b[,.\s]*)+", "", t, flags=re.I)
+    t = t.strip(" ,;-")
+    if not re.search(r"\w", t):
+        return ""
+    return t[:1].upper() + t[1:]
+
+
+def sentences(text: str) -> list[str]:
+    parts = re.split(r"(?<=[.!?])\s+(?=[A-Z0-9\"'\[(])", text.strip())
+    return [p.strip() for p in parts if p.strip()]
+
+
+def clauses(sentence: str) -> list[str]:
+    """Split a long sentence at commas/semicolons and conjunctions into readable pieces."""
+    parts = re.split(r"(?<=[,;:])\s+|\s+(?=\b(?:but|because|so that|although|whereas)\b)", sentence)
+    return [p.strip(" ,;") for p in parts if p.strip(" ,;")]
+
+
+def shorten(text: str, max_words: int = 32) -> str:
+    """At most ``max_words`` words, cut at a word boundary with an ellipsis."""
+    ws = text.split()
+    if len(ws) <= max_words:
+        return text
+    return " ".join(ws[:max_words]).rstrip(",;:") + "…"
