@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from notes_app.cli import main
 from notes_app.cli.importing import title_from_filename
@@ -392,3 +394,103 @@ def test_title_from_filename(name, title):
 
 def test_parse_txt_is_pure():
     assert parse_txt("a\nb\n", Path("x.txt")) == parse_txt("a\nb\n", Path("x.txt"))
+
+
+# --- display names and robustness ---------------------------------------------------------------
+
+
+def test_zoom_display_names_that_recur_are_speakers():
+    text = (
+        "WEBVTT\n\n1\n00:00:01.000 --> 00:00:02.000\ndana.w@acme.com: hi all\n\n"
+        "2\n00:00:02.000 --> 00:00:03.000\nRaj (he/him): hello\n\n"
+        "3\n00:00:03.000 --> 00:00:04.000\ndana.w@acme.com: shall we?\n\n"
+        "4\n00:00:04.000 --> 00:00:05.000\nRaj (he/him): yes\n\n"
+        "5\n00:00:05.000 --> 00:00:06.000\nso basically: we ship\n"
+    )
+    t = load_text(text, ".vtt")
+    assert speakers(t) == ["dana.w@acme.com", "Raj (he/him)"] * 2 + [None]
+    assert texts(t)[-1] == "so basically: we ship"
+
+
+def test_txt_lowercase_chat_names_that_recur_are_speakers():
+    t = load_text("dana: hi\nraj: hello\ndana: ok\nraj: yes\nnote: not a name\nso: once\n", ".txt")
+    assert speakers(t) == ["dana", "raj", "dana", "raj", "raj", "raj"]
+    assert texts(t)[-1] == "so: once"
+    assert texts(t)[-2] == "note: not a name"
+
+
+_words = st.text(
+    alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1
+).filter(lambda s: s.strip())
+
+
+@settings(max_examples=150, deadline=None)
+@given(text=st.text(), kind=st.sampled_from(sorted(PARSERS)))
+def test_any_text_parses_or_raises_a_format_error(text, kind):
+    try:
+        t = PARSERS[kind](text, Path(f"fuzz{kind}"))
+    except TranscriptFormatError as e:
+        assert str(e).startswith(f"Cannot read transcript fuzz{kind}")
+        return
+    assert t.segments
+    assert_numbered_in_time_order(t)
+    assert all(s.text.strip() for s in t.segments)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.floats(0, 10_000, allow_nan=False),
+            st.floats(0, 60, allow_nan=False),
+            st.sampled_from([ME, THEM, "Ana María", "PERSON7", None]),
+            _words,
+        ),
+        min_size=1,
+        max_size=20,
+    )
+)
+def test_json_round_trip_property(items):
+    segs = [Segment(0, round(a, 3), round(a + d, 3), t, sp) for a, d, sp, t in items]
+    original = Transcript(segments=renumber(segs))
+    back = load_text(json.dumps(original.to_dict()), ".json")
+    assert [(s.start, s.end, s.speaker) for s in back.segments] == [
+        (s.start, s.end, s.speaker) for s in original.segments
+    ]
+    assert texts(back) == [" ".join(s.text.split()) for s in original.segments]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)))))
+def test_txt_gives_one_segment_per_nonblank_line(lines):
+    text = "\n".join(line.replace("\r", " ").replace("\n", " ") for line in lines)
+    expected = [line for line in text.split("\n") if line.split()]
+    if not expected:
+        return
+    t = load_text(text, ".txt")
+    assert len(t.segments) == len(expected)
+    assert all(s.start == p.end for p, s in zip(t.segments, t.segments[1:], strict=False))
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in DATA.iterdir()))
+def test_every_truncation_of_a_sample_parses_or_names_a_line(name):
+    """A file cut off anywhere gives a clean error (or the cues read so far), never a crash."""
+    text = (DATA / name).read_text(encoding="utf-8-sig")
+    parse = PARSERS[Path(name).suffix]
+    for cut in range(len(text)):
+        try:
+            t = parse(text[:cut], Path(name))
+        except TranscriptFormatError as e:
+            assert e.line is None or 1 <= e.line <= text[:cut].count("\n") + 1
+        else:
+            assert_numbered_in_time_order(t)
+
+
+@pytest.mark.parametrize("cut", [40, 80, 120])
+def test_truncated_json_export_names_a_line(tmp_path, cut):
+    path = tmp_path / "cut.json"
+    full = json.dumps(load_transcript(DATA / "zoom.vtt").to_dict(), indent=2)
+    path.write_text(full[:cut], encoding="utf-8")
+    with pytest.raises(TranscriptFormatError) as err:
+        load_transcript(path)
+    assert err.value.line and "not valid JSON" in err.value.problem

@@ -12,8 +12,8 @@ import html
 import json
 import math
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -74,16 +74,52 @@ def _is_name(name: str) -> bool:
     return all(w[0].isupper() or w.isdigit() or w in _NAME_PARTICLES for w in words[1:])
 
 
-def split_speaker(text: str, *, parenthesised: bool = False) -> tuple[str | None, str]:
+# Display names as meeting apps show them: "dana.w@acme.com", "Dana Whitfield (she/her)".
+_LOOSE_PREFIX = re.compile(r"^([^\W\d_][^:]{0,39}?):\s+\S", re.DOTALL)
+_LOOSE_MAX_WORDS = 5
+
+
+def recurring_names(texts: Iterable[str]) -> frozenset[str]:
+    """Prefixes that look like display names and start at least two lines or cues.
+
+    A Zoom export puts the speaker's display name before every cue, whatever it looks like;
+    a one-off "so basically: ..." is not a name, so only a prefix seen twice counts.
+    """
+    counts: dict[str, int] = {}
+    for text in texts:
+        m = _LOOSE_PREFIX.match(text)
+        if m and _is_display_name(m.group(1)):
+            counts[m.group(1)] = counts.get(m.group(1), 0) + 1
+    return frozenset(name for name, n in counts.items() if n >= 2)
+
+
+def _is_display_name(name: str) -> bool:
+    words = name.split()
+    return (
+        name == name.strip()
+        and len(words) <= _LOOSE_MAX_WORDS
+        and words[0].lower() not in _NOT_NAMES
+        and not _PERIOD_LABEL.match(words[0])
+        and "//" not in name
+    )
+
+
+def split_speaker(
+    text: str, *, parenthesised: bool = False, known: frozenset[str] = frozenset()
+) -> tuple[str | None, str]:
     """``"Ann Lee: hello"`` → ``("Ann Lee", "hello")``; ``(Name) text`` too when asked.
 
-    Only a short, capitalised name counts, so "Note: ...", "10:30 we start" and URLs stay text.
+    Only a short, capitalised name counts, or one in ``known`` (see ``recurring_names``), so
+    "Note: ...", "10:30 we start" and URLs stay text.
     """
     patterns = (_COLON_PREFIX, _PAREN_PREFIX) if parenthesised else (_COLON_PREFIX,)
     for pattern in patterns:
         m = pattern.match(text)
         if m and _is_name(m.group(1)):
             return m.group(1), m.group(2).strip()
+    name, colon, rest = text.partition(":")
+    if colon and name in known and rest[:1].isspace():
+        return name, rest.strip()
     return None, text
 
 
@@ -230,7 +266,7 @@ def _voices(raw: str) -> list[tuple[str | None, str]]:
     tags = list(_VOICE.finditer(raw))
     if not tags or tags[0].start() > 0:
         head = raw[: tags[0].start()] if tags else raw
-        parts.append(split_speaker(clean_text(head)))
+        parts.append((None, clean_text(head)))  # "Name: ..." is looked at once all are read
     for i, tag in enumerate(tags):
         body_end = tags[i + 1].start() if i + 1 < len(tags) else len(raw)
         name = clean_text(tag.group(1)) or None
@@ -247,6 +283,18 @@ def _cue_segments(parts: list[tuple[str | None, str]], start: float, end: float)
         segments.append(Segment(index=0, start=at, end=min(until, end), text=text, speaker=speaker))
         at = min(until, end)
     return segments
+
+
+def _name_prefixes(segments: list[Segment]) -> list[Segment]:
+    """Move a "Name: " at the start of a cue without a voice tag into its speaker."""
+    known = recurring_names(s.text for s in segments if s.speaker is None)
+    named = []
+    for seg in segments:
+        if seg.speaker is None:
+            speaker, body = split_speaker(seg.text, known=known)
+            seg = replace(seg, speaker=speaker, text=body or seg.text)
+        named.append(seg)
+    return named
 
 
 # --- WebVTT ---------------------------------------------------------------------------------------
@@ -269,7 +317,7 @@ def parse_vtt(text: str, path: Path) -> Transcript:
         _check_no_timing_in_text(block, text_from, path)
         parts = _voices("\n".join(block.lines[text_from:]))
         segments.extend(_cue_segments(parts, start, end))
-    return _finish(segments, path, language)
+    return _finish(_name_prefixes(segments), path, language)
 
 
 def _header_language(header: list[str], path: Path) -> str | None:
@@ -301,10 +349,10 @@ def parse_srt(text: str, path: Path) -> Transcript:
             )
         start, end, text_from = _cue_timing(block, path, "srt")
         _check_no_timing_in_text(block, text_from, path)
-        speaker, body = split_speaker(clean_text("\n".join(block.lines[text_from:])))
+        body = clean_text("\n".join(block.lines[text_from:]))
         if body:
-            segments.append(Segment(index=0, start=start, end=end, text=body, speaker=speaker))
-    return _finish(segments, path)
+            segments.append(Segment(index=0, start=start, end=end, text=body))
+    return _finish(_name_prefixes(segments), path)
 
 
 # --- JSON ---------------------------------------------------------------------------------------
@@ -409,11 +457,12 @@ def parse_txt(text: str, path: Path) -> Transcript:
     segments: list[Segment] = []
     speaker: str | None = None
     clock = 0.0
-    for line in _lines(text.lstrip("\ufeff")):
-        line = " ".join(line.split())
+    lines = [" ".join(line.split()) for line in _lines(text.lstrip("\ufeff"))]
+    known = recurring_names(lines)
+    for line in lines:
         if not line:
             continue
-        named, utterance = split_speaker(line, parenthesised=True)
+        named, utterance = split_speaker(line, parenthesised=True, known=known)
         if named:
             speaker = named
         # A lone "(PERSON1)" line still counts as one, so segment i stays line i of the file.
