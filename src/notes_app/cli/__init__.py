@@ -11,7 +11,7 @@ import sys
 import click
 
 from notes_app import __version__
-from notes_app.cli import core, importing, search, transcribe
+from notes_app.cli import core, enhance, importing, search, transcribe
 from notes_app.errors import NotesAppError
 
 
@@ -36,6 +36,6 @@ def main(ctx: click.Context) -> None:
         click.echo(ctx.get_help())
 
 
-for _module in (core, search, transcribe, importing):
+for _module in (core, search, transcribe, importing, enhance):
     for _command in _module.COMMANDS:
         main.add_command(_command)
