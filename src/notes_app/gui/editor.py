@@ -116,6 +116,7 @@ class Autosaver(QObject):
                 write,
                 on_done=lambda _r, key=key: self.saved.emit(key),
                 on_fail=lambda err, key=key, write=write: self._retry_later(key, write, err),
+                owner=self,
             )
 
     def flush_and_wait(self) -> None:

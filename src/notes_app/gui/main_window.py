@@ -128,6 +128,7 @@ class MainWindow(QMainWindow):
             lambda repo: repo.create_meeting("Untitled meeting"),
             on_done=self._created,
             on_fail=self.show_error,
+            owner=self,
         )
 
     def _created(self, meeting_id: int) -> None:
@@ -208,6 +209,7 @@ class MainWindow(QMainWindow):
             on_done=lambda result: self._enhanced(meeting.id, result),
             on_fail=self._enhance_failed,
             on_progress=self._enhance_progress,
+            owner=self,
         )
 
     def _enhance_progress(self, event) -> None:
@@ -221,6 +223,7 @@ class MainWindow(QMainWindow):
             lambda repo: repo.add_enhanced(notes),
             on_done=self._enhanced_stored,
             on_fail=self._enhance_failed,
+            owner=self,
         )
 
     def _enhanced_stored(self, stored: EnhancedNotes) -> None:
@@ -249,6 +252,7 @@ class MainWindow(QMainWindow):
             lambda repo: repo.add_enhanced(edited),
             on_done=self._enhanced_stored,
             on_fail=self.show_error,
+            owner=self,
         )
 
     # --- errors and closing -------------------------------------------------------------------

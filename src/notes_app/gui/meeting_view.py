@@ -217,7 +217,7 @@ class MeetingView(QWidget):
         if not self._sized:
             # Sizes only mean something once the view has its real width.
             self._sized = True
-            QTimer.singleShot(0, lambda: self._transcript_toggled(True))
+            QTimer.singleShot(0, self, lambda: self._transcript_toggled(True))
 
     def set_enhanced(self, enhanced: EnhancedNotes | None, *, switch: bool = True) -> None:
         self.enhanced = enhanced

@@ -56,15 +56,42 @@ class Job(QRunnable):
 _live_signals: set[JobSignals] = set()
 
 
+class _Relay(QObject):
+    """Calls a job's callbacks on behalf of ``owner``; dies with it, so a closed window's
+    callbacks are never called on deleted widgets."""
+
+    def __init__(self, owner: QObject, on_done, on_fail, on_progress):
+        super().__init__(owner)
+        self._done, self._fail, self._progress = on_done, on_fail, on_progress
+
+    def progress(self, value: object) -> None:
+        if self._progress:
+            self._progress(value)
+
+    def done(self, result: object) -> None:
+        self.deleteLater()
+        if self._done:
+            self._done(result)
+
+    def fail(self, err: object) -> None:
+        self.deleteLater()
+        if self._fail:
+            self._fail(err)
+
+
 def start_job(
     fn: Callable[[Callable[[Any], None]], Any],
     *,
     on_done: Callable[[Any], None] | None = None,
     on_fail: Callable[[NotesAppError], None] | None = None,
     on_progress: Callable[[Any], None] | None = None,
+    owner: QObject | None = None,
     pool: QThreadPool | None = None,
 ) -> Job:
-    """Run ``fn`` on ``pool`` (the global pool by default) and wire the callbacks."""
+    """Run ``fn`` on ``pool`` (the global pool by default) and wire the callbacks.
+
+    With an ``owner`` the callbacks run only while the owner exists.
+    """
     job = Job(fn)
     signals = job.signals
     # Keep the signals object alive until the job reported, even after the runnable is deleted.
@@ -73,6 +100,9 @@ def start_job(
     def release(*_: object) -> None:
         _live_signals.discard(signals)
 
+    if owner is not None:
+        relay = _Relay(owner, on_done, on_fail, on_progress)
+        on_done, on_fail, on_progress = relay.done, relay.fail, relay.progress
     if on_progress:
         signals.progress.connect(on_progress)
     if on_done:
@@ -111,9 +141,14 @@ class DbWriter:
         *,
         on_done: Callable[[Any], None] | None = None,
         on_fail: Callable[[NotesAppError], None] | None = None,
+        owner: QObject | None = None,
     ) -> Job:
         return start_job(
-            lambda _progress: write(self.repo()), on_done=on_done, on_fail=on_fail, pool=self.pool
+            lambda _progress: write(self.repo()),
+            on_done=on_done,
+            on_fail=on_fail,
+            owner=owner,
+            pool=self.pool,
         )
 
     def flush(self) -> None:
