@@ -7,7 +7,10 @@ from datetime import datetime, timedelta
 import click
 
 from notes_app import render
+from notes_app.ask import Answer, extractive_answer, llm_answer, retrieve_from_store
 from notes_app.cli.common import get_app, json_option, print_json
+from notes_app.errors import NotesAppError
+from notes_app.store.chat import ChatStore
 from notes_app.store.search import Filters, SearchResult, search
 
 _DATE = click.DateTime(formats=["%Y-%m-%d"])
@@ -75,4 +78,91 @@ def _result_line(r: SearchResult) -> str:
     return f"{r.meeting_id:>4}  {when}  {click.style(r.title, bold=True)}  · {where}"
 
 
-COMMANDS = [search_cmd]
+@click.command("ask")
+@click.argument("words", nargs=-1)
+@click.option("--all", "all_meetings", is_flag=True, help="Ask across every meeting (default).")
+@click.option("--since", type=_DATE, help="Ask across meetings on or after this day.")
+@click.option(
+    "--llm/--offline",
+    "use_llm",
+    default=None,
+    help="Answer with the configured LLM, or offline with the best passages. "
+    "Default: the LLM when one is configured.",
+)
+@click.option("--history", is_flag=True, help="Show the questions asked before, and their answers.")
+@json_option
+def ask_cmd(
+    words: tuple[str, ...],
+    all_meetings: bool,
+    since: datetime | None,
+    use_llm: bool | None,
+    history: bool,
+    as_json: bool,
+) -> None:
+    """Ask a question of one meeting (give its id first) or of all of them.
+
+    Answers cite the moments they come from. Example: notes-app ask 3 what did we promise Acme
+    """
+    app = get_app()
+    meeting_id, question = _split_question(words, all_meetings or since is not None, history)
+    if meeting_id is not None:
+        app.repo.get_meeting(meeting_id)
+    chats = ChatStore(app.repo.db)
+    if history:
+        _print_history(chats, meeting_id, as_json)
+        return
+    if not question:
+        raise click.UsageError("Give a question, e.g. `notes-app ask 3 what did we decide`.")
+    filters = Filters(since=day(since), meeting_id=meeting_id)
+    passages = retrieve_from_store(app.repo, question, filters, k=5)
+    if use_llm if use_llm is not None else bool(app.settings.llm.base_url):
+        from notes_app.enhance.llm import LLMClient
+
+        answer = llm_answer(question, passages, LLMClient.from_settings(app.settings.llm))
+    else:
+        answer = extractive_answer(question, passages)
+    chats.add(meeting_id, question, answer.text, answer.mode, answer.to_dict()["citations"])
+    if as_json:
+        print_json(answer.to_dict())
+    else:
+        click.echo(_answer_text(answer))
+
+
+def _split_question(words: tuple[str, ...], across: bool, history: bool) -> tuple[int | None, str]:
+    """A leading number is a meeting id, unless asking across meetings."""
+    if not across and words and words[0].isdigit() and (len(words) > 1 or history):
+        return int(words[0]), " ".join(words[1:]).strip()
+    if not across and len(words) == 1 and words[0].isdigit():
+        raise NotesAppError(
+            f"Only a meeting id was given. Add a question: `notes-app ask {words[0]} what was "
+            "decided`, or use --history to see earlier questions."
+        )
+    return None, " ".join(words).strip()
+
+
+def _answer_text(answer: Answer) -> str:
+    if answer.mode == "offline" or not answer.citations:
+        return answer.text
+    lines = [answer.text, ""]
+    for n, c in enumerate(answer.citations, 1):
+        where = f"meeting {c.meeting_id} {c.title}".rstrip()
+        at = f" at {render.clock(c.start)}, segment {c.segment}" if c.segment is not None else ""
+        lines.append(click.style(f"[{n}] {where}{at}", fg="cyan"))
+    return "\n".join(lines)
+
+
+def _print_history(chats: ChatStore, meeting_id: int | None, as_json: bool) -> None:
+    exchanges = chats.history(meeting_id)
+    if as_json:
+        print_json({"meeting_id": meeting_id, "history": [e.to_dict() for e in exchanges]})
+        return
+    if not exchanges:
+        click.echo("No questions asked yet.")
+    for e in exchanges:
+        click.echo(
+            click.style(f"Q ({e.created_at[:16].replace('T', ' ')}): {e.question}", bold=True)
+        )
+        click.echo(e.answer + "\n")
+
+
+COMMANDS = [search_cmd, ask_cmd]
