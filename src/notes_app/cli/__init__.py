@@ -11,7 +11,7 @@ import sys
 import click
 
 from notes_app import __version__
-from notes_app.cli import core, enhance, importing, search, transcribe
+from notes_app.cli import core, enhance, gui, importing, search, transcribe
 from notes_app.errors import NotesAppError
 
 
@@ -33,9 +33,9 @@ class _Main(click.Group):
 def main(ctx: click.Context) -> None:
     """notes-app: your terse notes plus a local transcript become full, cited notes."""
     if ctx.invoked_subcommand is None:
-        click.echo(ctx.get_help())
+        gui.open_window()
 
 
-for _module in (core, search, transcribe, importing, enhance):
+for _module in (core, search, transcribe, importing, enhance, gui):
     for _command in _module.COMMANDS:
         main.add_command(_command)
