@@ -52,8 +52,9 @@ def notes_to_terminal(
         else:
             mark = "" if b.verified else style(" (unverified)", fg="yellow")
             body = _ai_indent(b, notes.blocks, i) + _prefix(b) + b.text
-            if b.type == "heading":
-                lines.append("")
+            if b.type == "heading":  # a section the AI added; its bullets carry the citations
+                lines += ["", style(body, dim=True, bold=True)]
+                continue
             lines.append(style(body, dim=True) + " " + style(_cites(b), fg="cyan") + mark)
     return "\n".join(lines).rstrip() + "\n"
 
@@ -66,10 +67,10 @@ def _mode_line(notes: EnhancedNotes, style: Callable[..., str]) -> str:
 
 
 def notes_to_markdown(meeting: Meeting, notes: EnhancedNotes) -> str:
-    """Markdown where AI text is in italics behind a robot-free marker: ``> `` quote style.
+    """Markdown in which AI text is visibly distinct from the user's.
 
-    User lines are written as typed. AI lines are set in italics with the citation timestamps,
-    so the difference survives in any Markdown viewer (and in plain text).
+    User lines are written as typed. AI lines are set in italics behind "AI:", with the citation
+    timestamps, so the difference survives in any Markdown viewer and in plain text.
     """
     out = [f"# {meeting.title}", ""]
     meta = [x for x in (_date(meeting), _attendees(meeting)) if x]
