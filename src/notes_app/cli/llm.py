@@ -1,0 +1,152 @@
+"""Commands about the language model: `doctor` (is the endpoint usable?) and `templates`."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import click
+
+from notes_app.cli.common import get_app, json_option, print_json
+from notes_app.enhance.enhancer import llm_configured
+from notes_app.enhance.llm import LLMClient
+from notes_app.enhance.templates import list_templates
+from notes_app.errors import LLMError, NotesAppError
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str  # what was found, or what to do about it
+
+    def to_dict(self) -> dict[str, object]:
+        return {"check": self.name, "ok": self.ok, "detail": self.detail}
+
+
+def _data_checks(settings) -> list[Check]:
+    home = settings.home
+    writable = home.is_dir() and os.access(home, os.W_OK)
+    folder = Check(
+        "data folder",
+        writable or not home.exists(),
+        f"{home}"
+        if writable
+        else (
+            f"{home} (created on first use)"
+            if not home.exists()
+            else f"{home} is not writable: fix its permissions or set NOTES_APP_HOME"
+        ),
+    )
+    whisper = Check(
+        "whisper model",
+        True,
+        f"{settings.transcribe.model} (change with `notes-app config set transcribe.model NAME`)",
+    )
+    return [folder, whisper]
+
+
+def _llm_checks(llm_settings, client: LLMClient | None = None) -> list[Check]:
+    """Reachable, model listed, answers a tiny prompt; stop at the first failure."""
+    endpoint = llm_settings.base_url
+    try:
+        llm = client or LLMClient.from_settings(llm_settings)
+    except LLMError as e:
+        return [Check("llm settings", False, str(e))]
+    checks = []
+    try:
+        models = llm.list_models()
+        checks.append(Check("endpoint reachable", True, f"{endpoint} ({len(models)} models)"))
+        if llm.model not in models:
+            shown = ", ".join(models[:20]) or "none"
+            checks.append(
+                Check(
+                    "model exists",
+                    False,
+                    f"{llm.model!r} is not among the "
+                    f"models the server has ({shown}). Choose one with "
+                    "`notes-app config set llm.model NAME`.",
+                )
+            )
+            return checks
+        checks.append(Check("model exists", True, llm.model))
+    except LLMError as e:
+        if "no model list" not in str(e):
+            return [*checks, Check("endpoint reachable", False, str(e))]
+        # Some servers have no /models; the tiny prompt below still tells whether all is well.
+        checks.append(Check("model list", True, "the server does not list models; skipped"))
+    try:
+        reply = llm.chat(
+            [{"role": "user", "content": "Reply with the single word OK."}],
+            max_tokens=8,
+            temperature=0,
+        )
+        checks.append(Check("model answers", True, repr(reply.text.strip()[:40])))
+    except LLMError as e:
+        checks.append(Check("model answers", False, str(e)))
+    return checks
+
+
+@click.command("doctor")
+@json_option
+def doctor_cmd(as_json: bool) -> None:
+    """Check the setup: data folder, Whisper model, and the LLM endpoint if one is configured."""
+    settings = get_app().settings
+    results = _data_checks(settings)
+    configured = llm_configured(settings.llm)
+    if configured or settings.llm.base_url or settings.llm.model:
+        results += _llm_checks(settings.llm)
+    failed = [c for c in results if not c.ok]
+    if as_json:
+        print_json(
+            {
+                "llm_configured": configured,
+                "checks": [c.to_dict() for c in results],
+                "ok": not failed,
+            }
+        )
+    else:
+        for c in results:
+            mark = click.style("ok  ", fg="green") if c.ok else click.style("FAIL", fg="red")
+            click.echo(f"{mark} {c.name}: {c.detail}")
+        if not configured and not failed:
+            click.echo(
+                "No LLM configured: enhancement runs offline. To use one, e.g. Ollama: "
+                "`notes-app config set llm.base_url http://localhost:11434/v1` and "
+                "`notes-app config set llm.model llama3.1`."
+            )
+    if failed:
+        raise NotesAppError(f"{len(failed)} check(s) failed: {failed[0].name}. See above.")
+
+
+@click.command("templates")
+@json_option
+def templates_cmd(as_json: bool) -> None:
+    """List note templates (use one with `notes-app enhance ID --template NAME`)."""
+    folder = get_app().settings.templates_dir
+    templates = list_templates(folder)
+    if as_json:
+        print_json(
+            {
+                "templates": [
+                    {
+                        "name": t.name,
+                        "title": t.title,
+                        "description": t.description,
+                        "sections": list(t.sections),
+                        "builtin": t.builtin,
+                    }
+                    for t in templates
+                ],
+                "folder": str(folder),
+            }
+        )
+        return
+    width = max(len(t.name) for t in templates)
+    for t in templates:
+        mine = "" if t.builtin else " (yours)"
+        click.echo(f"{t.name:<{width}}  {t.title}{mine}: {t.description}")
+    click.echo(f"\nAdd your own as Markdown files in {folder}.", err=True)
+
+
+COMMANDS = [doctor_cmd, templates_cmd]

@@ -1,0 +1,302 @@
+"""A real OpenAI-compatible HTTP server on 127.0.0.1 that tests script.
+
+It serves ``POST /v1/chat/completions`` (plain JSON, or server-sent events when the request
+says ``"stream": true``) and ``GET /v1/models``, records every request, and answers with the
+replies a test queued. Use it as a context manager or through the ``llm_server`` fixture::
+
+    with ScriptedLLMServer(models=["test-model"]) as server:
+        server.queue(Reply.text('{"blocks": []}'))
+        server.queue(Reply.error(429, headers={"Retry-After": "1"}), Reply.text("ok"))
+        client = openai.OpenAI(base_url=server.base_url, api_key="k")
+        ...
+        server.requests[0].prompt  # all message contents joined, to assert on
+
+Behaviour that real servers have comes for free: a model not in ``models`` gets 404, and with
+``api_key`` set a request without ``Authorization: Bearer <api_key>`` gets 401. When the queue
+is empty, ``responder(request)`` (if set) makes the reply, else ``default`` is sent.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+@dataclass
+class Reply:
+    """One scripted answer."""
+
+    content: str = ""
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0  # seconds to wait before answering (a slow or hung server)
+    finish_reason: str = "stop"
+    raw_body: bytes | None = None  # sent as is instead of a chat completion
+    chunk_size: int = 12  # characters per streamed chunk
+
+    @classmethod
+    def text(cls, content: str, **kw: Any) -> Reply:
+        return cls(content=content, **kw)
+
+    @classmethod
+    def json(cls, value: Any, **kw: Any) -> Reply:
+        return cls(content=json.dumps(value), **kw)
+
+    @classmethod
+    def error(cls, status: int, message: str = "", **kw: Any) -> Reply:
+        body = {
+            "error": {
+                "message": message or f"scripted error {status}",
+                "type": "error",
+                "code": status,
+            }
+        }
+        return cls(status=status, raw_body=json.dumps(body).encode(), **kw)
+
+    @classmethod
+    def hang(cls, seconds: float = 30.0) -> Reply:
+        return cls(content="{}", delay=seconds)
+
+
+@dataclass
+class Request:
+    """One request the server received."""
+
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: dict[str, Any]
+
+    @property
+    def messages(self) -> list[dict[str, Any]]:
+        return self.body.get("messages", [])
+
+    @property
+    def prompt(self) -> str:
+        return "\n".join(str(m.get("content", "")) for m in self.messages)
+
+
+class ScriptedLLMServer:
+    def __init__(
+        self,
+        *,
+        models: tuple[str, ...] | list[str] = ("test-model",),
+        api_key: str | None = None,
+        default: Reply | None = None,
+        reject_response_format: tuple[str, ...] = (),
+    ):
+        self.models = list(models)
+        self.api_key = api_key
+        self.default = default or Reply.json({"blocks": []})
+        # response_format types answered with HTTP 400, like servers without structured output
+        self.reject_response_format = set(reject_response_format)
+        self.responder: Callable[[Request], Reply] | None = None
+        self.requests: list[Request] = []
+        self._queue: list[Reply] = []
+        self._lock = threading.Lock()
+        self._closing = threading.Event()
+        self._httpd: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self._port: int | None = None  # kept after close, so messages can still be checked
+
+    # --- scripting ------------------------------------------------------------------------------
+
+    def queue(self, *replies: Reply) -> None:
+        with self._lock:
+            self._queue.extend(replies)
+
+    @property
+    def chat_requests(self) -> list[Request]:
+        return [r for r in self.requests if r.path.endswith("/chat/completions")]
+
+    @property
+    def base_url(self) -> str:
+        assert self._port is not None, "start the server first"
+        return f"http://127.0.0.1:{self._port}/v1"
+
+    # --- lifecycle ------------------------------------------------------------------------------
+
+    def start(self) -> ScriptedLLMServer:
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
+        self._httpd.daemon_threads = True
+        self._port = self._httpd.server_address[1]
+        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,), daemon=True)
+        self._thread.start()
+        return self
+
+    def close(self) -> None:
+        self._closing.set()  # wakes handlers sleeping on a scripted delay
+        if self._httpd is not None:
+            self._httpd.shutdown()
+            self._httpd.server_close()
+            self._httpd = None
+
+    def __enter__(self) -> ScriptedLLMServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- answering ------------------------------------------------------------------------------
+
+    def _next_reply(self, request: Request) -> Reply:
+        with self._lock:
+            self.requests.append(request)
+            if self._queue:
+                return self._queue.pop(0)
+        if self.responder is not None:
+            return self.responder(request)
+        return self.default
+
+    def _record(self, request: Request) -> None:
+        with self._lock:
+            self.requests.append(request)
+
+    def _gate(self, request: Request) -> Reply | None:
+        """The answers a real server gives before looking at the script."""
+        if self.api_key is not None:
+            if request.headers.get("authorization", "") != f"Bearer {self.api_key}":
+                return Reply.error(401, "Incorrect API key provided.")
+        if request.path.endswith("/chat/completions"):
+            model = request.body.get("model")
+            if model not in self.models:
+                return Reply.error(404, f"The model `{model}` does not exist.")
+            fmt = (request.body.get("response_format") or {}).get("type")
+            if fmt in self.reject_response_format:
+                return Reply.error(400, f"response_format {fmt} is not supported")
+        return None
+
+    def _wait(self, seconds: float) -> None:
+        if seconds > 0:
+            self._closing.wait(seconds)
+
+
+def _handler_for(server: ScriptedLLMServer) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args: Any) -> None:  # keep test output quiet
+            pass
+
+        def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+            request = self._request({})
+            gated = server._gate(request)
+            server._record(request)
+            if gated is not None:
+                return self._send_reply(gated, request)
+            if request.path.rstrip("/").endswith("/models"):
+                data = [
+                    {"id": m, "object": "model", "created": 0, "owned_by": "test"}
+                    for m in server.models
+                ]
+                return self._send_json(200, {"object": "list", "data": data})
+            self._send_json(404, {"error": {"message": "not found"}})
+
+        def do_POST(self) -> None:  # noqa: N802
+            length = int(self.headers.get("content-length") or 0)
+            raw = self.rfile.read(length) if length else b"{}"
+            try:
+                body = json.loads(raw or b"{}")
+            except json.JSONDecodeError:
+                body = {}
+            request = self._request(body)
+            gated = server._gate(request)
+            if gated is not None:
+                server._record(request)
+                return self._send_reply(gated, request)
+            if not request.path.rstrip("/").endswith("/chat/completions"):
+                server._record(request)
+                return self._send_json(404, {"error": {"message": "not found"}})
+            self._send_reply(server._next_reply(request), request)
+
+        def _request(self, body: dict[str, Any]) -> Request:
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            return Request(self.command, self.path, headers, body)
+
+        def _send_reply(self, reply: Reply, request: Request) -> None:
+            server._wait(reply.delay)
+            if server._closing.is_set():
+                return
+            if reply.raw_body is not None or reply.status != 200:
+                return self._send_bytes(reply.status, reply.raw_body or b"{}", reply.headers)
+            if request.body.get("stream"):
+                return self._send_stream(reply, request)
+            self._send_json(200, _completion(reply, request), reply.headers)
+
+        def _send_stream(self, reply: Reply, request: Request) -> None:
+            self.send_response(200)
+            self.send_header("content-type", "text/event-stream")
+            self.send_header("cache-control", "no-cache")
+            self.send_header("connection", "close")
+            self.end_headers()
+            self.close_connection = True
+            text = reply.content
+            pieces = [text[i : i + reply.chunk_size] for i in range(0, len(text), reply.chunk_size)]
+            for piece in pieces:
+                self._event(_chunk(request, {"content": piece}, None))
+            self._event(_chunk(request, {}, reply.finish_reason))
+            self.wfile.write(b"data: [DONE]\n\n")
+            self.wfile.flush()
+
+        def _event(self, data: dict[str, Any]) -> None:
+            self.wfile.write(b"data: " + json.dumps(data).encode() + b"\n\n")
+            self.wfile.flush()
+
+        def _send_json(self, status: int, data: Any, headers: dict | None = None) -> None:
+            self._send_bytes(status, json.dumps(data).encode(), headers or {})
+
+        def _send_bytes(self, status: int, body: bytes, headers: dict[str, str]) -> None:
+            self.send_response(status)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(body)))
+            for k, v in headers.items():
+                self.send_header(k, v)
+            self.end_headers()
+            self.wfile.write(body)
+
+    return Handler
+
+
+def _completion(reply: Reply, request: Request) -> dict[str, Any]:
+    return {
+        "id": "chatcmpl-test",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": request.body.get("model"),
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": reply.content},
+                "finish_reason": reply.finish_reason,
+            }
+        ],
+        "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},
+    }
+
+
+def _chunk(request: Request, delta: dict[str, Any], finish: str | None) -> dict[str, Any]:
+    return {
+        "id": "chatcmpl-test",
+        "object": "chat.completion.chunk",
+        "created": int(time.time()),
+        "model": request.body.get("model"),
+        "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+    }
+
+
+try:
+    import pytest
+
+    @pytest.fixture
+    def llm_server():
+        """A started ScriptedLLMServer; import this name into a test module to use it."""
+        with ScriptedLLMServer() as server:
+            yield server
+
+except ImportError:  # pragma: no cover - the server also works outside pytest
+    pass
