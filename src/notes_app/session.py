@@ -1,0 +1,288 @@
+"""MeetingSession: capture → crash-safe spool → live transcription → SQLite, while the user types.
+
+Both the window and ``notes-app record`` drive this. It has no Qt: it reports through plain
+callbacks, each called on one of the session's threads (the window forwards them to signals):
+
+- ``on_segment(Segment)``: a committed line of transcript (already saved);
+- ``on_tentative(channel, text)``: the speech in progress ("" clears it);
+- ``on_level(channel, rms)``: input loudness, about ten times a second per channel;
+- ``on_backlog(seconds)``: how far the transcript is behind the audio, once a second;
+- ``on_error(NotesAppError)``: something failed; recording goes on with what still works.
+
+What is safe when, if the process dies: the meeting row exists (status "recording") from the
+first moment; the notes are saved on every ``set_notes``; each segment is saved as it is
+committed; the audio is on disk up to the last flush (at most a second ago). ``recover`` finishes
+such a meeting later.
+
+Threads: the capture callbacks only enqueue; a pump thread aligns the two channels, writes the
+spool and feeds the transcriber; the transcriber's worker thread runs VAD and Whisper and saves
+segments through its own database connection (SQLite connections are best kept per thread).
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+from notes_app.audio.capture import Aligner, Capture, Chunk, StreamStopped
+from notes_app.audio.spool import SpoolWriter, encode_flac, lock_path, write_lock
+from notes_app.domain import CHANNEL_SPEAKER, Meeting, Segment, renumber
+from notes_app.errors import AudioError, NotesAppError, StorageError
+from notes_app.store.db import open_db
+from notes_app.store.repo import Repo
+from notes_app.transcribe.live import LiveTranscriber
+
+FLUSH_EVERY = 1.0  # seconds: the most audio a crash can lose
+# A channel that has delivered nothing for this long (an idle output's monitor sends nothing)
+# is padded with silence so the other channel is not held back.
+QUIET_CHANNEL_LAG = 0.8
+LEVEL_EVERY = 0.1
+
+
+def utc_now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def db_file(repo: Repo) -> str:
+    """The file behind ``repo``, so the transcriber thread can open its own connection."""
+    row = repo.db.execute("PRAGMA database_list").fetchone()
+    return row[2]
+
+
+class MeetingSession:
+    def __init__(
+        self,
+        repo: Repo,
+        engine,
+        capture: Capture,
+        *,
+        audio_dir: Path,
+        language: str | None,
+        keep_audio: bool = True,
+        now: Callable[[], str] = utc_now,
+        open_repo: Callable[[], Repo] | None = None,
+        tentative_every: float | None = None,
+        on_segment: Callable[[Segment], None] | None = None,
+        on_tentative: Callable[[int, str], None] | None = None,
+        on_level: Callable[[int, float], None] | None = None,
+        on_backlog: Callable[[float], None] | None = None,
+        on_error: Callable[[NotesAppError], None] | None = None,
+    ):
+        self.repo = repo
+        self.engine = engine
+        self.capture = capture
+        self.audio_dir = Path(audio_dir)
+        self.language = language or None
+        self.keep_audio = keep_audio
+        self.now = now
+        path = db_file(repo)
+        self.open_repo = open_repo or (lambda: Repo(open_db(path)))
+        self.tentative_every = tentative_every
+        self.on_segment = on_segment or (lambda seg: None)
+        self.on_tentative = on_tentative
+        self.on_level = on_level or (lambda ch, rms: None)
+        self.on_backlog = on_backlog or (lambda s: None)
+        self.on_error = on_error or (lambda e: None)
+        self.meeting_id: int | None = None
+        self.spool_path: Path | None = None
+        self.committed: list[Segment] = []
+        self._unsaved: list[Segment] = []
+        self._writer: Repo | None = None
+        self._spool: SpoolWriter | None = None
+        self._transcriber: LiveTranscriber | None = None
+        self._pump: threading.Thread | None = None
+        self._stop = threading.Event()
+        self._last_level: dict[int, float] = {}
+
+    # --- the API the window and the CLI use -----------------------------------------------------
+
+    def start(self, title: str, notes: str = "") -> int:
+        """Open the inputs, create the meeting (status "recording") and start transcribing."""
+        self.spool_path = self._new_spool_path()
+        for failure in self.capture.start():
+            self.on_error(failure)
+        try:
+            self._spool = SpoolWriter(self.spool_path, self.capture.channels)
+            write_lock(self.spool_path)
+            self.meeting_id = self.repo.create_meeting(
+                title,
+                started_at=self.now(),
+                language=self.language,
+                audio_path=str(self.spool_path),
+                status="recording",
+                notes=notes,
+            )
+        except NotesAppError:
+            self.capture.stop()
+            raise
+        self._transcriber = LiveTranscriber(
+            self.engine,
+            channels=self.capture.channels,
+            language=self.language,
+            on_commit=self._commit,
+            on_tentative=self.on_tentative,
+            on_error=self.on_error,
+            tentative_every=self.tentative_every,
+        )
+        self._transcriber.start()
+        self._pump = threading.Thread(target=self._pump_audio, name="audio-pump", daemon=True)
+        self._pump.start()
+        return self.meeting_id
+
+    def set_notes(self, text: str) -> None:
+        """Save the user's notes as typed (call it as they type; it is one small write)."""
+        if self.meeting_id is None:
+            raise NotesAppError("The meeting has not started yet; start it before taking notes.")
+        self.repo.set_notes(self.meeting_id, text)
+
+    @property
+    def channels(self) -> list[int]:
+        return self.capture.channels
+
+    @property
+    def seconds(self) -> float:
+        return self._spool.seconds if self._spool else 0.0
+
+    @property
+    def backlog(self) -> float:
+        return self._transcriber.backlog if self._transcriber else 0.0
+
+    def stop(self, on_drain: Callable[[float], None] | None = None) -> Meeting:
+        """Stop capturing, transcribe the backlog, finish the audio file, mark the meeting done.
+
+        Blocks until the transcript has caught up (the window calls it from a worker thread);
+        ``on_drain(seconds_left)`` reports that wait.
+        """
+        if self.meeting_id is None:
+            raise NotesAppError("The meeting was never started, so there is nothing to stop.")
+        self.capture.stop()
+        self._stop.set()
+        self._pump.join()
+        self._drain(on_drain or self.on_backlog)
+        return self._finish()
+
+    # --- pump thread: capture → aligner → spool + transcriber -----------------------------------
+
+    def _pump_audio(self) -> None:
+        aligner = Aligner(self.capture.channels)
+        last_flush = self.capture.clock()
+        while True:
+            item = self.capture.get(timeout=0.1)
+            if item is None and self._stop.is_set() and self.capture.pending() == 0:
+                break
+            try:
+                if isinstance(item, Chunk):
+                    self._route(aligner.place(item))
+                    self._report_level(item)
+                elif isinstance(item, StreamStopped):
+                    self.on_error(self._lost_device(item))
+                now = self.capture.clock()
+                if now - last_flush >= FLUSH_EVERY and not self._stop.is_set():
+                    last_flush = now
+                    self._route(aligner.pad_to(now - self.capture.t0 - QUIET_CHANNEL_LAG))
+                    self._spool.flush()
+                    self.on_backlog(self.backlog)
+            except NotesAppError as e:
+                self.on_error(e)  # e.g. a full disk: say so, keep going with what still works
+        self._close_spool()
+
+    def _route(self, pieces: list[tuple[int, np.ndarray]]) -> None:
+        for channel, samples in pieces:
+            self._spool.write(channel, samples)
+            self._transcriber.feed(channel, samples)
+
+    def _close_spool(self) -> None:
+        try:
+            self._spool.close()
+        except StorageError as e:
+            self.on_error(e)
+
+    def _report_level(self, chunk: Chunk) -> None:
+        t = chunk.end
+        if t - self._last_level.get(chunk.channel, -1.0) >= LEVEL_EVERY:
+            self._last_level[chunk.channel] = t
+            rms = float(np.sqrt(np.mean(np.square(chunk.samples)))) if len(chunk.samples) else 0.0
+            self.on_level(chunk.channel, rms)
+
+    def _lost_device(self, stopped: StreamStopped) -> AudioError:
+        side = CHANNEL_SPEAKER[stopped.channel]
+        return AudioError(
+            f"{stopped.device} stopped sending audio; '{side}' is silent from here on, the rest "
+            "goes on recording. Reconnect the device and start a new recording to get it back."
+        )
+
+    # --- transcriber thread: commit ------------------------------------------------------------
+
+    def _commit(self, segments: list[Segment]) -> None:
+        base = len(self.committed) + len(self._unsaved)
+        numbered = [replace(s, index=base + i) for i, s in enumerate(segments)]
+        self._unsaved.extend(numbered)
+        try:
+            if self._writer is None:
+                self._writer = self.open_repo()
+            self._writer.add_segments(self.meeting_id, self._unsaved)
+        except NotesAppError as e:
+            # Kept in memory and retried with the next commit and at stop.
+            self.on_error(e)
+        else:
+            self.committed.extend(self._unsaved)
+            self._unsaved = []
+        for seg in numbered:
+            self.on_segment(seg)
+
+    def _drain(self, report: Callable[[float], None]) -> None:
+        self._transcriber.finish_async()
+        while not self._transcriber.wait(0.5):
+            report(self._transcriber.backlog)
+        report(0.0)
+
+    # --- finishing -------------------------------------------------------------------------------
+
+    def _finish(self) -> Meeting:
+        repo = self.repo
+        if self._unsaved:
+            repo.add_segments(self.meeting_id, self._unsaved)
+            self.committed.extend(self._unsaved)
+            self._unsaved = []
+        repo.replace_segments(self.meeting_id, renumber(self.committed))
+        audio_path = self._final_audio()
+        repo.update_meeting(
+            self.meeting_id,
+            ended_at=self.now(),
+            duration=round(self.seconds, 3),
+            status="done",
+            audio_path=str(audio_path) if audio_path else None,
+        )
+        lock_path(self.spool_path).unlink(missing_ok=True)
+        if self._writer is not None:
+            self._writer.db.conn.close()
+        return repo.get_meeting(self.meeting_id)
+
+    def _final_audio(self) -> Path | None:
+        if not self.keep_audio:
+            self.spool_path.unlink(missing_ok=True)
+            return None
+        try:
+            flac = encode_flac(self.spool_path, self.spool_path.with_suffix(".flac"))
+        except AudioError as e:
+            self.on_error(e)
+            return self.spool_path  # the WAV is complete and playable; keep it
+        self.spool_path.unlink(missing_ok=True)
+        return flac
+
+    def _new_spool_path(self) -> Path:
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
+        return self.audio_dir / f"meeting-{stamp}-{uuid.uuid4().hex[:6]}.wav"
+
+
+def seconds_label(seconds: float) -> str:
+    """``[mm:ss]`` (or ``[h:mm:ss]``) for a time into the meeting."""
+    s = int(seconds)
+    h, m = divmod(s // 60, 60)
+    return f"[{h}:{m:02d}:{s % 60:02d}]" if h else f"[{m:02d}:{s % 60:02d}]"
