@@ -10,6 +10,7 @@ from notes_app import render
 from notes_app.ask import Answer, extractive_answer, llm_answer, retrieve_from_store
 from notes_app.cli.common import get_app, json_option, print_json
 from notes_app.errors import NotesAppError
+from notes_app.stats import Stats, compute_stats
 from notes_app.store.chat import ChatStore
 from notes_app.store.search import Filters, SearchResult, search
 
@@ -165,4 +166,38 @@ def _print_history(chats: ChatStore, meeting_id: int | None, as_json: bool) -> N
         click.echo(e.answer + "\n")
 
 
-COMMANDS = [search_cmd, ask_cmd]
+@click.command("stats")
+@click.option("--since", type=_DATE, help="Only meetings on or after this day (YYYY-MM-DD).")
+@json_option
+def stats_cmd(since: datetime | None, as_json: bool) -> None:
+    """Time in meetings per week, meetings per weekday, talk share, top people and terms."""
+    stats = compute_stats(get_app().repo.db, day(since))
+    if as_json:
+        print_json(stats.to_dict())
+    else:
+        click.echo(_stats_text(stats))
+
+
+def _stats_text(s: Stats) -> str:
+    if not s.meetings:
+        return "No meetings in this period."
+    out = [click.style(f"{s.meetings} meetings, {s.total_hours:.1f} hours", bold=True), ""]
+    out.append("Hours per week:")
+    top = max((h for _, h in s.hours_per_week), default=0) or 1
+    out += [f"  {w}  {h:6.1f}  {'█' * round(20 * h / top)}" for w, h in s.hours_per_week]
+    out.append("Meetings per weekday:")
+    out.append("  " + "  ".join(f"{d} {n}" for d, n in s.meetings_per_weekday))
+    share = s.talk_overall.me_share
+    if share is not None:
+        out.append(f"Talk share: you {share:.0%}, others {1 - share:.0%} (over all meetings)")
+        for t in s.talk:
+            if t.me_share is not None:
+                out.append(f"  {t.meeting_id:>4}  you {t.me_share:>4.0%}  {t.title}")
+    if s.top_people:
+        out.append("People: " + ", ".join(f"{n} ({c})" for n, c in s.top_people))
+    if s.top_terms:
+        out.append("Terms: " + ", ".join(f"{t} ({c})" for t, c in s.top_terms))
+    return "\n".join(out)
+
+
+COMMANDS = [search_cmd, ask_cmd, stats_cmd]

@@ -1,0 +1,139 @@
+"""How time goes in meetings: hours per week, meetings per weekday, who talks, what comes up."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlite_utils
+
+from notes_app.ask import STOPWORDS
+from notes_app.domain import ME, THEM
+from notes_app.store import stats_sql
+
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_WORD = re.compile(r"[^\W\d_]{3,}", re.UNICODE)  # words of letters only, 3+ long
+
+
+@dataclass(frozen=True)
+class TalkShare:
+    meeting_id: int | None  # None: over all meetings
+    title: str
+    me_seconds: float
+    them_seconds: float
+
+    @property
+    def me_share(self) -> float | None:
+        total = self.me_seconds + self.them_seconds
+        return round(self.me_seconds / total, 3) if total else None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "meeting_id": self.meeting_id,
+            "title": self.title,
+            "me_seconds": round(self.me_seconds, 1),
+            "them_seconds": round(self.them_seconds, 1),
+            "me_share": self.me_share,
+        }
+
+
+@dataclass(frozen=True)
+class Stats:
+    meetings: int
+    total_hours: float
+    hours_per_week: tuple[tuple[str, float], ...]  # ("2024-W05", hours), oldest first
+    meetings_per_weekday: tuple[tuple[str, int], ...]  # Mon..Sun
+    talk: tuple[TalkShare, ...]  # per meeting with speech
+    talk_overall: TalkShare
+    top_people: tuple[tuple[str, int], ...]  # (name, meetings they were in)
+    top_terms: tuple[tuple[str, int], ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "meetings": self.meetings,
+            "total_hours": self.total_hours,
+            "hours_per_week": [{"week": w, "hours": h} for w, h in self.hours_per_week],
+            "meetings_per_weekday": dict(self.meetings_per_weekday),
+            "talk_share": {
+                "overall": self.talk_overall.to_dict(),
+                "meetings": [t.to_dict() for t in self.talk],
+            },
+            "top_people": [{"name": n, "meetings": c} for n, c in self.top_people],
+            "top_terms": [{"term": t, "count": c} for t, c in self.top_terms],
+        }
+
+
+def compute_stats(db: sqlite_utils.Database, since: str | None = None, top: int = 10) -> Stats:
+    rows = stats_sql.meeting_rows(db, since)
+    weeks: Counter[str] = Counter()
+    weekdays: Counter[str] = Counter({d: 0 for d in WEEKDAYS})
+    for r in rows:
+        when = _parse(r["started_at"])
+        if when is None:
+            continue
+        year, week, _ = when.isocalendar()
+        weeks[f"{year}-W{week:02d}"] += float(r["duration"] or 0) / 3600
+        weekdays[WEEKDAYS[when.weekday()]] += 1
+    talk, overall = _talk(db, since, {r["id"]: r["title"] for r in rows})
+    return Stats(
+        meetings=len(rows),
+        total_hours=round(sum(weeks.values()), 2),
+        hours_per_week=tuple((w, round(h, 2)) for w, h in sorted(weeks.items())),
+        meetings_per_weekday=tuple((d, weekdays[d]) for d in WEEKDAYS),
+        talk=talk,
+        talk_overall=overall,
+        top_people=_most_common(_people(db, since, rows), top),
+        top_terms=_most_common(_terms(db, since), top),
+    )
+
+
+def _most_common(counts: Counter[str], top: int) -> tuple[tuple[str, int], ...]:
+    """Highest counts first; ties alphabetical, so the report is the same on every run."""
+    return tuple(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:top])
+
+
+def _parse(value: str | None) -> datetime | None:
+    try:
+        return datetime.fromisoformat(value) if value else None
+    except ValueError:
+        return None  # a hand-edited date must not break the whole report
+
+
+def _talk(
+    db: sqlite_utils.Database, since: str | None, titles: dict[int, str]
+) -> tuple[tuple[TalkShare, ...], TalkShare]:
+    """Me is the user's own channel; everyone else (them, or a named speaker) is them."""
+    per: dict[int, list[float]] = {}
+    for mid, speaker, seconds in stats_sql.talk_seconds(db, since):
+        bucket = per.setdefault(mid, [0.0, 0.0])
+        bucket[0 if speaker.lower() == ME else 1] += seconds
+    shares = tuple(
+        TalkShare(mid, titles.get(mid, ""), me, them) for mid, (me, them) in sorted(per.items())
+    )
+    overall = TalkShare(
+        None, "all meetings", sum(s.me_seconds for s in shares), sum(s.them_seconds for s in shares)
+    )
+    return shares, overall
+
+
+def _people(db: sqlite_utils.Database, since: str | None, rows: list[dict]) -> Counter[str]:
+    """Named speakers and attendees, counted once per meeting they were part of."""
+    seen: dict[int, set[str]] = {}
+    for r in rows:
+        names = json.loads(r["attendees"] or "[]")
+        seen.setdefault(r["id"], set()).update(n.strip() for n in names if n.strip())
+    for mid, speaker, _ in stats_sql.talk_seconds(db, since):
+        if speaker.lower() not in (ME, THEM):
+            seen.setdefault(mid, set()).add(speaker)
+    return Counter(name for names in seen.values() for name in names)
+
+
+def _terms(db: sqlite_utils.Database, since: str | None) -> Counter[str]:
+    counts: Counter[str] = Counter()
+    for text in stats_sql.texts(db, since):
+        counts.update(w for w in _WORD.findall(text.lower()) if w not in STOPWORDS)
+    return counts
