@@ -42,6 +42,7 @@ class Score:
     cited: int = 0
     precise: int = 0
     unaligned_cited: int = 0
+    blank_aligned: int = 0
     seconds: float = 0.0
 
     def add(self, other: Score) -> None:
@@ -94,6 +95,9 @@ def evaluate(folder: Path, verbose: bool = False) -> Score:
     lines = minutes.splitlines()
     for line_no in range(1, len(lines) + 1):
         targets, got = aligned.get(line_no, set()), cited.get(line_no, set())
+        if targets and not lines[line_no - 1].strip():
+            score.blank_aligned += 1  # the annotators aligned some blank lines: not notes
+            continue
         if not targets:
             score.unaligned_cited += len(got)
             continue

@@ -30,11 +30,12 @@ from notes_app.enhance.notes_parse import NoteLine, is_section_label, parse_note
 from notes_app.enhance.text import is_quantity, terms
 
 K1, B = 1.2, 0.75
-FUZZY_MIN = 0.72  # trigram Dice similarity for two spellings to count as the same word
-WINDOW = 2  # segments either side that still count as the same passage
-BACK_PENALTY = 0.45  # cost, in normalised score, of a note that jumps back in time
-MIN_SCORE = 0.12  # normalised score below which a note line is left ungrounded
+FUZZY_MIN = 0.7  # trigram Dice similarity for two spellings to count as the same word
+WINDOW = 6  # segments either side that still count as the same passage (tuned on ELITR)
+BACK_PENALTY = 0.3  # cost, in normalised score, of a note that jumps back in time
+MIN_SCORE = 0.08  # normalised score below which a note line is left ungrounded
 MAX_CITED = 3
+SECOND_PASSAGE = 0.8  # how close another passage must score to be cited as well
 SECTION_WEIGHT = 0.3  # words of the section heading a line sits under
 QUANTITY_WEIGHT = {"n": 1.5}  # typed keys (pct:, money:, q:, date:, dur:) weigh 2.5
 
@@ -196,12 +197,13 @@ def _combine(own: np.ndarray, passage: np.ndarray, mass: float) -> np.ndarray:
     return (0.5 * own + passage) / (1.5 * mass)
 
 
-def align_in_order(scores: np.ndarray, back_penalty: float = BACK_PENALTY) -> list[int]:
+def align_in_order(scores: np.ndarray, back_penalty: float | None = None) -> list[int]:
     """One anchor segment per row of ``scores`` (notes × segments), mostly moving forward.
 
     Maximises the sum of the chosen scores, where a row whose anchor lies before the previous
     row's pays ``back_penalty``. Runs in O(notes × segments) using running maxima.
     """
+    back_penalty = BACK_PENALTY if back_penalty is None else back_penalty
     n_notes, n_segs = scores.shape
     total = scores[0].copy()
     came_from = np.zeros((n_notes, n_segs), dtype=int)
@@ -231,14 +233,30 @@ def _running_max(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def _select(
     line: int, anchor: int, combined: np.ndarray, own: np.ndarray, query: dict[str, float]
 ) -> Grounding | None:
-    """The segments to cite around an anchor: those that share words with the note."""
+    """The segments to cite: the passage at the anchor and, when the note's words are found
+    about as strongly elsewhere, that passage too (a phrase can be discussed twice)."""
     if combined[anchor] < MIN_SCORE:
         return None
+    first = _passage(anchor, own)
+    if not first:
+        return None
+    keep = list(first)
+    elsewhere = int(np.argmax(combined))
+    if (
+        abs(elsewhere - anchor) > 2 * WINDOW
+        and combined[elsewhere] >= SECOND_PASSAGE * combined[anchor]
+    ):
+        keep += _passage(elsewhere, own)[:1]
+    best = max(first, key=lambda i: own[i])
+    return Grounding(line, tuple(sorted(keep)), best, float(combined[anchor]), tuple(query))
+
+
+def _passage(anchor: int, own: np.ndarray) -> list[int]:
+    """Segments near ``anchor`` that share words with the note, strongest first."""
     lo, hi = max(anchor - WINDOW, 0), min(anchor + WINDOW + 1, len(own))
     window = own[lo:hi]
     if window.max() <= 0:
-        return None
+        return []
     best = lo + int(np.argmax(window))
     keep = [i for i in range(lo, hi) if own[i] >= 0.5 * own[best] and own[i] > 0]
-    keep = sorted(keep, key=lambda i: (-own[i], abs(i - best)))[:MAX_CITED]
-    return Grounding(line, tuple(sorted(keep)), best, float(combined[anchor]), tuple(query))
+    return sorted(keep, key=lambda i: (-own[i], abs(i - best)))[:MAX_CITED]
