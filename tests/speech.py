@@ -22,16 +22,29 @@ def say(text: str, out: Path, *, voice: str = "en-us", speed: int = 150, rate: i
     subprocess.run(
         [need("espeak-ng"), "-v", voice, "-s", str(speed), "-w", str(raw), text], check=True
     )
-    subprocess.run([need("sox"), str(raw), "-r", str(rate), "-c", "1", "-b", "16", str(out)],
-                   check=True)
+    subprocess.run(
+        [need("sox"), str(raw), "-r", str(rate), "-c", "1", "-b", "16", str(out)], check=True
+    )
     raw.unlink()
     return out
 
 
 def silence(seconds: float, out: Path, *, rate: int = 16000) -> Path:
     subprocess.run(
-        [need("sox"), "-n", "-r", str(rate), "-c", "1", "-b", "16", str(out), "trim", "0",
-         str(seconds)],
+        [
+            need("sox"),
+            "-n",
+            "-r",
+            str(rate),
+            "-c",
+            "1",
+            "-b",
+            "16",
+            str(out),
+            "trim",
+            "0",
+            str(seconds),
+        ],
         check=True,
     )
     return out

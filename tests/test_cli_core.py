@@ -21,11 +21,22 @@ def _meeting(repo, title="Q3 review", enhanced=True):
                 "offline",
                 (
                     Block("bullet", "4.2M", "user", 1),
-                    Block("bullet", "Quarter revenue came in at 4.2 million.", "ai", 1,
-                          (Citation(0, 0.0, 4.0),)),
+                    Block(
+                        "bullet",
+                        "Quarter revenue came in at 4.2 million.",
+                        "ai",
+                        1,
+                        (Citation(0, 0.0, 4.0),),
+                    ),
                     Block("bullet", "pricing → Sarah", "user", 2),
-                    Block("bullet", "Sarah owns the pricing proposal.", "ai", 2,
-                          (Citation(1, 4.5, 8.0),), verified=False),
+                    Block(
+                        "bullet",
+                        "Sarah owns the pricing proposal.",
+                        "ai",
+                        2,
+                        (Citation(1, 4.5, 8.0),),
+                        verified=False,
+                    ),
                 ),
             )
         )
@@ -78,12 +89,18 @@ class _Collect(HTMLParser):
 
 
 def test_export_html_escapes_everything(repo):
-    evil = '<script>alert(1)</script><img src=x onerror=alert(1)>'
+    evil = "<script>alert(1)</script><img src=x onerror=alert(1)>"
     mid = repo.create_meeting(evil, notes=evil, segments=[Segment(0, 0, 1, evil, "them", 1)])
-    repo.add_enhanced(EnhancedNotes(mid, "offline", (
-        Block("bullet", evil, "user", 1),
-        Block("bullet", evil, "ai", 1, (Citation(0, 0, 1),)),
-    )))
+    repo.add_enhanced(
+        EnhancedNotes(
+            mid,
+            "offline",
+            (
+                Block("bullet", evil, "user", 1),
+                Block("bullet", evil, "ai", 1, (Citation(0, 0, 1),)),
+            ),
+        )
+    )
     res = CliRunner().invoke(main, ["export", str(mid), "--format", "html"])
     assert res.exit_code == 0
     p = _Collect()
@@ -94,8 +111,10 @@ def test_export_html_escapes_everything(repo):
     assert "&lt;script&gt;" in res.output
     # user and AI text carry different classes; the citation quotes the transcript on hover
     assert 'class="user"' in res.output and 'class="ai"' in res.output
-    assert any(t == "span" and a.get("class") == "cite" and "alert" in a.get("title", "")
-               for t, a in p.tags)
+    assert any(
+        t == "span" and a.get("class") == "cite" and "alert" in a.get("title", "")
+        for t, a in p.tags
+    )
 
 
 def test_export_json_contract(repo):

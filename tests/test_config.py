@@ -16,7 +16,10 @@ def test_defaults_and_home(notes_home):
 
 def test_set_get_round_trip_via_cli(notes_home):
     r = CliRunner()
-    assert r.invoke(main, ["config", "set", "llm.base_url", "http://127.0.0.1:11434/v1"]).exit_code == 0
+    assert (
+        r.invoke(main, ["config", "set", "llm.base_url", "http://127.0.0.1:11434/v1"]).exit_code
+        == 0
+    )
     assert r.invoke(main, ["config", "set", "llm.timeout", "30"]).exit_code == 0
     out = r.invoke(main, ["config", "get", "llm.base_url"])
     assert out.output.strip() == "http://127.0.0.1:11434/v1"

@@ -22,8 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_wheel_in_fresh_venv_runs_demo(tmp_path):
     dist = tmp_path / "dist"
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q",
-         "-w", str(dist), str(ROOT)],
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(dist), str(ROOT)],
         check=True,
     )
     wheel = next(dist.glob("notes_app-*.whl"))
@@ -36,15 +35,27 @@ def test_wheel_in_fresh_venv_runs_demo(tmp_path):
     run_dir.mkdir()
     env = {**os.environ, "NOTES_APP_HOME": str(tmp_path / "home"), "NOTES_APP_NO_KEYRING": "1"}
     where = subprocess.run(
-        [py, "-c", "import notes_app, notes_app.resources as r; print(notes_app.__file__);"
-         "print(r.__file__)"],
-        cwd=run_dir, env=env, capture_output=True, text=True, check=True,
+        [
+            py,
+            "-c",
+            "import notes_app, notes_app.resources as r; print(notes_app.__file__);"
+            "print(r.__file__)",
+        ],
+        cwd=run_dir,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     assert str(env_dir) in where and str(ROOT / "src") not in where
 
     demo = subprocess.run(
         [env_dir / "bin" / "notes-app", "demo"],
-        cwd=run_dir, env=env, capture_output=True, text=True, timeout=600,
+        cwd=run_dir,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert demo.returncode == 0, demo.stderr
     out = demo.stdout

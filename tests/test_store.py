@@ -13,7 +13,9 @@ def _segs(n=3):
 
 
 def test_meeting_round_trip(repo):
-    mid = repo.create_meeting("Weekly sync", notes="4.2M\nrisk: Q3", segments=_segs(), language="en")
+    mid = repo.create_meeting(
+        "Weekly sync", notes="4.2M\nrisk: Q3", segments=_segs(), language="en"
+    )
     m = repo.get_meeting(mid)
     assert m.title == "Weekly sync" and m.notes == "4.2M\nrisk: Q3" and m.language == "en"
     t = repo.get_transcript(mid)

@@ -144,9 +144,7 @@ def all_keys() -> list[str]:
 
 def _split(key: str) -> tuple[str, str]:
     if key.count(".") != 1 or key not in all_keys():
-        raise ConfigError(
-            f"Unknown setting {key!r}. Known settings: {', '.join(all_keys())}."
-        )
+        raise ConfigError(f"Unknown setting {key!r}. Known settings: {', '.join(all_keys())}.")
     section, name = key.split(".")
     return section, name
 
@@ -224,7 +222,7 @@ def load_settings(home: Path | None = None, *, env: dict[str, str] | None = None
 
 
 def save_setting(home: Path, key: str, value: Any) -> Any:
-    """Persist one setting; secrets go to the keyring when there is one. Returns the stored value."""
+    """Persist one setting (secrets to the keyring when there is one); returns the stored value."""
     probe = Settings(home=home)
     set_value(probe, key, value)  # validates key and type
     typed = get_value(probe, key)
@@ -271,8 +269,10 @@ class _Secrets:
             from keyring.backends import fail
 
             kr = keyring.get_keyring()
-            if isinstance(kr, fail.Keyring) or "chainer" in type(kr).__module__ and not getattr(
-                kr, "backends", None
+            if (
+                isinstance(kr, fail.Keyring)
+                or "chainer" in type(kr).__module__
+                and not getattr(kr, "backends", None)
             ):
                 return None
             return keyring

@@ -62,8 +62,9 @@ def notes_to_terminal(
 def _mode_line(notes: EnhancedNotes, style: Callable[..., str]) -> str:
     how = "offline enhancer" if notes.mode == "offline" else f"LLM {notes.model or ''}".strip()
     ver = f"version {notes.version}, " if notes.version else ""
-    return style(f"Enhanced notes ({ver}{how}). AI text is dimmed; [mm:ss] cites the transcript.",
-                 dim=True)
+    return style(
+        f"Enhanced notes ({ver}{how}). AI text is dimmed; [mm:ss] cites the transcript.", dim=True
+    )
 
 
 def notes_to_markdown(meeting: Meeting, notes: EnhancedNotes) -> str:

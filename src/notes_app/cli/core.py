@@ -59,7 +59,9 @@ def list_cmd(as_json: bool) -> None:
         print_json({"meetings": [m.to_dict() for m in meetings]})
         return
     if not meetings:
-        click.echo("No meetings yet. Try `notes-app demo`, `notes-app import` or `notes-app record`.")
+        click.echo(
+            "No meetings yet. Try `notes-app demo`, `notes-app import` or `notes-app record`."
+        )
         return
     for m in meetings:
         when = (m.started_at or "")[:16].replace("T", " ")
@@ -126,7 +128,8 @@ def delete_cmd(meeting_id: int, yes: bool) -> None:
     meeting = app.repo.get_meeting(meeting_id)
     if not yes:
         click.confirm(
-            f"Delete meeting {meeting_id} ({meeting.title!r}) with its notes, transcript and audio?",
+            f"Delete meeting {meeting_id} ({meeting.title!r}) with its notes, transcript "
+            "and audio?",
             abort=True,
         )
     app.repo.delete_meeting(meeting_id)
