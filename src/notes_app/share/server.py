@@ -34,6 +34,7 @@ from notes_app.share.ratelimit import RateLimiter
 from notes_app.share.snapshots import SnapshotStore, StoredShare
 
 PAGE_CACHE = 256
+HEALTH_TEXT = "notes-app share server"  # what the desktop looks for before reusing a server
 
 BASE_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -108,7 +109,7 @@ class _ShareServer:
         self._pages: OrderedDict[str, str] = OrderedDict()
 
     async def health(self, request: Request) -> Response:
-        return PlainTextResponse("ok\n")
+        return PlainTextResponse(HEALTH_TEXT + " ok\n")
 
     # --- publisher API ------------------------------------------------------------------------
 
