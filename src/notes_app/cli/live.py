@@ -1,0 +1,265 @@
+"""Live capture from the command line: `devices`, `record`, `recover`, `watch`."""
+
+from __future__ import annotations
+
+import json
+import signal
+import threading
+import time
+from datetime import datetime
+from pathlib import Path
+
+import click
+
+from notes_app.audio.capture import Capture
+from notes_app.audio.detect import MeetingDetector, MeetingEvent, mic_users_for_platform
+from notes_app.audio.devices import DeviceChoice, finder_for_platform
+from notes_app.cli.common import get_app, json_option, print_json, progress_bar
+from notes_app.cli.transcribe import build_engine, pick_language
+from notes_app.domain import CHANNEL_ME, CHANNEL_SPEAKER, CHANNEL_THEM, Segment
+from notes_app.errors import AudioError, NotesAppError
+from notes_app.recover import recover_meeting, unfinished
+from notes_app.session import MeetingSession, seconds_label
+
+BEHIND_WARNING = 5.0  # seconds of transcript backlog worth telling the user about
+
+
+def _emit(as_json: bool, event: str, text: str | None = None, *, err: bool = False, **data):
+    """One line of output: JSON events on stdout with --json, else ``text``."""
+    if as_json:
+        click.echo(json.dumps({"event": event, **data}, ensure_ascii=False))
+    elif text is not None:
+        click.echo(text, err=err)
+
+
+def _sounddevice():
+    try:
+        import sounddevice
+    except OSError as e:  # PortAudio itself is missing
+        raise AudioError(
+            f"PortAudio is not available ({e}). Install it (Debian/Ubuntu: apt install "
+            "libportaudio2) to record."
+        ) from None
+    return sounddevice
+
+
+@click.command()
+@json_option
+def devices(as_json: bool) -> None:
+    """List audio inputs and say which mic and system-audio source `record` would use."""
+    settings = get_app().settings
+    finder = finder_for_platform()
+    inputs = finder.list_inputs()
+    choice = finder.choose(settings.audio.mic_device, settings.audio.system_device)
+    if as_json:
+        print_json({"inputs": [d.to_dict() for d in inputs], **choice.to_dict()})
+        return
+    for d in inputs:
+        mark = "*" if d.is_default else " "
+        kind = "system audio" if d.kind == "monitor" else "input"
+        click.echo(f"{mark} {d.name}  ({d.label}; {kind})")
+    click.echo(f"Mic (me):            {choice.mic.name if choice.mic else 'none'}")
+    click.echo(f"System audio (them): {choice.system.name if choice.system else 'none'}")
+    for problem in choice.problems:
+        click.secho(problem, fg="yellow", err=True)
+
+
+def _choose(settings, mic: str | None, system: str | None) -> DeviceChoice:
+    mic = settings.audio.mic_device if mic is None else mic
+    system = settings.audio.system_device if system is None else system
+    choice = finder_for_platform().choose(mic, system)
+    if choice.mic is None and choice.system is None:
+        raise AudioError(
+            "Nothing to record: " + (" ".join(choice.problems) or "both inputs are set to none.")
+        )
+    return choice
+
+
+def _stop_signals(stop: threading.Event) -> None:
+    """Ctrl-C and SIGTERM end the recording cleanly (drain, store) instead of killing it."""
+
+    def handler(signum, frame) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, handler)
+    signal.signal(signal.SIGTERM, handler)
+
+
+@click.command()
+@click.option("--title", help="Meeting title (default: 'Meeting' and the date and time).")
+@click.option("--duration", type=click.FloatRange(min=0.5), help="Stop after this many seconds.")
+@click.option(
+    "--notes",
+    "notes_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A file with notes to store with the meeting.",
+)
+@click.option("--mic", help="Mic device name (see `notes-app devices`), or 'none'.")
+@click.option("--system", help="System-audio device name, or 'none'.")
+@click.option("--model", help="Whisper model name or folder (default: the configured one).")
+@json_option
+def record(title, duration, notes_file, mic, system, model, as_json) -> None:
+    """Record a meeting: your mic as "me", the system audio as "them", transcribed live.
+
+    Stops on Ctrl-C, SIGTERM or --duration, finishes the transcript, and prints the meeting id.
+    """
+    app = get_app()
+    settings = app.settings
+    notes = notes_file.read_text(encoding="utf-8") if notes_file else ""
+    choice = _choose(settings, mic, system)
+    for problem in choice.problems:
+        _emit(as_json, "warning", problem, err=True, message=problem)
+    engine, model_name = build_engine(settings, model)
+    engine.load()  # before capture starts, so the first words do not wait for the model
+    capture = Capture(_sounddevice(), {CHANNEL_ME: choice.mic, CHANNEL_THEM: choice.system})
+
+    def on_segment(seg: Segment) -> None:
+        line = f"{seconds_label(seg.start)} {seg.speaker}: {seg.text}"
+        _emit(as_json, "segment", line, **seg.to_dict())
+
+    def on_error(err: NotesAppError) -> None:
+        _emit(as_json, "error", f"Warning: {err}", err=True, message=str(err))
+
+    behind = {"told": 0.0}
+
+    def on_backlog(seconds: float) -> None:
+        now = time.monotonic()
+        if seconds >= BEHIND_WARNING and now - behind["told"] >= BEHIND_WARNING:
+            behind["told"] = now
+            _emit(
+                as_json,
+                "backlog",
+                f"transcript {seconds:.0f} s behind",
+                err=True,
+                seconds=round(seconds, 1),
+            )
+
+    session = MeetingSession(
+        app.repo,
+        engine,
+        capture,
+        audio_dir=settings.audio_dir,
+        language=pick_language(None, settings, model_name),
+        keep_audio=settings.audio.keep_audio,
+        on_segment=on_segment,
+        on_error=on_error,
+        on_backlog=on_backlog,
+    )
+    stop = threading.Event()
+    _stop_signals(stop)
+    title = title or datetime.now().strftime("Meeting %Y-%m-%d %H:%M")
+    meeting_id = session.start(title, notes)
+    sides = ", ".join(f"{CHANNEL_SPEAKER[ch]} = {d.name}" for ch, d in capture.devices.items())
+    _emit(
+        as_json,
+        "started",
+        f"Recording meeting {meeting_id} ({sides}). Ctrl-C to stop.",
+        err=True,
+        meeting_id=meeting_id,
+        channels={CHANNEL_SPEAKER[ch]: d.name for ch, d in capture.devices.items()},
+    )
+    began = time.monotonic()
+    while not stop.wait(0.2):
+        if duration is not None and time.monotonic() - began >= duration:
+            break
+    _emit(as_json, "stopping", "Stopping; finishing the transcript…", err=True)
+    meeting = session.stop()
+    count = app.repo.segment_count(meeting_id)
+    _emit(
+        as_json,
+        "done",
+        f"Saved meeting {meeting.id}: {count} segments, "
+        f"{meeting.duration or 0:.0f} s, audio {meeting.audio_path}.",
+        err=True,
+        meeting=meeting.to_dict(),
+        segments=count,
+    )
+    if not as_json:
+        click.echo(meeting.id)
+
+
+@click.command()
+@click.option("--model", help="Whisper model name or folder (default: the configured one).")
+@json_option
+def recover(model, as_json) -> None:
+    """Finish meetings whose recording was cut off (crash, kill, power loss)."""
+    app = get_app()
+    todo = unfinished(app.repo)
+    if not todo:
+        if as_json:
+            print_json([])
+        else:
+            click.echo("Nothing to recover.")
+        return
+    engine, model_name = build_engine(app.settings, model)
+    language = pick_language(None, app.settings, model_name)
+    done = []
+    for meeting in todo:
+        kept = app.repo.segment_count(meeting.id)
+        with progress_bar(f"Recovering meeting {meeting.id}", 1) as update:
+            finished = recover_meeting(
+                app.repo,
+                engine,
+                meeting,
+                language=language,
+                keep_audio=app.settings.audio.keep_audio,
+                on_progress=update,
+            )
+        total = app.repo.segment_count(meeting.id)
+        done.append({"meeting": finished.to_dict(), "kept": kept, "added": total - kept})
+        if not as_json:
+            click.echo(
+                f"Recovered meeting {finished.id} ({finished.title}): kept {kept} segments, "
+                f"added {total - kept}, audio {finished.audio_path}."
+            )
+    if as_json:
+        print_json(done)
+
+
+@click.command()
+@click.option(
+    "--min-hold",
+    type=float,
+    default=15.0,
+    show_default=True,
+    help="Seconds a call app must hold the mic before it counts as a meeting.",
+)
+@click.option(
+    "--cooldown",
+    type=float,
+    default=300.0,
+    show_default=True,
+    help="Seconds before the same app may start a meeting again.",
+)
+@click.option(
+    "--interval", type=float, default=2.0, show_default=True, help="Seconds between checks."
+)
+@click.option("--count", type=int, help="Exit after this many events.")
+@json_option
+def watch(min_hold, cooldown, interval, count, as_json) -> None:
+    """Print "meeting started (app)" / "meeting ended" as call apps take and release the mic.
+
+    It never records by itself; start `notes-app record` when it says a meeting started.
+    """
+    detector = MeetingDetector(mic_users_for_platform(), min_hold=min_hold, cooldown=cooldown)
+    stop = threading.Event()
+    _stop_signals(stop)
+    seen = {"n": 0}
+
+    def on_event(event: MeetingEvent) -> None:
+        seen["n"] += 1
+        _emit(as_json, event.to_dict()["event"], str(event), app=event.app)
+        if count is not None and seen["n"] >= count:
+            stop.set()
+
+    if not as_json:
+        click.echo("Watching for meetings (Ctrl-C to stop)…", err=True)
+    while not stop.is_set():
+        for event in detector.poll():
+            on_event(event)
+            if stop.is_set():
+                break
+        stop.wait(interval)
+
+
+COMMANDS = [devices, record, recover, watch]
