@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import os
+import shutil
+import sys
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import IO, Any
 
 import click
 
 from notes_app.cli.common import get_app, json_option, print_json
+from notes_app.domain import Block, EnhancedNotes, Transcript
+from notes_app.enhance import enhancer
 from notes_app.enhance.enhancer import llm_configured
 from notes_app.enhance.llm import LLMClient
 from notes_app.enhance.templates import list_templates
@@ -147,6 +153,103 @@ def templates_cmd(as_json: bool) -> None:
         mine = "" if t.builtin else " (yours)"
         click.echo(f"{t.name:<{width}}  {t.title}{mine}: {t.description}")
     click.echo(f"\nAdd your own as Markdown files in {folder}.", err=True)
+
+
+# --- what `notes-app enhance` uses to pick and run an engine ------------------------------------
+
+
+def enhance_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """--llm / --offline / --template / --fallback for a command that enhances notes."""
+    options = [
+        click.option("--llm", "mode", flag_value="llm", help="Use the configured LLM endpoint."),
+        click.option(
+            "--offline", "mode", flag_value="offline", help="Use the offline enhancer (no LLM)."
+        ),
+        click.option("--template", help="Note template, e.g. one-on-one (`notes-app templates`)."),
+        click.option(
+            "--fallback",
+            type=click.Choice(["offline"]),
+            help="If the LLM fails, produce offline notes instead of stopping with an error.",
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def make_enhancer(
+    app: Any,
+    *,
+    mode: str | None = None,
+    template: str | None = None,
+    fallback: str | None = None,
+    on_block: Callable[[Block], None] | None = None,
+    on_progress: Callable[..., None] | None = None,
+) -> Callable[..., EnhancedNotes]:
+    """An ``(transcript, notes, *, meeting_id, title)`` enhancer honouring the settings."""
+    settings = app.settings
+
+    def run(
+        transcript: Transcript,
+        notes: str,
+        *,
+        meeting_id: int | None = None,
+        title: str | None = None,
+    ) -> EnhancedNotes:
+        del title  # the stored meeting gives the title, with its date and attendees
+        meeting = app.repo.get_meeting(meeting_id) if meeting_id is not None else None
+        return enhancer.enhance(
+            transcript,
+            notes,
+            llm_settings=settings.llm,
+            mode=mode or settings.enhance.mode,
+            template=template or settings.enhance.template,
+            templates_dir=settings.templates_dir,
+            fallback=fallback,
+            on_block=on_block,
+            on_progress=on_progress,
+            meeting=meeting,
+        )
+
+    return run
+
+
+def fallback_notice(notes: EnhancedNotes) -> str | None:
+    """The line telling the user an LLM failure was replaced by offline notes, if it was."""
+    if notes.mode == "offline" and (notes.model or "").startswith("offline (LLM failed"):
+        return f"The LLM failed, so these are offline notes: {notes.model[len('offline (') : -1]}."
+    return None
+
+
+class StreamPreview:
+    """Shows blocks as the model writes them, then erases them on a terminal so the checked
+    notes printed afterwards replace the preview instead of repeating it."""
+
+    def __init__(self, out: IO[str] | None = None):
+        self.out = out or sys.stderr
+        self.rows = 0  # terminal rows written, wrapped lines included, for erase()
+
+    def __call__(self, block: Block) -> None:
+        marker = "- " if block.type == "bullet" else "# " if block.type == "heading" else ""
+        indent = "  " if block.source == "ai" and block.note_line is not None else ""
+        self._line(f"{indent}{marker}{block.text}", dim=block.source == "ai")
+
+    def progress(self, done: int, total: int | None = None) -> None:
+        """Long meetings go in parts; say which one is being written."""
+        if total and total > 1 and done < total:
+            self._line(f"Enhancing part {done + 1} of {total}…", dim=True)
+
+    def _line(self, text: str, *, dim: bool) -> None:
+        self.out.write(click.style(text, dim=dim) + "\n")
+        self.out.flush()
+        width = max(shutil.get_terminal_size().columns, 1)
+        self.rows += max(1, -(-len(text) // width))
+
+    def erase(self) -> None:
+        if self.rows and self.out.isatty():
+            self.out.write(f"\x1b[{self.rows}F\x1b[J")  # up to the first row, clear below
+            self.out.flush()
+        self.rows = 0
 
 
 COMMANDS = [doctor_cmd, templates_cmd]

@@ -86,6 +86,10 @@ def _take(state: _Reading, raw: Mapping[str, Any]) -> None:
             return
         # A "user" line the user never wrote: keep what it says, as an AI line to be checked.
     block = _ai_block(state, raw, text)
+    if block.note_line is not None:
+        # The reply has reached this line even if it dropped the line itself: sections that
+        # follow (action items) belong after it, not back under an earlier line.
+        state.anchor = max(state.anchor, block.note_line)
     anchor = block.note_line if block.note_line is not None else state.anchor
     state.groups.setdefault(anchor, []).append(block)
 
@@ -225,9 +229,20 @@ def _merge_groups(groups: Iterable[Sequence[Block]]) -> list[Block]:
     out: list[Block] = []
     for heading, items in sections.values():
         if heading is not None:
-            out.append(heading)
+            out.append(_cite_section(heading, items))
         out.extend(items)
     return out
+
+
+def _cite_section(heading: Block, items: Sequence[Block]) -> Block:
+    """An added section title cites what its lines cite, as the offline enhancer's do."""
+    if heading.citations:
+        return heading
+    cites: dict[int, Citation] = {}
+    for item in items:
+        for c in item.citations:
+            cites.setdefault(c.segment, c)
+    return replace(heading, citations=tuple(cites[k] for k in sorted(cites)))
 
 
 def _segment_ids(raw: Mapping[str, Any]) -> list[int]:
