@@ -13,6 +13,7 @@ from notes_app import render
 from notes_app.cli.common import get_app, json_option, print_json
 from notes_app.domain import ME, THEM, Transcript
 from notes_app.errors import NotesAppError
+from notes_app.store.repo import Repo
 from notes_app.transcribe.importers import load_transcript
 
 
@@ -51,7 +52,7 @@ def attendees_of(transcript: Transcript) -> list[str]:
 
 
 def import_transcript(
-    repo, transcript_path: Path, *, title: str | None = None, notes_path: Path | None = None
+    repo: Repo, transcript_path: Path, *, title: str | None = None, notes_path: Path | None = None
 ) -> tuple[int, Transcript]:
     """Read everything first, then store meeting, notes and segments in one transaction."""
     transcript = load_transcript(transcript_path)
