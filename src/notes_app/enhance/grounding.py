@@ -120,7 +120,7 @@ class SegmentIndex:
         for word, shared in candidates.items():
             if word == term:
                 continue
-            dice = 2 * shared / (len(grams) + len(word) + 2)
+            dice = 2 * shared / (len(grams) + len(word))  # a word has len(word) trigrams
             if dice >= FUZZY_MIN:
                 out.append((word, dice))
         return out
@@ -185,10 +185,16 @@ def ground(
     combined = np.vstack([_combine(own, passage, mass) for own, passage, mass in matrices])
     anchors = align_in_order(combined)
     found = {
-        ln.line: _select(ln.line, a, combined[k], matrices[k][0], queries[k])
+        ln.line: _select(ln.line, a, combined[k], _own_words_only(index, queries[k]), queries[k])
         for k, (ln, a) in enumerate(zip(groundable, anchors, strict=True))
     }
     return [found.get(ln.line) or Grounding(ln.line, (), None, 0.0) for ln in lines]
+
+
+def _own_words_only(index: SegmentIndex, query: dict[str, float]) -> np.ndarray:
+    """Scores from the line's own words: section words may steer, but never ground, a line."""
+    own, _, _ = index.query({t: w for t, w in query.items() if w > SECTION_WEIGHT})
+    return own
 
 
 def _combine(own: np.ndarray, passage: np.ndarray, mass: float) -> np.ndarray:
