@@ -1,135 +1,84 @@
 """Answers to a recipient's question, from what was shared and nothing else.
 
-The passages are the shared notes (each block with the transcript moments it cites) and, when
-the transcript was shared, its segments. ``answer_question`` is the one entry point the server
-calls; it ranks passages by word overlap and answers with the best ones, citing them.
+The passages are the shared notes and, when it was shared, the transcript; retrieval and the
+answer itself are ``notes_app.ask``'s pure functions, so a share link answers the way the app
+does. Unverified AI lines and headings are left out: they are not evidence.
 """
 
 from __future__ import annotations
 
-import math
-import re
-from collections import Counter
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from notes_app.domain import Citation
+from notes_app.ask import Answer, ChatClient, extractive_answer, llm_answer, retrieve_passages
+from notes_app.errors import LLMError
 from notes_app.render import clock
 from notes_app.share.model import Snapshot
 
-NO_ANSWER = "The shared notes don't say anything about that."
 MAX_PASSAGES = 3
 
-_WORD = re.compile(r"[\w']+", re.UNICODE)
-_STOP = frozenset(
-    """a an and are as at be been but by can could did do does for from had has have how i if in
-    into is it its me my of on or our so that the their them then there these they this to was we
-    were what when where which who whom why will with would you your about any tell said say
-    meeting discussed talk talked""".split()
-)
-
-
-@dataclass(frozen=True)
-class SharedPassage:
-    text: str
-    citations: tuple[Citation, ...]
-    quote: str | None = None  # the transcript words, when the transcript was shared
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class ShareAnswer:
-    answer: str
-    citations: tuple[Citation, ...]
-    quotes: dict[int, str]  # segment index → "speaker: text" for shared segments
+    """What ``POST /s/{id}/ask`` returns: the answer and the moments it cites."""
+
+    answer: Answer
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "answer": self.answer,
+            "answer": self.answer.text,
+            "mode": self.answer.mode,
             "citations": [
-                {**c.to_dict(), "time": clock(c.start), "quote": self.quotes.get(c.segment)}
-                for c in self.citations
+                {
+                    "segment": p.segment,
+                    "start": round(p.start, 3),
+                    "end": round(p.end, 3),
+                    "time": clock(p.start) if p.segment is not None else None,
+                    "kind": p.kind,
+                    "quote": p.text,  # shared words only: transcript lines or a notes line
+                }
+                for p in self.answer.citations
             ],
         }
 
 
-# An LLM answerer takes the question and the ranked passages and returns the answer text.
-LLMAnswerer = Callable[[str, list[SharedPassage]], str]
-
-
 def answer_question(
-    snapshot: Snapshot, question: str, *, llm: LLMAnswerer | None = None
+    snapshot: Snapshot, question: str, *, llm: ChatClient | None = None
 ) -> ShareAnswer:
-    """Answer from the snapshot only: the LLM when given one, else the best passages verbatim."""
-    passages = rank_passages(shared_passages(snapshot), question)[:MAX_PASSAGES]
-    quotes = {s.index: _quote(s.speaker, s.text) for s in snapshot.segments}
-    if not passages:
-        return ShareAnswer(NO_ANSWER, (), quotes)
-    citations = _unique(c for p in passages for c in p.citations)
-    if llm is not None:
-        return ShareAnswer(llm(question, passages).strip() or NO_ANSWER, citations, quotes)
-    text = " ".join(_sentence(p.text) for p in passages)
-    return ShareAnswer(text, citations, quotes)
+    """Answer from the snapshot only: with the LLM when given one, else extractively.
 
-
-def shared_passages(snapshot: Snapshot) -> list[SharedPassage]:
-    passages = [
-        SharedPassage(b.text, b.citations)
+    If the LLM fails, the recipient still gets the extractive answer: they cannot fix the
+    server's model, and the passages are the same.
+    """
+    evidence = [
+        b
         for b in snapshot.blocks
-        if b.text.strip() and (b.source == "user" or b.verified)  # unverified AI text is no source
+        if b.text.strip() and b.type != "heading" and (b.source == "user" or b.verified)
     ]
-    for s in snapshot.segments:
-        passages.append(SharedPassage(_quote(s.speaker, s.text), (Citation.of(s),), s.text))
-    return passages
-
-
-def rank_passages(passages: list[SharedPassage], question: str) -> list[SharedPassage]:
-    """Passages sharing words with the question, best first (rarer words weigh more)."""
-    wanted = set(_terms(question))
-    if not wanted:
-        return []
-    docs = [Counter(_terms(p.text)) for p in passages]
-    df = Counter(t for d in docs for t in set(d) if t in wanted)
-    n = len(passages)
-    scored = []
-    for i, (p, d) in enumerate(zip(passages, docs, strict=True)):
-        score = sum(math.log(1 + n / df[t]) for t in wanted if t in d)
-        if score > 0:
-            # Passages that cite the transcript are the evidence a recipient can check.
-            scored.append((score + (0.1 if p.citations else 0.0), -i, p))
-    scored.sort(key=lambda x: (x[0], x[1]), reverse=True)
-    return [p for _, _, p in scored]
-
-
-def _terms(text: str) -> list[str]:
-    words = (w.lower().strip("'") for w in _WORD.findall(text))
-    return [_stem(w) for w in words if w and w not in _STOP]
-
-
-def _stem(word: str) -> str:
-    # Enough to match "prices" with "price" and "launching" with "launch" without a library.
-    for suffix in ("ing", "ed", "es", "s"):
-        if len(word) > len(suffix) + 2 and word.endswith(suffix):
-            return word[: -len(suffix)]
-    return word
-
-
-def _quote(speaker: str | None, text: str) -> str:
-    return f"{speaker}: {text}" if speaker else text
-
-
-def _sentence(text: str) -> str:
-    text = text.strip()
-    return text if text[-1:] in ".!?" else text + "."
-
-
-def _unique(citations) -> tuple[Citation, ...]:
-    seen: dict[int, Citation] = {}
-    for c in citations:
-        seen.setdefault(c.segment, c)
-    return tuple(seen.values())
+    passages = retrieve_passages(
+        question, snapshot.segments, evidence, k=MAX_PASSAGES, title=snapshot.title
+    )
+    if llm is not None:
+        try:
+            return ShareAnswer(llm_answer(question, passages, llm))
+        except LLMError as e:
+            log.warning("LLM answer failed, answering extractively: %s", e)
+    return ShareAnswer(extractive_answer(question, passages))
 
 
 def answerer_for(llm_settings: Any) -> Callable[[Snapshot, str], ShareAnswer]:
-    """The server's answerer: extractive unless ``llm_settings`` names an endpoint."""
-    return answer_question
+    """The server's answerer: with the LLM ``llm_settings`` names, else extractive only."""
+    if not getattr(llm_settings, "base_url", ""):
+        return answer_question
+    from notes_app.enhance.llm import LLMClient  # the OpenAI client loads only when used
+
+    client = LLMClient.from_settings(llm_settings)
+
+    def answer_with_llm(snapshot: Snapshot, question: str) -> ShareAnswer:
+        return answer_question(snapshot, question, llm=client)
+
+    return answer_with_llm

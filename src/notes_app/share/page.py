@@ -49,9 +49,9 @@ def render_page(
     sections = split_sections(snapshot.blocks)
     parts.append(_topics_nav(sections))
     parts.append(
-        '<p class="legend"><span class="swatch user">Notes as written</span> '
+        '<p class="legend"><span class="swatch user">Notes as written</span>'
         '<span class="swatch ai">Added from the conversation</span> '
-        '<span class="swatch cite">mm:ss</span> cites the moment it came from'
+        'A <span class="cite">mm:ss</span> chip cites the moment it came from'
         + (" (tap it to read the quote)." if snapshot.segments else ".")
         + "</p>"
     )
@@ -188,7 +188,7 @@ margin:1rem 0}
 margin:.2rem 0}
 .topics ol{margin:.2rem 0;padding-left:1.3rem}.topics a{color:var(--accent);text-decoration:none}
 .topics a:hover{text-decoration:underline}
-.legend{font-size:.85rem;color:var(--muted);display:flex;flex-wrap:wrap;gap:.4rem .8rem}
+.legend{font-size:.85rem;color:var(--muted)}.legend .swatch{margin-right:.5rem}
 .swatch.user{font-weight:600;color:var(--fg)}.swatch.ai{color:var(--ai);font-style:italic}
 .notes{background:var(--card);border:1px solid var(--line);border-radius:10px;
 padding:.2rem 1.1rem 1rem}
@@ -218,7 +218,8 @@ border-radius:8px;background:var(--bg);color:var(--fg)}
 #ask-button{font:inherit;font-weight:600;padding:.55rem 1.1rem;border:0;border-radius:8px;
 background:var(--accent);color:var(--card);cursor:pointer}
 #ask-button:disabled{opacity:.6;cursor:progress}
-#answer .answer{margin:.8rem 0 .3rem}#answer ul{padding-left:1.1rem;margin:.2rem 0}
+#answer .answer{margin:.8rem 0 .3rem;white-space:pre-line}#answer .said{white-space:pre-line}
+#answer ul{padding-left:1.1rem;margin:.2rem 0}
 #answer .error{color:var(--warn)}
 .hint{font-size:.8rem;color:var(--muted);margin:.6rem 0 0}
 footer{margin-top:2rem;font-size:.8rem;color:var(--muted)}
@@ -246,7 +247,7 @@ function show(ok,d){out.replaceChildren();
 if(!ok){out.append(el('p','error',(d&&d.error)||'Could not get an answer. Try again.'));return;}
 out.append(el('p','answer',d.answer));var cs=d.citations||[];if(!cs.length)return;
 var ul=el('ul','citations');cs.forEach(function(c){var li=el('li');
-li.append(el('span','cite',c.time));if(c.quote)li.append(' ',el('span','said',c.quote));
+li.append(el('span','cite',c.time||'notes'));if(c.quote)li.append(' ',el('span','said',c.quote));
 ul.append(li);});out.append(ul);}
 form.addEventListener('submit',function(e){e.preventDefault();
 var q=form.question.value.trim();if(!q)return;btn.disabled=true;

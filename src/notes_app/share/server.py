@@ -26,7 +26,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp
 
-from notes_app.errors import LLMError, ShareError
+from notes_app.errors import ShareError
 from notes_app.share.answer import ShareAnswer, answer_question
 from notes_app.share.model import ShareOptions, Snapshot
 from notes_app.share.page import NOT_FOUND_BODY, render_page, with_nonce
@@ -189,10 +189,7 @@ class _ShareServer:
                     headers={"Retry-After": str(max(1, int(wait + 0.999)))},
                 )
         question = _question(await _read_json(request, self.limits.ask_bytes), self.limits)
-        try:
-            answer = await run_in_threadpool(self.answerer, share.snapshot, question)
-        except LLMError as e:
-            return _error(502, str(e))
+        answer = await run_in_threadpool(self.answerer, share.snapshot, question)
         return JSONResponse(answer.to_dict())
 
     def _live(self, request: Request) -> StoredShare:
