@@ -50,6 +50,7 @@ def audio(tmp_path_factory) -> dict[str, Path]:
         "mono": mono,
         "meeting": stereo(left, right, d / "meeting.wav"),
         "one_sided": stereo(only_left, silence(seconds(only_left), d / "mute.wav"), d / "one.wav"),
+        "dual_mono": stereo(mono, mono, d / "dual.wav"),
     }
 
 
@@ -79,6 +80,12 @@ def test_stereo_meeting_is_attributed_per_channel_and_ordered_by_time(whisper_en
 def test_a_silent_channel_yields_nothing(whisper_engine, audio):
     segments = whisper_engine.transcribe_file(audio["one_sided"], language="en").segments
     assert segments and {s.speaker for s in segments} == {"me"}
+
+
+def test_the_same_signal_on_both_channels_is_treated_as_mono(whisper_engine, audio):
+    segments = whisper_engine.transcribe_file(audio["dual_mono"], language="en").segments
+    assert words(segments).count("budget") == 1
+    assert all(s.speaker is None for s in segments)
 
 
 def test_progress_climbs_to_the_total(whisper_engine, audio):

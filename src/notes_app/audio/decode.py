@@ -15,6 +15,10 @@ import numpy as np
 from notes_app.errors import AudioError
 
 SAMPLE_RATE = 16000
+# Two channels this alike are one signal saved twice (a "stereo" export of a mono recording),
+# not a meeting with me on the left and them on the right. A real two-channel meeting, even
+# with the far side leaking into the mic, stays far below this.
+DUAL_MONO_CORRELATION = 0.98
 
 
 @dataclass(frozen=True)
@@ -85,7 +89,18 @@ def decode(path: Path) -> DecodedAudio:
     except Exception as e:  # PyAV raises many unrelated types for a broken stream
         raise _cannot(path, _reason(e)) from None
     channels = tuple(decoded) if stereo else (decoded,)
+    if stereo and is_dual_mono(*channels):
+        channels = (((channels[0] + channels[1]) / 2).astype(np.float32),)
     samples = len(channels[0])
     if samples == 0:
         raise _cannot(path, "it contains no audio samples")
     return DecodedAudio(channels=channels, duration=samples / SAMPLE_RATE)
+
+
+def is_dual_mono(left: np.ndarray, right: np.ndarray) -> bool:
+    """The same signal on both channels (a silent channel is never the same as speech)."""
+    if not left.any() or not right.any():
+        return bool(not left.any() and not right.any())
+    with np.errstate(invalid="ignore", divide="ignore"):
+        correlation = np.corrcoef(left, right)[0, 1]
+    return bool(np.isfinite(correlation) and correlation >= DUAL_MONO_CORRELATION)
