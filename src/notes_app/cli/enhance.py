@@ -8,27 +8,31 @@ overwritten, except by ``--notes``, which is the user handing in new notes.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
+from contextlib import nullcontext
 from pathlib import Path
 
 import click
 
 from notes_app import render
 from notes_app.app import App
-from notes_app.cli.common import get_app, json_option, print_json
+from notes_app.cli.common import get_app, json_option, print_json, progress_bar
 from notes_app.cli.importing import import_transcript, read_notes
+from notes_app.cli.llm import StreamPreview, enhance_options, fallback_notice, make_enhancer
 from notes_app.domain import EnhancedNotes, Transcript
-from notes_app.enhance.offline import enhance_offline
 from notes_app.errors import NotesAppError
 
 # (transcript, notes, *, meeting_id, title) -> EnhancedNotes
 Enhancer = Callable[..., EnhancedNotes]
 
 
-def choose_enhancer(app: App) -> Enhancer:
-    """The enhancer this run uses. Offline is the embedded default that needs nothing else."""
-    del app
-    return enhance_offline
+def choose_enhancer(app: App, **options) -> Enhancer:
+    """The enhancer this run uses: the LLM when one is configured (or --llm), else offline.
+
+    ``options`` are those of ``cli.llm.make_enhancer`` (mode, template, fallback, callbacks).
+    """
+    return make_enhancer(app, **options)
 
 
 def enhance_stored(app: App, meeting_id: int, enhancer: Enhancer) -> EnhancedNotes:
@@ -67,12 +71,16 @@ def _require_transcript(meeting_id: int, transcript: Transcript) -> None:
     help="Import this transcript (.vtt, .srt, .json, .txt) as a new meeting, then enhance it.",
 )
 @click.option("--title", help="Title for a meeting made with --transcript.")
+@enhance_options
 @json_option
 def enhance_cmd(
     meeting_id: int | None,
     notes_path: Path | None,
     transcript_path: Path | None,
     title: str | None,
+    mode: str | None,
+    template: str | None,
+    fallback: str | None,
     as_json: bool,
 ) -> None:
     """Turn your notes and the transcript into full notes with citations.
@@ -82,7 +90,26 @@ def enhance_cmd(
     """
     app = get_app()
     meeting_id = _meeting_to_enhance(app, meeting_id, notes_path, transcript_path, title)
-    stored = enhance_stored(app, meeting_id, choose_enhancer(app))
+    # Blocks stream to the terminal while the model writes; only a complete result is stored.
+    preview = StreamPreview() if not as_json and sys.stderr.isatty() else None
+    progress = progress_bar("Enhancing", 1) if preview is None else nullcontext(preview.progress)
+    with progress as update:
+        try:
+            enhancer = choose_enhancer(
+                app,
+                mode=mode,
+                template=template,
+                fallback=fallback,
+                on_block=preview,
+                on_progress=update,
+            )
+            stored = enhance_stored(app, meeting_id, enhancer)
+        finally:
+            if preview is not None:
+                preview.erase()
+    notice = fallback_notice(stored)
+    if notice:
+        click.secho(notice, fg="yellow", err=True)
     if as_json:
         print_json(stored.to_dict())
         return

@@ -240,8 +240,7 @@ class StreamPreview:
             self._line(f"Enhancing part {done + 1} of {total}…", dim=True)
 
     def _line(self, text: str, *, dim: bool) -> None:
-        self.out.write(click.style(text, dim=dim) + "\n")
-        self.out.flush()
+        click.echo(click.style(text, dim=dim), file=self.out)  # styles only on a terminal
         width = max(shutil.get_terminal_size().columns, 1)
         self.rows += max(1, -(-len(text) // width))
 
