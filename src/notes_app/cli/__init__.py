@@ -11,7 +11,7 @@ import sys
 import click
 
 from notes_app import __version__
-from notes_app.cli import core, demo, enhance, gui, importing, live, llm, search, transcribe
+from notes_app.cli import core, demo, enhance, gui, importing, live, llm, search, share, transcribe
 from notes_app.errors import NotesAppError
 
 
@@ -36,6 +36,6 @@ def main(ctx: click.Context) -> None:
         gui.open_window()
 
 
-for _module in (core, search, transcribe, importing, llm, demo, enhance, gui, live):
+for _module in (core, search, transcribe, importing, llm, demo, enhance, gui, live, share):
     for _command in _module.COMMANDS:
         main.add_command(_command)
