@@ -43,6 +43,8 @@ def window(qtbot, app):
     win = MainWindow(app, autosave_ms=50)
     qtbot.addWidget(win)
     win.show()
+    win.activateWindow()
+    qtbot.waitUntil(win.isActiveWindow)  # shortcuts go to the active window
     return win
 
 

@@ -8,8 +8,9 @@ slow step (enhancement, capture, HTTP) through a worker job.
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -26,18 +27,33 @@ from PySide6.QtWidgets import (
 from notes_app.app import App
 from notes_app.domain import EnhancedNotes
 from notes_app.errors import NotesAppError
-from notes_app.gui import enhancing, theme
+from notes_app.gui import enhancing, recording, theme
 from notes_app.gui.editor import Autosaver
 from notes_app.gui.enhanced_text import text_to_blocks
 from notes_app.gui.meeting_view import MeetingView
+from notes_app.gui.record_bar import RecordBar
+from notes_app.gui.recording import Recorder, SessionBridge, SessionFactory, build_session
 from notes_app.gui.sidebar import Sidebar
 from notes_app.gui.workers import DbWriter, start_job
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, app: App, *, autosave_ms: int = 1000):
+    def __init__(
+        self,
+        app: App,
+        *,
+        autosave_ms: int = 1000,
+        session_factory: SessionFactory | None = build_session,
+        tray: bool = True,
+    ):
         super().__init__()
         self.app = app
+        # Recording is offered only when the live-capture core is installed.
+        self.session_factory = session_factory if recording.available() else None
+        self.bridge = SessionBridge(self)
+        self.recorder = Recorder(
+            app.settings, self.session_factory or build_session, self.bridge, self
+        )
         self.settings = app.settings
         self.writer = DbWriter(self.settings.db_path)
         self.autosaver = Autosaver(self.writer, autosave_ms, self)
@@ -50,6 +66,8 @@ class MainWindow(QMainWindow):
         self.resize(1180, 760)
         self._build()
         self._shortcuts()
+        self._wire_recording()
+        self.tray = self._make_tray() if tray else None
         self.refresh_meetings()
 
     # --- building -----------------------------------------------------------------------------
@@ -73,6 +91,10 @@ class MainWindow(QMainWindow):
         body_layout.setContentsMargins(0, 0, 0, 0)
         body_layout.setSpacing(0)
         body_layout.addWidget(self.pages, 1)
+        self.record_bar = RecordBar()
+        self.record_bar.setVisible(self.session_factory is not None)
+        self.record_bar.record_clicked.connect(self.toggle_recording)
+        body_layout.addWidget(self.record_bar)
         split = QSplitter(Qt.Orientation.Horizontal)
         split.setHandleWidth(1)
         split.addWidget(self.sidebar)
@@ -116,6 +138,21 @@ class MainWindow(QMainWindow):
             "search": QShortcut(QKeySequence("Ctrl+F"), self, self.focus_search),
             "enhance": QShortcut(QKeySequence("Ctrl+E"), self, self._enhance_shortcut),
         }
+        if self.session_factory is not None:
+            self.shortcuts["record"] = QShortcut(
+                QKeySequence("Ctrl+R"), self, self.toggle_recording
+            )
+
+    def _make_tray(self):
+        from PySide6.QtWidgets import QSystemTrayIcon
+
+        from notes_app.gui.tray import Tray
+
+        if not QSystemTrayIcon.isSystemTrayAvailable():
+            return None
+        tray = Tray(self, can_record=self.session_factory is not None)
+        tray.show()
+        return tray
 
     # --- meetings -----------------------------------------------------------------------------
 
@@ -255,6 +292,106 @@ class MainWindow(QMainWindow):
             owner=self,
         )
 
+    # --- recording ----------------------------------------------------------------------------
+
+    def _wire_recording(self) -> None:
+        self.bridge.segment.connect(self._on_segment)
+        self.bridge.tentative.connect(self._on_tentative)
+        self.bridge.level.connect(
+            lambda ch, rms: self.record_bar.show_level(ch, rms, self.recorder.seconds)
+        )
+        self.bridge.backlog.connect(self.record_bar.show_backlog)
+        self.bridge.error.connect(self.show_error)
+        self.recorder.started.connect(self._recording_started)
+        self.recorder.stopped.connect(self._recording_stopped)
+        self.recorder.failed.connect(self._recording_failed)
+        self.clock = QTimer(self)
+        self.clock.setInterval(500)
+        self.clock.timeout.connect(lambda: self.record_bar.show_elapsed(self.recorder.seconds))
+
+    def toggle_recording(self) -> None:
+        if self.session_factory is None or self.recorder.busy:
+            return
+        if self.recorder.recording:
+            self.stop_recording()
+        else:
+            self.start_recording()
+
+    def start_recording(self) -> None:
+        """Record into a new meeting; an empty, never-recorded meeting on screen is continued."""
+        self.autosaver.flush()
+        meeting = self.view.meeting
+        fresh = (
+            meeting is not None
+            and self.pages.currentWidget() is self.view
+            and not self.view.transcript.segments
+            and self.view.enhanced is None
+        )
+        title = meeting.title if fresh else f"Meeting {datetime.now():%H:%M}"
+        notes = self.view.editor.toPlainText() if fresh else ""
+        self._replaced_meeting = meeting.id if fresh else None
+        self.record_bar.set_recording(False, busy="Starting…")
+        self.recorder.start(title, notes)
+
+    def stop_recording(self) -> None:
+        self.autosaver.flush()
+        self.record_bar.set_recording(True, busy="Finishing transcript…")
+        self.recorder.stop()
+
+    def _recording_started(self, meeting_id: int) -> None:
+        old = self._replaced_meeting
+        if old is not None:
+            attendees = list(self.view.meeting.attendees) if self.view.meeting else []
+            self.autosaver.flush()
+            # The notes went into the recording meeting; the empty one it replaces goes.
+            self.writer.submit(
+                lambda repo: (
+                    repo.update_meeting(meeting_id, attendees=attendees),
+                    repo.delete_meeting(old),
+                ),
+                on_done=lambda _r: self.refresh_meetings(select=meeting_id),
+                on_fail=self.show_error,
+                owner=self,
+            )
+        self.refresh_meetings(select=meeting_id)
+        self.open_meeting(meeting_id)
+        self.record_bar.set_recording(True)
+        self.record_bar.set_channels(self.recorder.session.channels)
+        self.clock.start()
+        if self.tray is not None:
+            self.tray.set_recording(True)
+        self.view.editor.setFocus()
+
+    def _recording_stopped(self, meeting) -> None:
+        self._recording_ended()
+        self.refresh_meetings(select=meeting.id)
+        self.view.meeting = None  # reload: the transcript was renumbered on stop
+        self.open_meeting(meeting.id)
+        if self.recorder.close_when_stopped:
+            self.close()
+            return
+        if self.settings.enhance.auto_after_stop and enhancing.available():
+            self.enhance(self.view.template.currentText())
+
+    def _recording_failed(self, err: NotesAppError) -> None:
+        self._recording_ended()
+        self.refresh_meetings()
+        self.show_error(err)
+
+    def _recording_ended(self) -> None:
+        self.clock.stop()
+        self.record_bar.set_recording(False)
+        if self.tray is not None:
+            self.tray.set_recording(False)
+
+    def _on_segment(self, seg) -> None:
+        if self.current_id() == self.recorder.meeting_id:
+            self.view.add_segment(seg)
+
+    def _on_tentative(self, channel: int, text: str) -> None:
+        if self.current_id() == self.recorder.meeting_id:
+            self.view.transcript_panel.view.set_tentative(channel, text)
+
     # --- errors and closing -------------------------------------------------------------------
 
     def show_error(self, err: NotesAppError) -> None:
@@ -279,5 +416,24 @@ class MainWindow(QMainWindow):
         event.accept()
 
     def before_close(self) -> bool:
-        """Last chance to keep the window open (a recording asks first)."""
-        return True
+        """Closing while recording asks first; on "stop" the window closes once it stopped."""
+        if not self.recorder.recording and not self.recorder.busy:
+            return True
+        if self.recorder.busy:
+            self.recorder.close_when_stopped = True
+            return False
+        if not self.ask_stop_recording():
+            return False
+        self.recorder.close_when_stopped = True
+        self.stop_recording()
+        return False
+
+    def ask_stop_recording(self) -> bool:
+        answer = QMessageBox.question(
+            self,
+            "Notes",
+            "A meeting is being recorded. Stop the recording and close? Everything so far is kept.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel,
+        )
+        return answer == QMessageBox.StandardButton.Yes

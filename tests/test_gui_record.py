@@ -1,0 +1,84 @@
+"""Recording from the window: real capture code fed by files, real Whisper, real SQLite."""
+
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip("notes_app.session")
+
+from PySide6.QtCore import Qt  # noqa: E402
+from speech import say  # noqa: E402
+
+from notes_app.audio.capture import Capture, FileInputModule  # noqa: E402
+from notes_app.audio.devices import InputDevice  # noqa: E402
+from notes_app.domain import CHANNEL_ME, CHANNEL_THEM  # noqa: E402
+from notes_app.gui.app import qt_app  # noqa: E402
+from notes_app.gui.main_window import MainWindow  # noqa: E402
+from notes_app.session import MeetingSession  # noqa: E402
+from notes_app.store.db import open_db  # noqa: E402
+from notes_app.store.repo import Repo  # noqa: E402
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def speech(tmp_path):
+    return {
+        "mic": say("Can we move the launch to March?", tmp_path / "me.wav"),
+        "call": say("Yes, the launch moves to the twelfth of March.", tmp_path / "them.wav"),
+    }
+
+
+def file_session_factory(speech, engine):
+    """Sessions whose 'devices' play the speech files through the real capture code."""
+
+    def factory(settings, bridge):
+        sd = FileInputModule(speech, speed=2.0)
+        devices = {
+            CHANNEL_ME: InputDevice("mic", "Test mic", "mic", open_device="mic"),
+            CHANNEL_THEM: InputDevice("call", "Test call", "monitor", open_device="call"),
+        }
+        return MeetingSession(
+            Repo(open_db(settings.db_path)),
+            engine,
+            Capture(sd, devices, clock=sd.clock),
+            audio_dir=settings.audio_dir,
+            language="en",
+            keep_audio=False,
+            **bridge.callbacks(),
+        )
+
+    return factory
+
+
+def test_record_shows_lines_live_and_keeps_notes(qtbot, app, speech, whisper_engine):
+    qt_app()
+    app.settings.enhance.auto_after_stop = False
+    win = MainWindow(
+        app, autosave_ms=50, session_factory=file_session_factory(speech, whisper_engine)
+    )
+    qtbot.addWidget(win)
+    win.show()
+    win.activateWindow()
+    qtbot.waitUntil(win.isActiveWindow)  # shortcuts go to the active window
+    qtbot.keyClick(win, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
+    assert win.recorder.busy
+    qtbot.waitUntil(lambda: win.recorder.recording or bool(win.error_boxes), timeout=20_000)
+    assert not win.error_boxes, win.error_boxes[0].text()
+    mid = win.recorder.meeting_id
+    assert win.record_bar.button.text().endswith("Stop")
+    assert app.repo.get_meeting(mid).status == "recording"
+
+    qtbot.keyClicks(win.view.editor, "- launch date?")
+    panel = win.view.transcript_panel.view
+    qtbot.waitUntil(lambda: panel.segment_count() >= 2, timeout=120_000)
+    assert "march" in panel.toPlainText().lower()
+    assert "Me" in panel.toPlainText() and "Them" in panel.toPlainText()
+
+    win.record_bar.button.click()
+    qtbot.waitUntil(lambda: not win.recorder.recording and not win.recorder.busy, timeout=120_000)
+    meeting = app.repo.get_meeting(mid)
+    assert meeting.status == "done"
+    assert meeting.notes == "- launch date?"
+    assert len(app.repo.get_transcript(mid).segments) >= 2
+    assert not win.error_boxes
