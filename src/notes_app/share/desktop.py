@@ -84,9 +84,9 @@ class Sharing:
         record = self.records.get(share_id)
         target = self._target_for(record)
         with self._client(target) as client:
-            found = client.revoke(share_id)
+            found = client.revoke(share_id)  # asked again even if revoked before: it is cheap
         self.records.mark_revoked(share_id)
-        return self.records.get(share_id), found
+        return self.records.get(share_id), found and record.revoked_at is None
 
     def _target(self) -> Target:
         share = self.settings.share
