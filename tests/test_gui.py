@@ -230,3 +230,44 @@ def test_core_modules_do_not_import_qt():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_settings_survive_a_restart(qtbot, app, notes_home):
+    from notes_app.app import App
+    from notes_app.gui.settings_dialog import SettingsDialog
+
+    qt_app()
+    first = MainWindow(app, tray=False)
+    qtbot.addWidget(first)
+    first.open_settings()
+    dialog = first.settings_dialog
+    dialog.base_url.setText("http://127.0.0.1:9/v1")
+    dialog.llm_model.setText("tiny-llm")
+    dialog.keep_audio.setChecked(False)
+    dialog.language.setCurrentText("de")
+    dialog.save_button.click()
+    qtbot.waitUntil(lambda: dialog.result() == SettingsDialog.DialogCode.Accepted)
+    assert first.settings.llm.model == "tiny-llm"  # the running window uses them at once
+    first.close()
+
+    restarted = App.load(notes_home)
+    second = MainWindow(restarted, tray=False)
+    qtbot.addWidget(second)
+    second.open_settings()
+    again = second.settings_dialog
+    assert again.base_url.text() == "http://127.0.0.1:9/v1"
+    assert again.llm_model.text() == "tiny-llm"
+    assert not again.keep_audio.isChecked()
+    assert again.language.currentText() == "de"
+    second.close()
+    restarted.close()
+
+
+def test_test_connection_reports_an_unreachable_endpoint(qtbot, window):
+    window.open_settings()
+    dialog = window.settings_dialog
+    dialog.base_url.setText("http://127.0.0.1:9/v1")  # nothing listens on the discard port
+    dialog.llm_model.setText("m")
+    dialog.test_button.click()
+    qtbot.waitUntil(lambda: dialog.test_button.isEnabled(), timeout=60_000)
+    assert "127.0.0.1:9" in dialog.test_result.text()

@@ -76,6 +76,7 @@ class MainWindow(QMainWindow):
         self.sidebar = Sidebar()
         self.sidebar.meeting_selected.connect(self.open_meeting)
         self.sidebar.new_meeting_requested.connect(self.new_meeting)
+        self.sidebar.settings_requested.connect(self.open_settings)
         self.view = MeetingView(enhancing.templates(self.settings))
         self.view.enhance_button.setVisible(enhancing.available())
         self.view.notes_edited.connect(self._notes_edited)
@@ -137,6 +138,7 @@ class MainWindow(QMainWindow):
             "new": QShortcut(QKeySequence("Ctrl+N"), self, self.new_meeting),
             "search": QShortcut(QKeySequence("Ctrl+F"), self, self.focus_search),
             "enhance": QShortcut(QKeySequence("Ctrl+E"), self, self._enhance_shortcut),
+            "settings": QShortcut(QKeySequence("Ctrl+,"), self, self.open_settings),
         }
         if self.session_factory is not None:
             self.shortcuts["record"] = QShortcut(
@@ -195,6 +197,12 @@ class MainWindow(QMainWindow):
 
     def current_id(self) -> int | None:
         return self.view.meeting.id if self.view.meeting is not None else None
+
+    def open_settings(self) -> None:
+        from notes_app.gui.settings_dialog import SettingsDialog
+
+        self.settings_dialog = SettingsDialog(self.settings, self)
+        self.settings_dialog.open()
 
     def focus_search(self) -> None:
         self.sidebar.search.setFocus()

@@ -65,6 +65,7 @@ class Sidebar(QWidget):
     meeting_selected = Signal(int)
     new_meeting_requested = Signal()
     search_changed = Signal(str)
+    settings_requested = Signal()
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -95,6 +96,11 @@ class Sidebar(QWidget):
         layout.addWidget(self.new_button)
         layout.addWidget(self.search)
         layout.addWidget(self.tree, 1)
+        self.settings_button = QPushButton("Settings")
+        self.settings_button.setObjectName("Flat")
+        self.settings_button.setToolTip("Devices, transcription, language model (Ctrl+,)")
+        self.settings_button.clicked.connect(self.settings_requested)
+        layout.addWidget(self.settings_button)
         self._meetings: list[Meeting] = []
         self._ids_found: set[int] | None = None
 

@@ -156,6 +156,9 @@ QPushButton {{ background: {c.surface}; border: 1px solid {c.border}; border-rad
     padding: 6px 14px; }}
 QPushButton:hover {{ border-color: {c.accent}; }}
 QPushButton:disabled {{ color: {c.muted}; }}
+QPushButton#Flat {{ background: transparent; border: none; color: {c.muted}; text-align: left;
+    padding: 6px 8px; }}
+QPushButton#Flat:hover {{ background: {c.border}; color: {c.text}; }}
 QPushButton#Primary {{ background: {c.accent}; color: #ffffff; border: none; font-weight: 600; }}
 QPushButton#Primary:disabled {{ background: {c.border}; color: {c.muted}; }}
 QPushButton#Record {{ background: {c.record}; color: #ffffff; border: none; font-weight: 600;

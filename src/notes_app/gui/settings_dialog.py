@@ -1,0 +1,269 @@
+"""Settings: devices, transcription, the LLM endpoint, audio and detection, the data folder.
+
+Every change is saved with ``config.save_setting`` (secrets go to the OS keyring), so settings
+survive a restart and the command line sees the same values. Listing devices, testing the
+endpoint and saving (the keyring may be slow) run off the GUI thread.
+"""
+
+from __future__ import annotations
+
+import copy
+import importlib
+from typing import Any
+
+from PySide6.QtCore import Qt, QUrl
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from notes_app import config
+from notes_app.config import Settings
+from notes_app.errors import NotesAppError
+from notes_app.gui.workers import start_job
+
+LANGUAGES = ["en", "auto", "de", "es", "fr", "it", "nl", "pt", "ja", "zh"]
+DEFAULT, OFF = "", "none"
+
+
+def _has(module: str) -> bool:
+    try:
+        importlib.import_module(module)
+    except ImportError:
+        return False
+    return True
+
+
+def installed_models(settings: Settings) -> list[str]:
+    from notes_app.transcribe.models import default_project_dir, list_installed
+
+    found = list_installed(project_dir=default_project_dir(), home_models_dir=settings.models_dir)
+    return list(dict.fromkeys(m.name for m in found))
+
+
+def list_devices() -> list:
+    import sounddevice
+
+    from notes_app.audio.devices import finder_for_platform
+
+    return finder_for_platform(sounddevice).list_inputs()
+
+
+def check_connection(llm_settings) -> str:
+    from notes_app.enhance.llm import LLMClient
+
+    models = LLMClient.from_settings(llm_settings).list_models()
+    return f"Connected. The endpoint offers {len(models)} model(s)."
+
+
+class SettingsDialog(QDialog):
+    def __init__(self, settings: Settings, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.settings = settings
+        self.setWindowTitle("Settings")
+        self.setMinimumWidth(560)
+        self.errors: list[NotesAppError] = []
+        form = QFormLayout()
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        form.setHorizontalSpacing(14)
+        form.setVerticalSpacing(10)
+        self._audio_rows(form)
+        self._transcribe_rows(form)
+        self._llm_rows(form)
+        self._other_rows(form)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.save)
+        buttons.rejected.connect(self.reject)
+        self.save_button = buttons.button(QDialogButtonBox.StandardButton.Save)
+        self.save_button.setObjectName("Primary")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(24, 20, 24, 18)
+        layout.addLayout(form)
+        layout.addSpacing(8)
+        layout.addWidget(buttons)
+        start_job(
+            lambda _p: list_devices(),
+            on_done=self._fill_devices,
+            on_fail=self._devices_failed,
+            owner=self,
+        )
+
+    # --- rows ---------------------------------------------------------------------------------
+
+    def _section(self, form: QFormLayout, title: str) -> None:
+        label = QLabel(title)
+        label.setStyleSheet("font-weight: 600; margin-top: 8px;")
+        form.addRow(label)
+
+    def _audio_rows(self, form: QFormLayout) -> None:
+        self._section(form, "Audio")
+        self.mic = QComboBox()
+        self.system = QComboBox()
+        for combo, current in (
+            (self.mic, self.settings.audio.mic_device),
+            (self.system, self.settings.audio.system_device),
+        ):
+            combo.addItem("Default", DEFAULT)
+            combo.addItem("Don't record", OFF)
+            if current not in (DEFAULT, OFF):
+                combo.addItem(current, current)
+            combo.setCurrentIndex(max(combo.findData(current), 0))
+        form.addRow("Microphone (me)", self.mic)
+        form.addRow("System audio (them)", self.system)
+        self.keep_audio = QCheckBox("Keep the recording after the transcript is made")
+        self.keep_audio.setChecked(self.settings.audio.keep_audio)
+        form.addRow("", self.keep_audio)
+
+    def _transcribe_rows(self, form: QFormLayout) -> None:
+        self._section(form, "Transcription")
+        self.model = QComboBox()
+        self.model.setEditable(True)
+        try:
+            names = installed_models(self.settings)
+        except NotesAppError:
+            names = []
+        for name in dict.fromkeys([self.settings.transcribe.model, *names]):
+            self.model.addItem(name)
+        self.model.setCurrentText(self.settings.transcribe.model)
+        form.addRow("Whisper model", self.model)
+        self.language = QComboBox()
+        self.language.setEditable(True)
+        self.language.addItems(
+            list(dict.fromkeys([self.settings.transcribe.language or "auto", *LANGUAGES]))
+        )
+        form.addRow("Language", self.language)
+
+    def _llm_rows(self, form: QFormLayout) -> None:
+        self._section(form, "Language model (optional — enhancement works offline without it)")
+        self.base_url = QLineEdit(self.settings.llm.base_url)
+        self.base_url.setPlaceholderText("e.g. http://localhost:11434/v1")
+        self.llm_model = QLineEdit(self.settings.llm.model)
+        self.llm_model.setPlaceholderText("e.g. llama3.1:8b")
+        self.api_key = QLineEdit(self.settings.llm.api_key)
+        self.api_key.setEchoMode(QLineEdit.EchoMode.Password)
+        self.api_key.setPlaceholderText("kept in the system keyring")
+        form.addRow("Endpoint", self.base_url)
+        form.addRow("Model", self.llm_model)
+        form.addRow("API key", self.api_key)
+        self.test_button = QPushButton("Test connection")
+        self.test_button.clicked.connect(self.test_llm)
+        self.test_result = QLabel("")
+        self.test_result.setWordWrap(True)
+        self.test_result.setObjectName("Muted")
+        row = QHBoxLayout()
+        row.addWidget(self.test_button)
+        row.addWidget(self.test_result, 1)
+        self.test_button.setVisible(_has("notes_app.enhance.llm"))
+        form.addRow("", row)
+
+    def _other_rows(self, form: QFormLayout) -> None:
+        self._section(form, "Other")
+        self.detect = QCheckBox("Offer to take notes when a call starts")
+        self.detect.setChecked(self.settings.detect.enabled)
+        self.detect.setVisible(_has("notes_app.audio.detect"))
+        form.addRow("", self.detect)
+        folder = QLabel(str(self.settings.home))
+        folder.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        folder.setObjectName("Muted")
+        open_button = QPushButton("Open")
+        open_button.clicked.connect(
+            lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.settings.home)))
+        )
+        row = QHBoxLayout()
+        row.addWidget(folder, 1)
+        row.addWidget(open_button)
+        form.addRow("Data folder", row)
+
+    # --- devices ------------------------------------------------------------------------------
+
+    def _fill_devices(self, devices: list) -> None:
+        for combo, kind in ((self.mic, "mic"), (self.system, "monitor")):
+            current = combo.currentData()
+            for d in devices:
+                if d.kind == kind and combo.findData(d.name) < 0:
+                    combo.addItem(d.label, d.name)
+            combo.setCurrentIndex(max(combo.findData(current), 0))
+
+    def _devices_failed(self, err: NotesAppError) -> None:
+        # Without a device list the user can still keep the defaults; say why the list is short.
+        self.mic.setToolTip(str(err))
+        self.system.setToolTip(str(err))
+
+    # --- actions ------------------------------------------------------------------------------
+
+    def values(self) -> dict[str, Any]:
+        return {
+            "audio.mic_device": self.mic.currentData(),
+            "audio.system_device": self.system.currentData(),
+            "audio.keep_audio": self.keep_audio.isChecked(),
+            "transcribe.model": self.model.currentText().strip(),
+            "transcribe.language": self.language.currentText().strip(),
+            "llm.base_url": self.base_url.text().strip(),
+            "llm.model": self.llm_model.text().strip(),
+            "llm.api_key": self.api_key.text().strip(),
+            "detect.enabled": self.detect.isChecked(),
+        }
+
+    def changed(self) -> dict[str, Any]:
+        return {k: v for k, v in self.values().items() if config.get_value(self.settings, k) != v}
+
+    def test_llm(self) -> None:
+        probe = copy.deepcopy(self.settings.llm)
+        probe.base_url = self.base_url.text().strip()
+        probe.model = self.llm_model.text().strip()
+        probe.api_key = self.api_key.text().strip()
+        self.test_button.setEnabled(False)
+        self.test_result.setText("Testing…")
+        start_job(
+            lambda _p: check_connection(probe),
+            on_done=self._tested,
+            on_fail=self._test_failed,
+            owner=self,
+        )
+
+    def _tested(self, message: str) -> None:
+        self.test_button.setEnabled(True)
+        self.test_result.setText(message)
+
+    def _test_failed(self, err: NotesAppError) -> None:
+        self.test_button.setEnabled(True)
+        self.test_result.setText(str(err))
+
+    def save(self) -> None:
+        changes = self.changed()
+        if not changes:
+            self.accept()
+            return
+        home = self.settings.home
+        self.save_button.setEnabled(False)
+
+        def write(_progress):
+            for key, value in changes.items():
+                config.save_setting(home, key, value)
+            return changes
+
+        start_job(write, on_done=self._saved, on_fail=self._save_failed, owner=self)
+
+    def _saved(self, changes: dict[str, Any]) -> None:
+        for key, value in changes.items():
+            config.set_value(self.settings, key, value)  # the running app uses them at once
+        self.accept()
+
+    def _save_failed(self, err: NotesAppError) -> None:
+        self.save_button.setEnabled(True)
+        self.errors.append(err)
+        parent = self.parent()
+        if parent is not None and hasattr(parent, "show_error"):
+            parent.show_error(err)
