@@ -28,6 +28,7 @@ OUTPUT_SHARE = 1 / 3
 
 OnBlock = Callable[[Block], None]
 OnProgress = Callable[..., None]
+OnChecked = Callable[[checks.CheckedReply], None]
 
 
 def llm_configured(llm_settings: Any) -> bool:
@@ -58,6 +59,7 @@ def enhance(
     meeting: Meeting | None = None,
     agenda_lines: Iterable[int] = (),
     client: LLMClient | None = None,
+    on_checked: OnChecked | None = None,
 ) -> EnhancedNotes:
     """Enhance ``notes`` with ``transcript``. See the module doc; raises LLMError on failure
     unless ``fallback="offline"``, which returns the offline result labelled as a fallback."""
@@ -79,6 +81,7 @@ def enhance(
             on_progress=on_progress,
             meeting=meeting,
             agenda_lines=agenda_lines,
+            on_checked=on_checked,
         )
     except LLMError as e:
         if fallback != "offline":
@@ -117,7 +120,9 @@ def enhance_with_llm(
     on_progress: OnProgress | None = None,
     meeting: Meeting | None = None,
     agenda_lines: Iterable[int] = (),
+    on_checked: OnChecked | None = None,
 ) -> EnhancedNotes:
+    """Enhance with ``llm``; ``on_checked`` sees what the checks repaired in each reply."""
     agenda = tuple(agenda_lines)
     parts = split_transcript(transcript, notes, template, context_tokens, meeting, agenda)
     replies: list[checks.CheckedReply] = []
@@ -131,6 +136,8 @@ def enhance_with_llm(
         stream_to = on_block if part.total == 1 else None
         raw_blocks = _ask(llm, messages, notes, part.segments, stream_to)
         replies.append(checks.check_reply(raw_blocks, notes, part.segments))
+        if on_checked:
+            on_checked(replies[-1])
     if on_progress:
         on_progress(len(parts), len(parts))
     return EnhancedNotes(
