@@ -28,23 +28,35 @@ def notes_html(notes: EnhancedNotes, by_index: dict[int, Segment]) -> str:
     .ai {{ color: {c.muted}; }}
     .unverified {{ color: {c.warn}; }}
     .flag {{ color: {c.warn}; background-color: {c.warn_soft}; font-size: small; }}
+    .legend {{ color: {c.muted}; font-size: small; margin-bottom: 10px; }}
     a.cite {{ color: {c.accent}; background-color: {c.accent_soft}; text-decoration: none;
               font-size: small; font-family: monospace; }}
     """
     parts = [f"<html><head><style>{css}</style></head><body>"]
-    in_list = False
+    parts.append(
+        '<p class="legend">Your notes in normal text; grey lines were added from the transcript. '
+        "Click a time to see the moment it came from.</p>"
+    )
+    depth = 0  # 0: no list open, 1: a list, 2: AI context nested under a user line
     for block in notes.blocks:
-        listed = block.type == "bullet" or (block.source == "ai" and block.type == "paragraph")
-        if listed and not in_list:
-            parts.append("<ul>")
-        if in_list and not listed:
+        want = _list_depth(block)
+        while depth > want:
             parts.append("</ul>")
-        in_list = listed
-        parts.append(block_html(block, by_index, listed))
-    if in_list:
-        parts.append("</ul>")
+            depth -= 1
+        while depth < want:
+            parts.append("<ul>" if depth == 0 else '<ul type="circle">')
+            depth += 1
+        parts.append(block_html(block, by_index, want > 0))
+    parts.extend("</ul>" for _ in range(depth))
     parts.append("</body></html>")
     return "\n".join(parts)
+
+
+def _list_depth(block: Block) -> int:
+    """User bullets form a list; AI context about a user line sits one level under it."""
+    if block.source == "ai" and block.type != "heading":
+        return 2 if block.note_line is not None else 1
+    return 1 if block.type == "bullet" else 0
 
 
 def block_html(block: Block, by_index: dict[int, Segment], listed: bool) -> str:

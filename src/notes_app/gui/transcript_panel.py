@@ -170,7 +170,7 @@ class TranscriptView(QTextEdit):
         if tentative:
             text_fmt.setFontItalic(True)
             who_fmt.setForeground(QColor(c.muted))
-        cursor.insertText(f"{clock(start)}  " if start is not None else "  ·    ", time_fmt)
+        cursor.insertText(f"{clock(start)}  " if start is not None else "  …    ", time_fmt)
         if name:
             cursor.insertText(f"{name}  ", who_fmt)
         cursor.insertText(text, text_fmt)
