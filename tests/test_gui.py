@@ -271,3 +271,18 @@ def test_test_connection_reports_an_unreachable_endpoint(qtbot, window):
     dialog.test_button.click()
     qtbot.waitUntil(lambda: dialog.test_button.isEnabled(), timeout=60_000)
     assert "127.0.0.1:9" in dialog.test_result.text()
+
+
+def test_a_meeting_left_recording_by_a_crash_is_offered_and_recovered(qtbot, window, app):
+    pytest.importorskip("notes_app.recover")
+    mid = app.repo.create_meeting(
+        "Crashed call", status="recording", notes="- keep this", segments=demo_segments()[:2]
+    )
+    asked = []
+    window.ask_recover = lambda titles: asked.append(titles) or True
+    window.offer_recovery()
+    assert asked == [["Crashed call"]]
+    qtbot.waitUntil(lambda: app.repo.get_meeting(mid).status == "done", timeout=30_000)
+    qtbot.waitUntil(lambda: window.current_id() == mid)
+    assert app.repo.get_meeting(mid).notes == "- keep this"
+    assert window.view.transcript_panel.view.segment_count() == 2

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 
@@ -48,6 +48,7 @@ def run(argv: list[str] | None = None) -> int:
         return 1
     window = MainWindow(app)
     window.show()
+    QTimer.singleShot(0, window, window.offer_recovery)
     code = qapp.exec()
     app.close()
     return code

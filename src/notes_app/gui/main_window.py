@@ -400,6 +400,50 @@ class MainWindow(QMainWindow):
         if self.current_id() == self.recorder.meeting_id:
             self.view.transcript_panel.view.set_tentative(channel, text)
 
+    # --- recovery -----------------------------------------------------------------------------
+
+    def offer_recovery(self) -> None:
+        """Offer to finish meetings a crash left "recording" (called once the window shows)."""
+        try:
+            from notes_app.recover import unfinished
+        except ImportError:
+            return
+        stranded = unfinished(self.app.repo)
+        if not stranded or not self.ask_recover([m.title for m in stranded]):
+            return
+        from notes_app.gui.recovery import recover_all
+
+        self.record_bar.set_recording(False, busy="Recovering…")
+        start_job(
+            recover_all(self.settings, [m.id for m in stranded]),
+            on_done=self._recovered,
+            on_fail=self._recovery_failed,
+            owner=self,
+        )
+
+    def ask_recover(self, titles: list[str]) -> bool:
+        names = ", ".join(f"“{t}”" for t in titles)
+        answer = QMessageBox.question(
+            self,
+            "Notes",
+            f"The app closed while recording {names}. Recover it now? Its notes and transcript "
+            "so far are kept, and the rest of the audio is transcribed.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.Yes,
+        )
+        return answer == QMessageBox.StandardButton.Yes
+
+    def _recovered(self, meetings: list) -> None:
+        self.record_bar.set_recording(False)
+        self.refresh_meetings()
+        if meetings:
+            self.view.meeting = None
+            self.open_meeting(meetings[-1].id)
+
+    def _recovery_failed(self, err: NotesAppError) -> None:
+        self.record_bar.set_recording(False)
+        self.show_error(err)
+
     # --- errors and closing -------------------------------------------------------------------
 
     def show_error(self, err: NotesAppError) -> None:
