@@ -234,7 +234,10 @@ class MeetingSession:
             self.committed.extend(self._unsaved)
             self._unsaved = []
         for seg in numbered:
-            self.on_segment(seg)
+            try:
+                self.on_segment(seg)
+            except Exception:  # noqa: BLE001 - a display callback must not stop the transcript
+                continue
 
     def _drain(self, report: Callable[[float], None]) -> None:
         self._transcriber.finish_async()

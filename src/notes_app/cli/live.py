@@ -25,9 +25,13 @@ BEHIND_WARNING = 5.0  # seconds of transcript backlog worth telling the user abo
 
 
 def _emit(as_json: bool, event: str, text: str | None = None, *, err: bool = False, **data):
-    """One line of output: JSON events on stdout with --json, else ``text``."""
+    """One line of output: JSON events on stdout with --json, else ``text``.
+
+    ``data`` may hold a ``fields`` dict (e.g. a segment's, which has its own "text").
+    """
     if as_json:
-        click.echo(json.dumps({"event": event, **data}, ensure_ascii=False))
+        fields = {**data.pop("fields", {}), **data}
+        click.echo(json.dumps({"event": event, **fields}, ensure_ascii=False))
     elif text is not None:
         click.echo(text, err=err)
 
@@ -115,7 +119,7 @@ def record(title, duration, notes_file, mic, system, model, as_json) -> None:
 
     def on_segment(seg: Segment) -> None:
         line = f"{seconds_label(seg.start)} {seg.speaker}: {seg.text}"
-        _emit(as_json, "segment", line, **seg.to_dict())
+        _emit(as_json, "segment", line, fields=seg.to_dict())
 
     def on_error(err: NotesAppError) -> None:
         _emit(as_json, "error", f"Warning: {err}", err=True, message=str(err))

@@ -186,7 +186,7 @@ def envelopes_correlate(mic: np.ndarray, system: np.ndarray, *, max_lag: int = 3
     if n < 20 or b.max() < 1e-3:
         return 0.0
     best = 0.0
-    for lag in range(-max_lag, max_lag + 1, 2):
+    for lag in range(-max_lag, max_lag + 1):
         x = a[max(lag, 0) : n + min(lag, 0)]
         y = b[max(-lag, 0) : n - max(lag, 0)]
         if len(x) < 20 or x.std() == 0 or y.std() == 0:
@@ -277,14 +277,27 @@ class LiveTranscriber:
             done = self._absorb(block=False)  # VAD everything queued first: it is cheap
             utt = None if done else self._next_ready()
             if utt is not None:
-                self._transcribe(utt)
+                self._transcribe_safely(utt)
             elif not done:
                 done = self._absorb(block=True)
                 self._maybe_tentative()
         for det in self.detectors.values():
             self._ready.extend(det.flush())
         while self._ready:
-            self._transcribe(self._next_ready(final=True))
+            self._transcribe_safely(self._next_ready(final=True))
+
+    def _transcribe_safely(self, utt: Utterance) -> None:
+        try:
+            self._transcribe(utt)
+        except NotesAppError as e:
+            self._report(e)
+        except Exception as e:  # noqa: BLE001 - the worker must outlive any one utterance
+            self._report(
+                NotesAppError(
+                    f"Transcribing {utt.end - utt.start:.0f} s of audio failed ({e}); the audio "
+                    "is kept in the recording and can be transcribed again after the meeting."
+                )
+            )
 
     def _absorb(self, *, block: bool) -> bool:
         """Run VAD over everything queued; True once the end marker is reached."""
@@ -325,21 +338,9 @@ class LiveTranscriber:
         if utt.channel == CHANNEL_ME and self._is_echo_audio(utt):
             self.dropped_echo += 1
             return
-        try:
-            found = self.engine.transcribe_array(
-                utt.audio, language=self.language, offset=utt.start, vad=False
-            )
-        except NotesAppError as e:
-            self._report(e)
-            return
-        except Exception as e:  # noqa: BLE001 - a decoder crash must not stop the recording
-            self._report(
-                NotesAppError(
-                    f"Transcribing {utt.end - utt.start:.0f} s of audio failed ({e}); the audio is "
-                    "kept in the recording and can be transcribed again after the meeting."
-                )
-            )
-            return
+        found = self.engine.transcribe_array(
+            utt.audio, language=self.language, offset=utt.start, vad=False
+        )
         speaker = CHANNEL_SPEAKER[utt.channel]
         segs = [replace(s, speaker=speaker, channel=utt.channel) for s in found if s.text]
         if utt.channel == CHANNEL_ME:
