@@ -14,6 +14,7 @@ from notes_app.share.answer import answerer_for
 from notes_app.share.desktop import Sharing
 from notes_app.share.local import local_dir
 from notes_app.share.model import DEFAULT_EXPIRES, ShareOptions
+from notes_app.share.server import Limits, create_app
 from notes_app.share.snapshots import SnapshotStore
 from notes_app.store.repo import now_iso
 from notes_app.store.shares import ShareRecord
@@ -43,6 +44,13 @@ from notes_app.store.shares import ShareRecord
     metavar="IP",
     help="A reverse proxy in front of this server whose X-Forwarded-For is believed.",
 )
+@click.option(
+    "--asks-per-minute",
+    type=click.IntRange(1, 100_000),
+    default=Limits.asks_per_client,
+    show_default=True,
+    help="Questions one client may ask per minute (one link: six times that, for everyone).",
+)
 def serve_cmd(
     host: str,
     port: int,
@@ -50,6 +58,7 @@ def serve_cmd(
     data: Path | None,
     token_name: str | None,
     trusted_proxy: str | None,
+    asks_per_minute: int,
 ) -> None:
     """Serve share links: the publish API and the recipients' pages."""
     app = get_app()
@@ -63,9 +72,9 @@ def serve_cmd(
     _check_port(host, port)
     import uvicorn
 
-    from notes_app.share.server import create_app
-
-    asgi = create_app(store, public_url=public_url, answerer=answerer_for(app.settings.llm))
+    limits = Limits(asks_per_client=asks_per_minute, asks_per_share=6 * asks_per_minute)
+    answerer = answerer_for(app.settings.llm)
+    asgi = create_app(store, public_url=public_url, answerer=answerer, limits=limits)
     shown = public_url or f"http://{host}:{port}"
     click.echo(f"Serving share links at {shown} (data in {data}). Ctrl+C stops.", err=True)
     uvicorn.run(

@@ -1,0 +1,245 @@
+"""How many recipients can one share server serve at once?
+
+Starts `notes-app serve` (uvicorn) in a subprocess on 127.0.0.1 with a fresh data folder,
+publishes one meeting (~40 note lines, 120 transcript segments, transcript shared), then runs
+concurrent readers (keep-alive connections, like browsers) against its page for --seconds,
+flat out and then paced at --rate, and prints requests per second, p50/p95/p99 latency, errors
+and the server's CPU time per request.
+A shorter run then asks questions from a few clients (rate limits raised for the run) and
+prints the same figures.
+
+Target on the project machine: ≥ 300 page requests/s at p95 ≤ 50 ms with no errors. The load
+generator shares the CPU with the server, so figures on a busy machine are a lower bound.
+
+    python benchmarks/share_load.py [--seconds 20] [--readers 50] [--rate 300] [--ask-seconds 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+from notes_app.domain import Block, Citation, Segment
+from notes_app.share.client import ShareClient
+from notes_app.share.model import ShareOptions, Snapshot
+from notes_app.share.snapshots import SnapshotStore
+
+QUESTIONS = (
+    "Who owns the pricing page?",
+    "When is the launch?",
+    "What did they say about the budget?",
+    "Which customers asked for the export feature?",
+)
+
+
+def sample_snapshot(topics: int = 10, segments: int = 120) -> Snapshot:
+    words = ["pricing", "launch", "budget", "hiring", "export", "customers", "roadmap", "QA"]
+    segs = tuple(
+        Segment(
+            i,
+            i * 6.0,
+            i * 6.0 + 5.5,
+            f"We talked about {words[i % 8]} and {words[(i * 3) % 8]}; item {i} needs an owner.",
+            "them" if i % 2 else "me",
+        )
+        for i in range(segments)
+    )
+    blocks: list[Block] = []
+    for t in range(topics):
+        blocks.append(Block("heading", f"{words[t % 8].title()} ({t})", "user", t * 4 + 1))
+        for j in range(3):
+            seg = segs[(t * 12 + j * 4) % segments]
+            blocks.append(Block("bullet", f"{words[t % 8]} note {j}", "user", t * 4 + 2 + j))
+            blocks.append(
+                Block("bullet", seg.text, "ai", t * 4 + 2 + j, (Citation.of(seg),), j != 2)
+            )
+    return Snapshot("Quarterly planning", "2025-03-01T14:00:00+00:00", ("Ana", "Ben"),
+                    tuple(blocks), segs)  # fmt: skip
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(data: Path, port: int) -> subprocess.Popen:
+    cmd = [sys.executable, "-m", "notes_app", "serve", "--port", str(port), "--data", str(data)]
+    cmd += ["--asks-per-minute", "100000"]
+    env = {**os.environ, "NOTES_APP_HOME": str(data / "home")}
+    process = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url + "/healthz", timeout=1).status_code == 200:
+                return process
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    process.kill()
+    raise SystemExit(f"server did not start: {process.stderr.read().decode()[-500:]}")
+
+
+class RawGet:
+    """A keep-alive HTTP/1.1 GET over asyncio streams.
+
+    httpx costs more CPU per request than the server does, and the load generator shares the
+    machine with the server, so page readers use this bare client to measure the server.
+    """
+
+    status_code = 0
+
+    def __init__(self, url: str):
+        parsed = httpx.URL(url)
+        self.host, self.port, self.path = parsed.host, parsed.port, parsed.raw_path.decode()
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def get(self) -> RawGet:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        request = f"GET {self.path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n\r\n"
+        self.writer.write(request.encode())
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        self.status_code = int(head.split(b" ", 2)[1])
+        length = 0
+        for line in head.split(b"\r\n")[1:]:
+            name, _, value = line.partition(b":")
+            if name.strip().lower() == b"content-length":
+                length = int(value)
+        await self.reader.readexactly(length)
+        return self
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+
+
+async def load(
+    url: str, workers: int, seconds: float, make_request, rate: float | None = None
+) -> dict:
+    """``workers`` clients send requests until ``seconds`` have passed: back to back, or
+    paced so that together they send ``rate`` requests per second."""
+    latencies: list[float] = []
+    errors = 0
+    deadline = time.perf_counter() + seconds
+    limits = httpx.Limits(max_connections=workers, max_keepalive_connections=workers)
+    async with httpx.AsyncClient(limits=limits, timeout=10) as client:
+
+        async def worker(n: int) -> None:
+            nonlocal errors
+            raw = RawGet(url)  # one keep-alive connection per reader
+            count = 0
+            interval = workers / rate if rate else 0.0
+            due = time.perf_counter() + n * interval / workers
+            while time.perf_counter() < deadline:
+                if rate:
+                    await asyncio.sleep(max(0.0, due - time.perf_counter()))
+                    due += interval
+                start = time.perf_counter()
+                try:
+                    response = await make_request(client, raw, url, n + count)
+                    ok = response.status_code == 200
+                except (httpx.HTTPError, OSError, asyncio.IncompleteReadError, ValueError):
+                    ok = False
+                    raw = RawGet(url)
+                latencies.append(time.perf_counter() - start)
+                errors += not ok
+                count += workers
+            raw.close()
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker(n) for n in range(workers)))
+        elapsed = time.perf_counter() - started
+    latencies.sort()
+    return {"requests": len(latencies), "errors": errors, "seconds": elapsed, "lat": latencies}
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux); NaN elsewhere."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def pct(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    return values[min(len(values) - 1, int(p / 100 * len(values)))] * 1000
+
+
+def report(label: str, r: dict, workers: int, server_cpu: float) -> None:
+    rps = r["requests"] / r["seconds"]
+    lat = r["lat"]
+    print(
+        f"{label}: {workers} concurrent clients, {r['seconds']:.1f} s: {r['requests']} requests, "
+        f"{rps:.0f} req/s, p50 {pct(lat, 50):.1f} ms, p95 {pct(lat, 95):.1f} ms, "
+        f"p99 {pct(lat, 99):.1f} ms, errors {r['errors']}; server CPU "
+        f"{1000 * server_cpu / max(r['requests'], 1):.2f} ms per request "
+        f"(≈{r['requests'] / server_cpu if server_cpu else float('nan'):.0f} req/s per core)"
+    )
+
+
+def measured(pid: int, url: str, workers: int, seconds: float, make_request, rate=None) -> tuple:
+    before = cpu_seconds(pid)
+    result = asyncio.run(load(url, workers, seconds, make_request, rate))
+    return result, cpu_seconds(pid) - before
+
+
+async def get_page(client: httpx.AsyncClient, raw: RawGet, url: str, i: int) -> RawGet:
+    return await raw.get()
+
+
+async def ask(client: httpx.AsyncClient, raw: RawGet, url: str, i: int) -> httpx.Response:
+    return await client.post(url + "/ask", json={"question": QUESTIONS[i % len(QUESTIONS)]})
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--readers", type=int, default=50)
+    parser.add_argument("--rate", type=float, default=300, help="the paced run's requests/s")
+    parser.add_argument("--ask-seconds", type=float, default=5)
+    parser.add_argument("--askers", type=int, default=8)
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        data = Path(tmp)
+        store = SnapshotStore(data, clock=time.time)
+        token = store.create_token("benchmark")
+        store.close()
+        port = free_port()
+        server = start_server(data, port)
+        try:
+            base = f"http://127.0.0.1:{port}"
+            with ShareClient(base, token) as client:
+                shared = client.publish(sample_snapshot(), ShareOptions(include_transcript=True))
+            page = httpx.get(shared.url)
+            print(f"page: {len(page.content) / 1024:.1f} KiB, {os.cpu_count()} CPUs")
+            asyncio.run(load(shared.url, 4, 1.0, get_page))  # warm-up
+            readers = measured(server.pid, shared.url, args.readers, args.seconds, get_page)
+            report("page readers, flat out", *readers[:1], args.readers, readers[1])
+            paced = measured(
+                server.pid, shared.url, args.readers, args.seconds, get_page, args.rate
+            )
+            report(f"page readers at {args.rate:.0f} req/s", *paced[:1], args.readers, paced[1])
+            asks = measured(server.pid, shared.url, args.askers, args.ask_seconds, ask)
+            report("questions", *asks[:1], args.askers, asks[1])
+        finally:
+            server.terminate()
+            server.wait(10)
+
+
+if __name__ == "__main__":
+    main()
