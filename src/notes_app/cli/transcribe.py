@@ -13,7 +13,7 @@ from notes_app.config import Settings
 from notes_app.domain import Transcript
 from notes_app.errors import NotesAppError
 from notes_app.transcribe import models
-from notes_app.transcribe.engine import WhisperEngine
+from notes_app.transcribe.engine import WhisperEngine, engine_for
 from notes_app.transcribe.save import save_transcribed_meeting
 
 # Shorter files finish before a progress bar would tell the user anything.
@@ -22,14 +22,7 @@ PROGRESS_AFTER_SECONDS = 5.0
 
 def build_engine(settings: Settings, model: str | None) -> tuple[WhisperEngine, str]:
     """The engine for ``--model`` (or the configured model), and that model's name."""
-    name = model or settings.transcribe.model
-    path = models.resolve_model(
-        name, project_dir=models.default_project_dir(), home_models_dir=settings.models_dir
-    )
-    engine = WhisperEngine(
-        path, compute_type=settings.transcribe.compute_type, cpu_threads=settings.transcribe.threads
-    )
-    return engine, name
+    return engine_for(settings, model)
 
 
 def pick_language(language: str | None, settings: Settings, model_name: str) -> str | None:

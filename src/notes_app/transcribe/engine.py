@@ -18,9 +18,11 @@ from typing import Any
 import numpy as np
 
 from notes_app.audio.decode import SAMPLE_RATE, decode
+from notes_app.config import Settings
 from notes_app.domain import CHANNEL_SPEAKER, Segment, Transcript, renumber
 from notes_app.errors import ModelNotFound
 from notes_app.transcribe.cleanup import RawSegment, clean_segments
+from notes_app.transcribe.models import default_project_dir, resolve_model
 
 Progress = Callable[[float, float], None]  # (done_seconds, total_seconds)
 
@@ -39,6 +41,12 @@ VAD_PARAMETERS = {
 # segment runs across turns many seconds apart and its end lands on the next turn's start,
 # which breaks the me/them ordering and the timestamps that citations point at.
 PASSAGE_GAP_SECONDS = 1.5
+
+# Beam search width. Measured on 3 minutes of speech on a 2-CPU machine
+# (benchmarks/transcribe_speed.py): beam 5 costs about a quarter more CPU than greedy decoding
+# (beam 1) for about a tenth fewer word errors. Files take the accuracy; live transcription,
+# which must keep up with the meeting, can pass beam_size=1.
+FILE_BEAM_SIZE = 5
 
 
 def _default_factory(*args: Any, **kwargs: Any) -> Any:
@@ -224,3 +232,23 @@ def _rms(audio: np.ndarray, start: float, end: float) -> float:
     if len(window) == 0:
         return 0.0
     return float(np.sqrt(np.mean(np.square(window, dtype=np.float64))))
+
+
+def engine_for(
+    settings: Settings, model: str | None = None, *, beam_size: int = FILE_BEAM_SIZE
+) -> tuple[WhisperEngine, str]:
+    """The engine for ``model`` (default: the configured one), and that model's name.
+
+    The model is found as the user configured it (see models.resolve_model); it loads on first use.
+    """
+    name = model or settings.transcribe.model
+    path = resolve_model(
+        name, project_dir=default_project_dir(), home_models_dir=settings.models_dir
+    )
+    engine = WhisperEngine(
+        path,
+        compute_type=settings.transcribe.compute_type,
+        cpu_threads=settings.transcribe.threads,
+        beam_size=beam_size,
+    )
+    return engine, name
