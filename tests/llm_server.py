@@ -38,6 +38,7 @@ class Reply:
     finish_reason: str = "stop"
     raw_body: bytes | None = None  # sent as is instead of a chat completion
     chunk_size: int = 12  # characters per streamed chunk
+    stall_after: int | None = None  # streamed chunks sent before the stream hangs
 
     @classmethod
     def text(cls, content: str, **kw: Any) -> Reply:
@@ -237,7 +238,10 @@ def _handler_for(server: ScriptedLLMServer) -> type[BaseHTTPRequestHandler]:
             self.close_connection = True
             text = reply.content
             pieces = [text[i : i + reply.chunk_size] for i in range(0, len(text), reply.chunk_size)]
-            for piece in pieces:
+            for number, piece in enumerate(pieces):
+                if number == reply.stall_after:
+                    server._wait(30.0)  # a model server stuck mid-generation
+                    return
                 self._event(_chunk(request, {"content": piece}, None))
             self._event(_chunk(request, {}, reply.finish_reason))
             self.wfile.write(b"data: [DONE]\n\n")

@@ -180,6 +180,14 @@ def test_truncated_or_garbage_replies_are_clear_errors(llm_server, reply, expect
     assert expected in str(err.value) and llm_server.base_url in str(err.value)
 
 
+def test_a_stream_that_stalls_midway_is_a_timeout_error(llm_server):  # noqa: F811
+    llm_server.queue(Reply.json({"blocks": good_blocks()}, chunk_size=40, stall_after=4))
+    streamed = []
+    with pytest.raises(LLMError, match="did not answer within 1 s"):
+        run(llm_server, settings={"timeout": 1.0}, on_block=streamed.append)
+    assert 0 < len(streamed) < len(good_blocks())  # shown while arriving, yet nothing returned
+
+
 def test_no_notes_gives_notes_written_from_the_transcript(llm_server):  # noqa: F811
     blocks = [b for b in good_blocks() if b["source"] == "ai"]
     llm_server.queue(Reply.json({"blocks": blocks}))

@@ -110,7 +110,8 @@ class LLMClient:
             params = self._params(messages, fmt, schema, max_tokens, temperature)
             try:
                 return self._with_retries(params, on_text)
-            except openai.BadRequestError as e:
+            except (openai.BadRequestError, openai.UnprocessableEntityError) as e:
+                # 400 from most servers, 422 from FastAPI-based ones, for an unknown format
                 if fmt == FORMAT_TEXT or not _about_format(e):
                     raise self._explain(e) from None
                 self._format = _FORMATS[_FORMATS.index(fmt) + 1]
@@ -311,7 +312,7 @@ def _server_message(e: openai.APIError) -> str:
     return text if len(text) <= 200 else text[:200] + "…"
 
 
-def _about_format(e: openai.BadRequestError) -> bool:
+def _about_format(e: openai.APIStatusError) -> bool:
     """Did the server turn down ``response_format`` (rather than the request as a whole)?"""
     text = (_server_message(e) + " " + str(getattr(e, "body", ""))).lower()
     return any(
