@@ -1,0 +1,132 @@
+"""MeetingSession end to end, fed from files through the capture seam, with real Whisper."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from faster_whisper import decode_audio
+from speech import concat, say, silence
+
+from notes_app.audio.capture import Capture, FileInputModule
+from notes_app.audio.devices import InputDevice
+from notes_app.domain import CHANNEL_ME, CHANNEL_THEM
+from notes_app.errors import NotesAppError
+from notes_app.session import MeetingSession
+
+SPEED = 2.0
+
+
+@pytest.fixture(scope="module")
+def call(tmp_path_factory):
+    d = tmp_path_factory.mktemp("call")
+    pause = silence(3.5, d / "pause.wav")
+    short = silence(0.5, d / "short.wav")
+    me = say("Hello everyone, can you hear me?", d / "hello.wav")
+    them = say("The quarterly budget was approved yesterday.", d / "budget.wav")
+    return {
+        "mic": decode_audio(str(concat([short, me, pause, pause], d / "me.wav"))),
+        "sys": decode_audio(str(concat([pause, them, short], d / "them.wav"))),
+    }
+
+
+def make_session(app, engine, sources, **callbacks):
+    fake = FileInputModule(sources, speed=SPEED)
+    devices = {
+        CHANNEL_ME: InputDevice("mic", "Mic", "mic", open_device="mic"),
+        CHANNEL_THEM: InputDevice("sys", "Speakers", "monitor", open_device="sys"),
+    }
+    capture = Capture(fake, devices, clock=fake.clock)
+    return MeetingSession(
+        app.repo, engine, capture, audio_dir=app.settings.audio_dir, language="en", **callbacks
+    )
+
+
+def wait_for(condition, seconds=30.0):
+    import time
+
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+def test_a_meeting_is_recorded_transcribed_and_stored(app, whisper_engine, call):
+    seen, levels, errors = [], [], []
+    session = make_session(
+        app,
+        whisper_engine,
+        call,
+        on_segment=seen.append,
+        on_level=lambda ch, rms: levels.append(ch),
+        on_error=errors.append,
+    )
+    meeting_id = session.start("Standup", "- budget")
+    meeting = app.repo.get_meeting(meeting_id)
+    assert meeting.status == "recording" and meeting.audio_path.endswith(".wav")
+    session.set_notes("- budget\n- release")
+    wait_for(lambda: len(seen) >= 2)
+    # Committed lines are in the database while the meeting is still going.
+    assert app.repo.segment_count(meeting_id) >= 2
+    assert app.repo.get_meeting(meeting_id).status == "recording"
+    done = session.stop()
+    assert errors == []
+    assert done.status == "done" and done.notes == "- budget\n- release"
+    assert done.audio_path.endswith(".flac") and done.duration > 7
+    segs = app.repo.get_transcript(meeting_id).segments
+    assert [s.index for s in segs] == list(range(len(segs)))
+    me = [s for s in segs if s.speaker == "me"]
+    them = [s for s in segs if s.speaker == "them"]
+    assert me and "hello" in me[0].text.lower()
+    assert them and "budget" in them[0].text.lower()
+    assert me[0].start < them[0].start  # the order they were spoken in
+    left, right = decode_audio(done.audio_path, split_stereo=True)
+    assert len(left) / 16000 == pytest.approx(done.duration, abs=0.1)
+    # The sentence said on the right is on the right, about where the transcript says.
+    t = them[0]
+    spoken = right[int(t.start * 16000) : int(t.end * 16000)]
+    assert np.sqrt(np.mean(spoken**2)) > 0.02
+    assert np.sqrt(np.mean(left[int(t.start * 16000) : int(t.end * 16000)] ** 2)) < 0.005
+    assert set(levels) == {CHANNEL_ME, CHANNEL_THEM}
+
+
+class FailingOnce:
+    """A transcription that fails on its first utterance, then works (our own seam)."""
+
+    def __init__(self, engine):
+        self.engine, self.calls = engine, 0
+
+    def transcribe_array(self, audio, **kw):
+        self.calls += 1
+        if self.calls == 1:
+            raise RuntimeError("decoder exploded")
+        return self.engine.transcribe_array(audio, **kw)
+
+
+def test_an_error_is_reported_and_recording_goes_on(app, whisper_engine, call):
+    errors, seen = [], []
+    session = make_session(
+        app, FailingOnce(whisper_engine), call, on_error=errors.append, on_segment=seen.append
+    )
+    meeting_id = session.start("Flaky")
+    wait_for(lambda: errors and seen)
+    done = session.stop()
+    assert isinstance(errors[0], NotesAppError) and "audio is kept" in str(errors[0])
+    assert app.repo.segment_count(meeting_id) >= 1
+    assert done.status == "done" and done.duration > 7  # every second of audio kept
+
+
+def test_a_missing_device_records_the_other_side(app, whisper_engine, call):
+    errors = []
+    session = make_session(app, whisper_engine, {"sys": call["sys"]}, on_error=errors.append)
+    meeting_id = session.start("Half")
+    assert session.channels == [CHANNEL_THEM]
+    assert "Mic" in str(errors[0])
+    wait_for(lambda: app.repo.segment_count(meeting_id) >= 1)
+    session.stop()
+    assert {s.speaker for s in app.repo.get_transcript(meeting_id).segments} == {"them"}
+
+
+def test_notes_before_start_are_refused(app, whisper_engine, call):
+    session = make_session(app, whisper_engine, call)
+    with pytest.raises(NotesAppError, match="not started"):
+        session.set_notes("too early")
