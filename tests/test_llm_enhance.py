@@ -154,6 +154,15 @@ def test_invented_numbers_dates_and_names_are_marked_unverified(llm_server):  # 
     assert len([b for b in result.blocks if b.source == "ai"]) == 5  # kept, only marked
 
 
+def test_a_speakers_name_is_known_from_who_said_the_cited_segment(llm_server):  # noqa: F811
+    segments = (Segment(0, 0.0, 4.0, "I can send the quote tomorrow.", "Priya"),)
+    blocks = [{"type": "bullet", "text": "Quote to be sent by Priya", "source": "ai",
+               "note_line": None, "segments": [0], "level": 1}]  # fmt: skip
+    llm_server.queue(Reply.json({"blocks": blocks}))
+    result = run(llm_server, notes="", transcript=Transcript(segments))
+    assert result.blocks[0].verified
+
+
 def test_json_in_fences_with_prose_and_trailing_commas_is_accepted(llm_server):  # noqa: F811
     text = "Here are your notes!\n```json\n" + json.dumps({"blocks": good_blocks()})[:-2]
     text += ",]}\n```\nLet me know if you need anything else."

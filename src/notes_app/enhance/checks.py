@@ -157,7 +157,9 @@ def is_verified(block: Block, by_index: Mapping[int, Segment], notes_text: str) 
     if not block.citations:
         # A bare section title ("Action items") claims nothing; anything else must cite.
         return block.type == "heading" and not facts_quantities and not facts_names
-    sources = " ".join(by_index[c.segment].text for c in block.citations if c.segment in by_index)
+    cited = [by_index[c.segment] for c in block.citations if c.segment in by_index]
+    # Who spoke is part of what a segment says: "Priya asked for…" may cite Priya's own words.
+    sources = " ".join(f"{seg.speaker or ''} {seg.text}" for seg in cited)
     sources += "\n" + notes_text
     if not facts_quantities <= normalise_quantities(sources):
         return False
