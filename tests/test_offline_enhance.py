@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from notes_app.domain import ME, THEM, Segment, Transcript
+from notes_app.enhance.actions import find_action_items
 from notes_app.enhance.offline import enhance_offline
 
 LINES = [
@@ -139,3 +140,78 @@ def _section(result, title):
             break
         out.append(b)
     return out
+
+
+def _call(*lines):
+    segs = (Segment(i, i * 5.0, i * 5.0 + 4.0, text, who) for i, (who, text) in enumerate(lines))
+    return Transcript(tuple(segs), "en")
+
+
+def test_meeting_flow_is_not_an_action_item():
+    call = _call(
+        (ME, "Hi Sarah, thanks for joining. Let's start with the numbers from last quarter."),
+        (THEM, "Okay. Let's move on to pricing, we can wrap up after that."),
+        (ME, "Let's talk about the roadmap. We'll go through the slides first."),
+        (THEM, "We need to book the venue for the offsite."),
+    )
+    texts = [f.text for f in find_action_items(call)]
+    assert texts == ["We: book the venue for the offsite"]
+
+
+def test_flow_phrase_with_a_time_is_a_follow_up():
+    call = _call((THEM, "Let's discuss the hiring plan on Monday with the whole team."))
+    assert [f.due for f in find_action_items(call)] == ["on Monday"]
+
+
+def test_a_request_belongs_to_the_person_asked():
+    call = _call(
+        ("Dana", "Could you please check the contract renewal terms?"),
+        ("Lee", "Hmm, the legal team has them."),
+        (THEM, "Please send the revised slides to the board."),
+    )
+    owners = [f.owner for f in find_action_items(call)]
+    assert owners == ["Lee", "You"]
+
+
+def test_accepted_request_is_one_item_in_the_promise_words_with_its_due_date():
+    call = _call(
+        (THEM, "I agree, it is a big risk. Please talk to finance about the hiring budget."),
+        (ME, "Yes, I will talk to finance about the hiring budget on Monday."),
+        (THEM, "Sounds good. Talk to you next week."),
+    )
+    items = find_action_items(call)
+    assert [(f.text, f.due, f.segments) for f in items] == [
+        ("You: talk to finance about the hiring budget on Monday", "on Monday", (0, 1))
+    ]
+
+
+def test_accepted_request_keeps_the_request_due_date():
+    call = _call(
+        ("Ana", "Can you update the onboarding checklist by Friday?"),
+        ("Ben", "Sure, I'll update the onboarding checklist."),
+    )
+    (item,) = find_action_items(call)
+    assert item.owner == "Ben" and item.due == "by Friday" and item.segments == (0, 1)
+    assert item.text.startswith("Ben: update the onboarding checklist")
+
+
+def test_a_promise_by_someone_else_is_not_merged_into_the_request():
+    call = _call(
+        ("Ana", "Can you update the onboarding checklist by Friday?"),
+        ("Ana", "I'll draft the release notes for the mobile app."),
+        ("Ben", "Sure, will do."),
+    )
+    texts = [f.text for f in find_action_items(call)]
+    assert texts == [
+        "Ben: update the onboarding checklist by Friday",
+        "Ana: draft the release notes for the mobile app",
+    ]
+
+
+def test_merged_action_item_cites_request_and_promise():
+    call = _call(
+        (THEM, "Please talk to finance about the hiring budget."),
+        (ME, "Yes, I will talk to finance about the hiring budget on Monday."),
+    )
+    items = _section(enhance_offline(call, ""), "Action items")
+    assert [[c.segment for c in b.citations] for b in items] == [[0, 1]]

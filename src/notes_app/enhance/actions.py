@@ -5,6 +5,12 @@ An action item is a commitment: "I'll send the deck by Friday", "can you check t
 ("I"), the person asked ("can you" → whoever answers, else the other side), a named person, or
 "We". Its due date is the time phrase that goes with it ("by Friday", "next week", "June 15th").
 
+Not every "let's …" is a commitment: meeting flow ("let's start with the numbers", "let's move
+on to pricing", "we'll talk about that") is how people steer a call, not work to be done. A
+request ("can you …", "please …") is owned by the person asked, and when that person accepts
+("Yes, I will talk to finance on Monday") request and promise are one action item, worded as
+the promise (it is the owner's own words, and usually carries the due date), citing both.
+
 A decision is what the group settled on: "we decided …", "let's go with …", "agreed, …",
 "we'll go with …".
 
@@ -26,7 +32,7 @@ ACTION_VERBS = (
     "create make put add run test ship release deploy move merge sign fill register read "
     "compile collect find get do handle take start implement confirm announce present "
     "document publish upload forward arrange plan investigate sort cover double clean "
-    "finalise finalize prepare translate build"
+    "finalise finalize prepare translate build discuss"
 ).split()
 _VERB = r"(?:" + "|".join(ACTION_VERBS) + r")\w*"
 _NAME = r"(?:\[[A-Z]+\d*\]|[A-Z][a-z]+)"
@@ -43,6 +49,23 @@ _COMMITMENTS = [
     (re.compile(r"(?P<name>" + _NAME + r")\s+(?:will|is going to|'ll|can)\s+(?:also\s+)?"
                 r"(?P<what>" + _VERB + r"\b.*)"), "name"),
 ]  # fmt: skip
+
+# Phrases that steer the meeting itself; never an action item.
+_FLOW = re.compile(
+    r"^(?:(?:get |kick )?start(?:ed)?(?: off)?(?: (?:with|by|on)\b|$)|begin(?: (?:with|by)\b|$)|"
+    r"kick off\b|get started\b|get going\b|move on\b|moving on\b|move (?:on )?to (?:the )?next\b|"
+    r"go on\b|continue(?: with)?\b|turn to\b|switch to\b|come back to\b|get back to\b|"
+    r"wrap (?:up|things up|it up)\b|finish up\b|recap\b|close (?:the|this) (?:call|meeting)\b)",
+    re.I,
+)
+# Steering phrases that become follow-ups only with a time ("let's discuss it on Monday").
+_FLOW_UNLESS_DUE = re.compile(
+    r"^(?:talk about|discuss|look at|go (?:through|over)|take a look at|review the agenda)\b", re.I
+)
+_ACCEPT = re.compile(
+    r"^\W*(?:yes|yeah|yep|sure|ok|okay|of course|absolutely|will do|no problem)\b", re.I
+)
+REPLY_WINDOW = 3  # segments after a request in which its answer is looked for
 
 _DECISIONS = re.compile(
     r"\b(?:we(?:'ve| have)? decided|we decide|decided to|decision is|let's go with|let's go for|"
@@ -66,12 +89,25 @@ _DUE = re.compile(
 
 @dataclass(frozen=True)
 class Finding:
-    """An action item or decision; ``segment`` is the position of the segment it was said in."""
+    """An action item or decision; ``segment`` is the position of the segment it was said in.
+
+    ``also`` holds the positions of other segments that belong to it (the request a promise
+    answers); ``rule`` says how an action item was found: "self", "we", "other" (a request),
+    or "name".
+    """
 
     text: str
     segment: int
     owner: str | None = None
     due: str | None = None
+    also: tuple[int, ...] = ()
+    rule: str | None = None
+    what: str = ""
+
+    @property
+    def segments(self) -> tuple[int, ...]:
+        """Every segment the finding cites, in time order."""
+        return tuple(sorted({self.segment, *self.also}))
 
 
 def find_action_items(transcript: Transcript) -> list[Finding]:
@@ -82,7 +118,52 @@ def find_action_items(transcript: Transcript) -> list[Finding]:
             item = _commitment(sentence, seg, k, _next_speaker(segs, k))
             if item:
                 found.append(item)
-    return dedupe(found)
+    return dedupe(merge_accepted_requests(found, segs))
+
+
+def merge_accepted_requests(findings: list[Finding], segs: tuple[Segment, ...]) -> list[Finding]:
+    """A request followed by the asked person's promise is one action: keep the promise's
+    words (the owner's own, usually with the due date), the request's due date if the promise
+    has none, and cite both."""
+    out: list[Finding] = []
+    merged: set[int] = set()  # ids of promises already folded into a request
+    for f in findings:
+        if id(f) in merged:
+            continue
+        if f.rule != "other":
+            out.append(f)
+            continue
+        reply = _accepting_reply(f, findings, segs)
+        if reply is None:
+            out.append(f)
+            continue
+        merged.add(id(reply))
+        text, due = reply.text, reply.due
+        if due is None and f.due:
+            text, due = f"{text} ({f.due})", f.due
+        out.append(
+            Finding(text, reply.segment, reply.owner, due, (f.segment,), reply.rule, reply.what)
+        )
+    return out
+
+
+def _accepting_reply(
+    request: Finding, findings: list[Finding], segs: tuple[Segment, ...]
+) -> Finding | None:
+    """The promise that answers ``request``: said soon after, by someone other than the asker,
+    as "I will …", and about the same thing (shared words) or opening with a yes."""
+    asker = segs[request.segment].speaker
+    asked = set(terms(request.what))
+    for f in findings:
+        if not request.segment < f.segment <= request.segment + REPLY_WINDOW:
+            continue
+        if f.rule != "self" or segs[f.segment].speaker == asker:
+            continue
+        if request.owner and f.owner != request.owner:
+            continue
+        if asked & set(terms(f.what)) or _ACCEPT.match(segs[f.segment].text):
+            return f
+    return None
 
 
 def find_decisions(transcript: Transcript) -> list[Finding]:
@@ -107,11 +188,13 @@ def _commitment(sentence: str, seg: Segment, pos: int, answerer: str | None) -> 
         what = _strip_end(m.group("what"))
         if len(terms(what)) < 2:
             continue  # "I can do that" says too little to act on
-        owner = _owner(rule, m, seg, answerer)
         due_match = _DUE.search(what)
         due = due_match.group(0) if due_match else None
+        if _FLOW.match(what) or (due is None and _FLOW_UNLESS_DUE.match(what)):
+            return None  # "let's start with the numbers" steers the meeting
+        owner = _owner(rule, m, seg, answerer)
         text = f"{owner}: {shorten(what, 24)}"
-        return Finding(text, pos, owner, due)
+        return Finding(text, pos, owner, due, rule=rule, what=what)
     return None
 
 

@@ -175,7 +175,7 @@ def findings_section(title: str, findings: list, by_pos: dict[int, Segment]) -> 
             type="bullet",
             text=f.text,
             source="ai",
-            citations=(Citation.of(by_pos[f.segment]),),
+            citations=tuple(Citation.of(by_pos[i]) for i in f.segments if i in by_pos),
         )
         for f in findings
     ]
