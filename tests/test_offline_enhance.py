@@ -215,3 +215,8 @@ def test_merged_action_item_cites_request_and_promise():
     )
     items = _section(enhance_offline(call, ""), "Action items")
     assert [[c.segment for c in b.citations] for b in items] == [[0, 1]]
+
+
+def test_what_i_can_do_is_not_a_promise_in_itself():
+    call = _call(("Kim", "So what I can do is, uh, try reaching out to a CS student."))
+    assert find_action_items(call) == []

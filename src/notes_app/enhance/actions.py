@@ -183,8 +183,8 @@ def _commitment(sentence: str, seg: Segment, pos: int, answerer: str | None) -> 
         return None  # "shall we send it?" is not yet a commitment
     for pattern, rule in _COMMITMENTS:
         m = pattern.search(sentence)
-        if not m:
-            continue
+        if not m or re.search(r"\bwhat\W*$", sentence[: m.start()], re.I):
+            continue  # "what I can do is …" introduces an idea, not a promise
         what = _strip_end(m.group("what"))
         if len(terms(what)) < 2:
             continue  # "I can do that" says too little to act on
