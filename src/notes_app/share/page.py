@@ -107,8 +107,8 @@ def _date(iso: str) -> str:
         return iso  # shown as sent (escaped by the caller)
     if when.tzinfo is not None:
         when = when.astimezone(timezone.utc)
-        return when.strftime("%-d %B %Y, %H:%M UTC")
-    return when.strftime("%-d %B %Y, %H:%M")
+        return _day(when) + " UTC"
+    return _day(when)
 
 
 def _topics_nav(sections: list[tuple[str | None, tuple[Block, ...]]]) -> str:
@@ -166,8 +166,13 @@ def _ask_box(share_id: str) -> str:
 def _expiry(expires_at: float | None) -> str:
     if expires_at is None:
         return "This link does not expire."
-    when = datetime.fromtimestamp(expires_at, timezone.utc).strftime("%-d %B %Y, %H:%M UTC")
-    return f"This link expires on {when}."
+    when = datetime.fromtimestamp(expires_at, timezone.utc)
+    return f"This link expires on {_day(when)} UTC."
+
+
+def _day(when: datetime) -> str:
+    # "1 March 2025, 14:05": the day without a leading zero (strftime's %-d is not portable).
+    return f"{when.day} {when:%B %Y, %H:%M}"
 
 
 PAGE_CSS = """
