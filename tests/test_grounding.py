@@ -124,3 +124,25 @@ def test_notes_parse_keeps_file_line_numbers_and_structure():
 )
 def test_clean_speech_drops_fillers_stutters_and_false_starts(spoken, clean):
     assert clean_speech(spoken) == clean
+
+
+def test_section_label_is_grounded_where_its_topic_is_raised_before_its_lines():
+    call = transcript(
+        ("me", "Hi Sarah. Let's start with the numbers from last quarter."),
+        ("them", "Revenue came in at four point two million."),
+        ("me", "Good. Next topic is pricing. Monthly or annual plan?"),
+        ("them", "The annual plan, with a twenty percent discount."),
+        ("them", "I will send the pricing proposal to the team by Friday."),
+    )
+    g = ground(call, "# Q2 review\n## Pricing\n- annual plan, 20% discount\n- pricing → Fri\n")
+    assert [x.segments for x in g][:2] == [(), (2,)]  # the title stays ungrounded
+    assert 3 in g[2].segments
+    assert 4 in g[3].segments  # "Fri" is Friday
+
+
+def test_section_label_alone_does_not_move_the_lines_under_it():
+    notes = "- revenue 4.2M\nHiring:\n- two open roles\n"
+    with_label = ground(BOARD_PREP, notes)
+    without = ground(BOARD_PREP, notes.replace("Hiring:\n", ""))
+    assert [with_label[0].segments, with_label[2].segments] == [x.segments for x in without]
+    assert with_label[1].segments == (4,)

@@ -36,6 +36,7 @@ BACK_PENALTY = 0.3  # cost, in normalised score, of a note that jumps back in ti
 MIN_SCORE = 0.08  # normalised score below which a note line is left ungrounded
 MAX_CITED = 3
 SECOND_PASSAGE = 0.8  # how close another passage must score to be cited as well
+LABEL_LEAD = 4 * WINDOW  # how far before its first line a section's topic may be raised
 SECTION_WEIGHT = 0.3  # words of the section heading a line sits under
 QUANTITY_WEIGHT = {"n": 1.5}  # typed keys (pct:, money:, q:, date:, dur:) weigh 2.5
 
@@ -171,8 +172,10 @@ def ground(
 ) -> list[Grounding]:
     """Ground every note line in the transcript; one ``Grounding`` per line, in order.
 
-    Headings, section labels and metadata lines ("Date: …") get an empty grounding: they name
-    a topic rather than something that was said.
+    A section label ("Pricing:", "## Risks") is grounded on its own words, to the one segment
+    where its topic is raised shortly before the section's first line. The document title
+    ("# …") and metadata lines ("Date: …") get an empty grounding: they describe the meeting
+    rather than something said in it.
     """
     lines = parse_notes(note_lines) if isinstance(note_lines, str) else list(note_lines)
     index = index or SegmentIndex(transcript)
@@ -188,7 +191,43 @@ def ground(
         ln.line: _select(ln.line, a, combined[k], _own_words_only(index, queries[k]), queries[k])
         for k, (ln, a) in enumerate(zip(groundable, anchors, strict=True))
     }
+    next_anchor: int | None = None  # anchor of the first grounded line below, walking up
+    by_line = {ln.line: a for ln, a in zip(groundable, anchors, strict=True)}
+    for ln in reversed(lines):
+        if ln.line in by_line:
+            next_anchor = by_line[ln.line]
+        elif is_section_label(ln) and not ln.metadata and not _is_title(ln):
+            found[ln.line] = _ground_label(index, ln, next_anchor)
     return [found.get(ln.line) or Grounding(ln.line, (), None, 0.0) for ln in lines]
+
+
+def _ground_label(index: SegmentIndex, ln: NoteLine, next_anchor: int | None) -> Grounding | None:
+    """One segment for a section label: where its words are said, at most LABEL_LEAD segments
+    before (or WINDOW after) the anchor of the section's first line. The search is local so
+    that a label's few words never move the alignment of the lines themselves."""
+    query = note_query(ln.text.rstrip(":"))
+    own, passage, mass = index.query(query)
+    combined = _combine(own, passage, mass)
+    ranges = [(0, index.size)]
+    if next_anchor is not None:  # before the first line, else just after it
+        start = max(next_anchor - LABEL_LEAD, 0)
+        ranges = [
+            (start, next_anchor + 1),
+            (next_anchor + 1, min(next_anchor + WINDOW + 1, index.size)),
+        ]
+    for lo, hi in ranges:
+        if hi > lo and own[lo:hi].max() > 0:
+            # The first clear mention: where the topic is raised, not where it recurs.
+            anchor = lo + int(np.argmax(own[lo:hi] >= 0.5 * own[lo:hi].max()))
+            if combined[anchor] < MIN_SCORE:
+                return None
+            return Grounding(ln.line, (anchor,), anchor, float(combined[anchor]), tuple(query))
+    return None
+
+
+def _is_title(ln: NoteLine) -> bool:
+    """A top-level Markdown heading names the whole meeting, not a part of it."""
+    return ln.is_heading and ln.level == 1 and ln.raw.lstrip().startswith("#")
 
 
 def _own_words_only(index: SegmentIndex, query: dict[str, float]) -> np.ndarray:

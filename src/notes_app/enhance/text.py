@@ -74,9 +74,20 @@ def words(text: str) -> list[str]:
     return _TOKEN.findall(_TAG.sub(" ", text.lower()).replace("’", "'"))
 
 
+# Abbreviations people type for days and months ("pricing → Sarah, Fri"); "sat", "sun",
+# "mar" and "may" are left alone because they are also ordinary words.
+ABBREVIATIONS = {
+    "mon": "monday", "tue": "tuesday", "tues": "tuesday", "wed": "wednesday",
+    "thu": "thursday", "thur": "thursday", "thurs": "thursday", "fri": "friday",
+    "jan": "january", "feb": "february", "apr": "april", "jun": "june", "jul": "july",
+    "aug": "august", "sep": "september", "sept": "september", "oct": "october",
+    "nov": "november", "dec": "december",
+}  # fmt: skip
+
+
 def terms(text: str) -> list[str]:
     """Meaningful terms of ``text``: stemmed content words, then quantity keys."""
-    out = [stem(w) for w in words(text) if w not in STOPWORDS and len(w) > 1]
+    out = [stem(ABBREVIATIONS.get(w, w)) for w in words(text) if w not in STOPWORDS and len(w) > 1]
     out.extend(sorted(normalise_quantities(text)))
     return out
 
