@@ -111,13 +111,18 @@ def test_a_failed_save_shows_one_dialog_and_keeps_the_text(qtbot, window, app):
     assert window.autosaver.has_pending  # retried on the next edit or on close
 
 
-def test_sidebar_groups_by_day_and_filters_by_search(qtbot, window, app):
+def test_sidebar_groups_by_day_and_searches_everything(qtbot, window, app):
     app.repo.create_meeting("Launch sync", started_at="2024-03-04T09:00:00+00:00", notes="beta")
     app.repo.create_meeting("Hiring loop", started_at="2024-03-05T09:00:00+00:00", duration=1800)
     window.refresh_meetings()
     assert window.sidebar.tree.topLevelItemCount() == 2  # two days
     window.sidebar.search.setText("launch")
-    assert [app.repo.get_meeting(i).title for i in window.sidebar.visible_ids()] == ["Launch sync"]
+    assert window.sidebar.searching
+    qtbot.waitUntil(lambda: window.sidebar.result_ids() != [])
+    assert [app.repo.get_meeting(i).title for i in window.sidebar.result_ids()] == ["Launch sync"]
+    window.sidebar.search.clear()
+    assert not window.sidebar.searching
+    assert len(window.sidebar.visible_ids()) == 2
 
 
 needs_enhancer = pytest.mark.skipif(not enhancing.available(), reason="no enhancer yet")

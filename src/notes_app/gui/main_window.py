@@ -35,6 +35,7 @@ from notes_app.gui.record_bar import RecordBar
 from notes_app.gui.recording import Recorder, SessionBridge, SessionFactory, build_session
 from notes_app.gui.sidebar import Sidebar
 from notes_app.gui.workers import DbWriter, start_job
+from notes_app.store.search import search
 
 
 class MainWindow(QMainWindow):
@@ -43,6 +44,7 @@ class MainWindow(QMainWindow):
         app: App,
         *,
         autosave_ms: int = 1000,
+        search_delay_ms: int = 250,
         session_factory: SessionFactory | None = build_session,
         tray: bool = True,
     ):
@@ -56,6 +58,13 @@ class MainWindow(QMainWindow):
         )
         self.settings = app.settings
         self.writer = DbWriter(self.settings.db_path)
+        # Searches run on a thread of their own, so a long one never delays saving notes.
+        self.reader = DbWriter(self.settings.db_path)
+        self.search_timer = QTimer(self)
+        self.search_timer.setSingleShot(True)
+        self.search_timer.setInterval(search_delay_ms)
+        self.search_timer.timeout.connect(self.run_search)
+        self.ask_panel = None
         self.autosaver = Autosaver(self.writer, autosave_ms, self)
         self.autosaver.failed.connect(self.show_error)
         self.autosaver.saved.connect(self._on_saved)
@@ -77,6 +86,9 @@ class MainWindow(QMainWindow):
         self.sidebar.meeting_selected.connect(self.open_meeting)
         self.sidebar.new_meeting_requested.connect(self.new_meeting)
         self.sidebar.settings_requested.connect(self.open_settings)
+        self.sidebar.search_changed.connect(lambda _q: self.search_timer.start())
+        self.sidebar.result_clicked.connect(self.open_result)
+        self.sidebar.ask_requested.connect(self.open_ask)
         self.view = MeetingView(enhancing.templates(self.settings))
         self.view.enhance_button.setVisible(enhancing.available())
         self.view.notes_edited.connect(self._notes_edited)
@@ -207,6 +219,49 @@ class MainWindow(QMainWindow):
     def focus_search(self) -> None:
         self.sidebar.search.setFocus()
         self.sidebar.search.selectAll()
+
+    # --- search and ask -----------------------------------------------------------------------
+
+    def run_search(self) -> None:
+        """Search for what the field says now (debounced: called once typing pauses)."""
+        query = self.sidebar.search.text().strip()
+        if not query:
+            return
+        self.reader.submit(
+            lambda repo: search(repo.db, query, limit=50),
+            on_done=lambda results: self.sidebar.show_results(query, results),
+            on_fail=self.show_error,
+            owner=self,
+        )
+
+    def open_result(self, result) -> None:
+        self.open_meeting(result.meeting_id)
+        if result.kind == "transcript" and result.segment is not None:
+            self.view.open_citation(result.segment)
+
+    def open_at(self, meeting_id: int | None, segment: int | None) -> None:
+        """Open a meeting at a transcript line (a citation's target)."""
+        if meeting_id is None:
+            return
+        self.refresh_meetings()
+        self.open_meeting(meeting_id)
+        if self.current_id() == meeting_id and segment is not None:
+            self.view.open_citation(segment)
+
+    def open_ask(self) -> None:
+        from notes_app.gui.ask_panel import AskPanel
+
+        if self.ask_panel is None:
+            self.ask_panel = AskPanel(self.settings, self.writer, self)
+            self.ask_panel.citation_opened.connect(lambda c: self.open_at(c.meeting_id, c.segment))
+        shown = self.view.meeting if self.pages.currentWidget() is self.view else None
+        if shown is None:
+            self.ask_panel.set_meeting(None)
+        else:
+            self.ask_panel.set_meeting(shown.id, self.view.title.text())
+        self.ask_panel.show()
+        self.ask_panel.raise_()
+        self.ask_panel.question.setFocus()
 
     # --- autosave -----------------------------------------------------------------------------
 
@@ -465,6 +520,7 @@ class MainWindow(QMainWindow):
             return
         self.autosaver.flush_and_wait()
         self.writer.close()
+        self.reader.close()
         event.accept()
 
     def before_close(self) -> bool:

@@ -1,4 +1,8 @@
-"""The sidebar: "New meeting", a search field, and meetings grouped by day."""
+"""The sidebar: "New meeting", a search field, and meetings grouped by day.
+
+Typing in the search field swaps the meeting list for full-text search hits (the window runs
+the query off the GUI thread and hands the answer to ``show_results``); clearing it swaps back.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter
 from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
+    QStackedWidget,
     QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
@@ -20,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from notes_app.domain import Meeting
 from notes_app.gui import theme
+from notes_app.gui.search_results import SearchResults
 from notes_app.render import clock
 
 MEETING_ID = Qt.ItemDataRole.UserRole
@@ -55,17 +61,13 @@ def meeting_line(m: Meeting) -> str:
     return "  ·  ".join(p for p in parts if p)
 
 
-def matches(m: Meeting, query: str) -> bool:
-    """Every word of the query appears in the title, attendees or notes (case-insensitive)."""
-    hay = " ".join((m.title, " ".join(m.attendees), m.notes)).lower()
-    return all(word in hay for word in query.lower().split())
-
-
 class Sidebar(QWidget):
     meeting_selected = Signal(int)
     new_meeting_requested = Signal()
-    search_changed = Signal(str)
+    search_changed = Signal(str)  # the query; "" when the field was cleared
+    result_clicked = Signal(object)  # a SearchResult
     settings_requested = Signal()
+    ask_requested = Signal()
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -78,7 +80,7 @@ class Sidebar(QWidget):
         self.new_button.setToolTip("Start a new meeting (Ctrl+N)")
         self.new_button.clicked.connect(self.new_meeting_requested)
         self.search = QLineEdit()
-        self.search.setPlaceholderText("Search meetings  (Ctrl+F)")
+        self.search.setPlaceholderText("Search notes and transcripts  (Ctrl+F)")
         self.search.setClearButtonEnabled(True)
         self.search.textChanged.connect(self._on_search)
         self.tree = QTreeWidget()
@@ -90,19 +92,28 @@ class Sidebar(QWidget):
         self.tree.setMouseTracking(True)
         self.tree.currentItemChanged.connect(self._on_current)
         self.empty_hint = "No meetings yet"
+        self.results = SearchResults()
+        self.results.result_clicked.connect(self.result_clicked)
+        self.lists = QStackedWidget()
+        self.lists.addWidget(self.tree)
+        self.lists.addWidget(self.results)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 14, 12, 12)
         layout.setSpacing(10)
         layout.addWidget(self.new_button)
         layout.addWidget(self.search)
-        layout.addWidget(self.tree, 1)
+        layout.addWidget(self.lists, 1)
+        self.ask_button = QPushButton("✦  Ask your meetings")
+        self.ask_button.setObjectName("Flat")
+        self.ask_button.setToolTip("Ask a question of one meeting or all of them")
+        self.ask_button.clicked.connect(self.ask_requested)
+        layout.addWidget(self.ask_button)
         self.settings_button = QPushButton("Settings")
         self.settings_button.setObjectName("Flat")
         self.settings_button.setToolTip("Devices, transcription, language model (Ctrl+,)")
         self.settings_button.clicked.connect(self.settings_requested)
         layout.addWidget(self.settings_button)
         self._meetings: list[Meeting] = []
-        self._ids_found: set[int] | None = None
 
     # --- content ------------------------------------------------------------------------------
 
@@ -110,10 +121,14 @@ class Sidebar(QWidget):
         self._meetings = list(meetings)
         self._rebuild(select if select is not None else self.current_id())
 
-    def set_search_results(self, ids: set[int] | None) -> None:
-        """Show only these meetings (a full-text search's answer); None shows all again."""
-        self._ids_found = ids
-        self._rebuild(self.current_id())
+    def show_results(self, query: str, results: list) -> None:
+        """A search's hits, if ``query`` is still what the field says (else they are stale)."""
+        if query == self.search.text().strip():
+            self.results.show_results(query, results)
+
+    @property
+    def searching(self) -> bool:
+        return self.lists.currentWidget() is self.results
 
     def current_id(self) -> int | None:
         item = self.tree.currentItem()
@@ -128,17 +143,15 @@ class Sidebar(QWidget):
     def visible_ids(self) -> list[int]:
         return [i.data(0, MEETING_ID) for i in self._items() if not i.isHidden()]
 
+    def result_ids(self) -> list[int]:
+        """The meetings of the search hits shown, in order, each once."""
+        return list(dict.fromkeys(r.meeting_id for r in self.results.results))
+
     def _items(self):
         for g in range(self.tree.topLevelItemCount()):
             group = self.tree.topLevelItem(g)
             for k in range(group.childCount()):
                 yield group.child(k)
-
-    def _shown(self) -> list[Meeting]:
-        query = self.search.text().strip()
-        if self._ids_found is not None:
-            return [m for m in self._meetings if m.id in self._ids_found]
-        return [m for m in self._meetings if not query or matches(m, query)]
 
     def _rebuild(self, select: int | None) -> None:
         self.tree.blockSignals(True)
@@ -148,7 +161,7 @@ class Sidebar(QWidget):
         header_font = QFont(self.font())
         header_font.setPointSizeF(header_font.pointSizeF() * 0.85)
         header_font.setWeight(QFont.Weight.DemiBold)
-        for m in self._shown():
+        for m in self._meetings:
             when = local_time(m.started_at)
             day = when.date() if when else None
             if day not in groups:
@@ -175,9 +188,13 @@ class Sidebar(QWidget):
             self.meeting_selected.emit(item.data(0, MEETING_ID))
 
     def _on_search(self, text: str) -> None:
-        self._ids_found = None
-        self._rebuild(self.current_id())
-        self.search_changed.emit(text)
+        query = text.strip()
+        if query:
+            self.results.show_searching()
+            self.lists.setCurrentWidget(self.results)
+        else:
+            self.lists.setCurrentWidget(self.tree)
+        self.search_changed.emit(query)
 
 
 class MeetingItemDelegate(QStyledItemDelegate):

@@ -137,6 +137,10 @@ QMainWindow, QDialog {{ background: {c.window}; }}
 #Sidebar QTreeWidget::item {{ padding: 6px 6px; border-radius: 6px; }}
 #Sidebar QTreeWidget::item:selected {{ background: {c.accent_soft}; color: {c.text}; }}
 #Sidebar QTreeWidget::item:hover:!selected {{ background: {c.border}; }}
+#SearchResults {{ background: transparent; border: none; outline: none; }}
+#SearchResults::item {{ border-radius: 7px; margin-bottom: 2px; }}
+#SearchResults::item:selected {{ background: {c.accent_soft}; }}
+#SearchResults::item:hover:!selected {{ background: {c.border}; }}
 QLineEdit, QComboBox, QSpinBox {{
     background: {c.surface}; border: 1px solid {c.border}; border-radius: 7px;
     padding: 5px 8px; selection-background-color: {c.accent};
