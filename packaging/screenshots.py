@@ -99,6 +99,15 @@ def shoot(out: Path, names: list[str]) -> None:
         settle(1500)
         save(win.ask_panel, "ask")
         win.ask_panel.close()
+    if "share" in names:
+        from notes_app.share.local import stop_local_server
+
+        win.open_share()
+        win.share_dialog.publish()
+        settle(6000)
+        save(win.share_dialog, "share")
+        win.share_dialog.close()
+        stop_local_server(app.settings.home)
     extra = getattr(sys.modules[__name__], "EXTRA_SHOTS", {})
     for name, fn in extra.items():
         if name in names:

@@ -38,6 +38,16 @@ from notes_app.gui.workers import DbWriter, start_job
 from notes_app.store.search import search
 
 
+def _has_module(name: str) -> bool:
+    import importlib
+
+    try:
+        importlib.import_module(name)
+    except ImportError:
+        return False
+    return True
+
+
 class MainWindow(QMainWindow):
     def __init__(
         self,
@@ -96,6 +106,9 @@ class MainWindow(QMainWindow):
         self.view.attendees_edited.connect(self._attendees_edited)
         self.view.enhance_requested.connect(self.enhance)
         self.view.enhanced_edit_saved.connect(self.save_enhanced_edit)
+        self.view.share_requested.connect(self.open_share)
+        self.view.export_requested.connect(self.export)
+        self.view.can_share = _has_module("notes_app.share.desktop")
         self.pages = QStackedWidget()
         self.pages.addWidget(self._empty_page())
         self.pages.addWidget(self.view)
@@ -262,6 +275,55 @@ class MainWindow(QMainWindow):
         self.ask_panel.show()
         self.ask_panel.raise_()
         self.ask_panel.question.setFocus()
+
+    # --- share and export ---------------------------------------------------------------------
+
+    def open_share(self) -> None:
+        from notes_app.gui.share_dialog import ShareDialog
+
+        mid = self.current_id()
+        if mid is None or self.view.enhanced is None:
+            return
+        self.share_dialog = ShareDialog(self.settings, mid, self.view.title.text(), self)
+        self.share_dialog.open()
+
+    def export(self) -> None:
+        mid = self.current_id()
+        if mid is None or self.view.enhanced is None:
+            return
+        chosen = self.ask_export_path(self.view.title.text() or "notes")
+        if chosen is None:
+            return
+        from notes_app.gui.share_dialog import export_job
+
+        path, fmt = chosen
+        start_job(
+            export_job(self.settings, mid, fmt, path),
+            on_done=lambda p: self.view.show_notice(f"Exported to {p.name}"),
+            on_fail=self.show_error,
+            owner=self,
+        )
+
+    def ask_export_path(self, title: str):
+        """The file and format the user picks, or None if they cancel."""
+        from pathlib import Path
+
+        from PySide6.QtWidgets import QFileDialog
+
+        from notes_app.gui.share_dialog import EXPORT_FORMATS, format_for
+
+        safe = "".join(ch if ch.isalnum() or ch in " -_" else "_" for ch in title).strip()
+        start = str(Path.home() / f"{safe or 'notes'}.md")
+        path, chosen = QFileDialog.getSaveFileName(
+            self, "Export notes", start, ";;".join(EXPORT_FORMATS.values())
+        )
+        if not path:
+            return None
+        fmt = format_for(path, chosen)
+        target = Path(path)
+        if not target.suffix:
+            target = target.with_suffix("." + fmt)
+        return target, fmt
 
     # --- autosave -----------------------------------------------------------------------------
 

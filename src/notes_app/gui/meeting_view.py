@@ -50,10 +50,13 @@ class MeetingView(QWidget):
     enhance_requested = Signal(str)  # the chosen template ("" when templates are not offered)
     enhanced_edit_saved = Signal(str)  # the edited enhanced text
     citation_opened = Signal(object)  # the cited Segment
+    share_requested = Signal()
+    export_requested = Signal()
 
     def __init__(self, templates: list[str] | None = None, parent=None):
         super().__init__(parent)
         self.meeting: Meeting | None = None
+        self.can_share = True  # the window turns it off when the share core is missing
         self.transcript = Transcript()
         self.enhanced: EnhancedNotes | None = None
         self._sized = False
@@ -109,6 +112,17 @@ class MeetingView(QWidget):
         self.edit_button = QPushButton("Edit")
         self.edit_button.setToolTip("Edit the enhanced notes; saving keeps the old version")
         self.edit_button.clicked.connect(self.start_editing_enhanced)
+        self.share_button = QPushButton("Share…")
+        self.share_button.setToolTip("A private link to the enhanced notes")
+        self.share_button.clicked.connect(self.share_requested)
+        self.export_button = QPushButton("Export…")
+        self.export_button.setToolTip("Save the enhanced notes as Markdown, HTML or JSON")
+        self.export_button.clicked.connect(self.export_requested)
+        self.notice = QLabel("")
+        self.notice.setObjectName("Muted")
+        self._notice_timer = QTimer(self)
+        self._notice_timer.setSingleShot(True)
+        self._notice_timer.timeout.connect(lambda: self.notice.setText(""))
         self.enhance_button = QPushButton("✦  Enhance")
         self.enhance_button.setObjectName("Primary")
         self.enhance_button.setToolTip("Fill in your notes from the transcript (Ctrl+E)")
@@ -123,7 +137,13 @@ class MeetingView(QWidget):
         self._toolbar.setSpacing(0)
         self._toolbar.addWidget(self.raw_button)
         self._toolbar.addWidget(self.enhanced_button)
+        self._toolbar.addSpacing(12)
+        self._toolbar.addWidget(self.notice)
         self._toolbar.addStretch(1)
+        self._toolbar.addWidget(self.share_button)
+        self._toolbar.addSpacing(6)
+        self._toolbar.addWidget(self.export_button)
+        self._toolbar.addSpacing(6)
         self._toolbar.addWidget(self.edit_button)
         self._toolbar.addSpacing(8)
         self._toolbar.addWidget(self.template)
@@ -222,6 +242,8 @@ class MeetingView(QWidget):
     def set_enhanced(self, enhanced: EnhancedNotes | None, *, switch: bool = True) -> None:
         self.enhanced = enhanced
         self.enhanced_button.setEnabled(enhanced is not None)
+        self.share_button.setVisible(enhanced is not None and self.can_share)
+        self.export_button.setVisible(enhanced is not None)
         if enhanced is not None:
             self.enhanced_view.show_notes(enhanced, self.transcript.by_index())
             if switch:
@@ -250,6 +272,11 @@ class MeetingView(QWidget):
         self.enhance_button.setText("Enhancing…" if busy else "✦  Enhance")
         if label:
             self.enhance_button.setToolTip(label)
+
+    def show_notice(self, text: str, ms: int = 6000) -> None:
+        """A quiet line next to the toolbar that goes away by itself (e.g. "Exported to …")."""
+        self.notice.setText(text)
+        self._notice_timer.start(ms)
 
     def set_progress(self, done: float | None, total: float | None = None) -> None:
         if total:

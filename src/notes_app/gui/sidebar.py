@@ -80,7 +80,7 @@ class Sidebar(QWidget):
         self.new_button.setToolTip("Start a new meeting (Ctrl+N)")
         self.new_button.clicked.connect(self.new_meeting_requested)
         self.search = QLineEdit()
-        self.search.setPlaceholderText("Search notes and transcripts  (Ctrl+F)")
+        self.search.setPlaceholderText("Search everything  (Ctrl+F)")
         self.search.setClearButtonEnabled(True)
         self.search.textChanged.connect(self._on_search)
         self.tree = QTreeWidget()

@@ -1,0 +1,342 @@
+"""Share and Export from the window: the same core as `notes-app share / shares / unshare /
+export`.
+
+Publishing, listing and revoking talk to a share server (or start the app's own one on this
+machine), so they run as worker jobs, each on its own database connection. Export renders the
+enhanced notes and writes the file off the GUI thread too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QFormLayout,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from notes_app import render
+from notes_app.config import Settings
+from notes_app.errors import NotesAppError, StorageError
+from notes_app.gui.workers import start_job
+from notes_app.store.db import open_db
+from notes_app.store.repo import Repo, now_iso
+from notes_app.store.shares import ShareRecord
+
+EXPIRIES = [("7 days", "7d"), ("30 days", "30d"), ("90 days", "90d"), ("Never", "never")]
+EXPORT_FORMATS = {
+    "md": "Markdown (*.md)",
+    "html": "Web page (*.html)",
+    "json": "JSON (*.json)",
+}
+LOCAL_NOTE = (
+    "This link works only on this computer: no share server is set, so the app serves it "
+    "itself on 127.0.0.1. To share with others, set a share server in the settings "
+    "(share.server_url and share.token), or send an exported HTML file."
+)
+
+
+def _with_repo(settings: Settings, fn: Callable[[Repo], Any]) -> Callable[[Any], Any]:
+    """A worker function running ``fn`` with that thread's own database connection."""
+
+    def run(_progress) -> Any:
+        repo = Repo(open_db(settings.db_path))
+        try:
+            return fn(repo)
+        finally:
+            repo.db.conn.close()
+
+    return run
+
+
+def _sharing(settings: Settings, repo: Repo):
+    from notes_app.share.desktop import Sharing
+
+    return Sharing(settings, repo)
+
+
+def publish_job(settings: Settings, meeting_id: int, options) -> Callable[[Any], ShareRecord]:
+    return _with_repo(settings, lambda repo: _sharing(settings, repo).publish(meeting_id, options))
+
+
+def list_job(settings: Settings, meeting_id: int) -> Callable[[Any], list[ShareRecord]]:
+    return _with_repo(settings, lambda repo: _sharing(settings, repo).list(meeting_id))
+
+
+def revoke_job(settings: Settings, share_id: str) -> Callable[[Any], ShareRecord]:
+    return _with_repo(settings, lambda repo: _sharing(settings, repo).revoke(share_id)[0])
+
+
+def export_text(repo: Repo, meeting_id: int, fmt: str) -> str:
+    """The meeting's latest enhanced notes as Markdown, a self-contained HTML file, or JSON."""
+    meeting = repo.get_meeting(meeting_id)
+    notes = repo.get_enhanced(meeting_id)
+    if notes is None:
+        raise StorageError("This meeting has no enhanced notes to export yet: enhance it first.")
+    if fmt == "md":
+        return render.notes_to_markdown(meeting, notes)
+    if fmt == "html":
+        return render.notes_to_html(meeting, notes, repo.get_transcript(meeting_id))
+    return render.notes_to_json(meeting, notes)
+
+
+def export_job(settings: Settings, meeting_id: int, fmt: str, path: Path):
+    def write(repo: Repo) -> Path:
+        text = export_text(repo, meeting_id, fmt)
+        try:
+            path.write_text(text, encoding="utf-8")
+        except OSError as e:
+            raise StorageError(
+                f"Could not write {path}: {e.strerror}. Choose another folder."
+            ) from None
+        return path
+
+    return _with_repo(settings, write)
+
+
+def format_for(path: str, chosen_filter: str) -> str:
+    suffix = Path(path).suffix.lower().lstrip(".")
+    if suffix in ("md", "markdown"):
+        return "md"
+    if suffix in ("html", "htm", "json"):
+        return "html" if suffix.startswith("htm") else "json"
+    return next((k for k, v in EXPORT_FORMATS.items() if v == chosen_filter), "md")
+
+
+def share_status(r: ShareRecord, now: str) -> str:
+    status = r.status(now)
+    if status == "active":
+        status = f"expires {r.expires_at[:10]}" if r.expires_at else "never expires"
+    extras = ["with transcript" if r.include_transcript else "notes only"]
+    if r.local:
+        extras.append("this computer only")
+    return f"{status} · {', '.join(extras)}"
+
+
+class ShareRow(QFrame):
+    def __init__(self, record: ShareRecord, on_revoke: Callable[[str], None], parent=None):
+        super().__init__(parent)
+        self.record = record
+        self.setObjectName("ShareRow")
+        revoked = record.status(now_iso()) != "active"
+        link = QLabel(record.url)
+        link.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        if revoked:
+            link.setObjectName("Muted")
+        self.status = QLabel(share_status(record, now_iso()))
+        self.status.setObjectName("Muted")
+        text = QVBoxLayout()
+        text.setSpacing(0)
+        text.addWidget(link)
+        text.addWidget(self.status)
+        self.copy_button = QPushButton("Copy")
+        self.copy_button.clicked.connect(lambda: copy_text(record.url))
+        self.revoke_button = QPushButton("Revoke")
+        self.revoke_button.setToolTip("The link stops working at once")
+        self.revoke_button.clicked.connect(lambda: on_revoke(record.id))
+        for b in (self.copy_button, self.revoke_button):
+            b.setVisible(not revoked)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 4, 0, 4)
+        row.addLayout(text, 1)
+        row.addWidget(self.copy_button)
+        row.addWidget(self.revoke_button)
+
+
+def copy_text(text: str) -> None:
+    QGuiApplication.clipboard().setText(text)
+
+
+class ShareDialog(QDialog):
+    """Options, the new link with Copy, and the meeting's earlier links with Revoke."""
+
+    def __init__(self, settings: Settings, meeting_id: int, title: str, parent: QWidget = None):
+        super().__init__(parent)
+        self.settings = settings
+        self.meeting_id = meeting_id
+        self.records: list[ShareRecord] = []
+        self.setWindowTitle("Share")
+        self.setMinimumWidth(560)
+        heading = QLabel(f"Share “{title}”")
+        heading.setStyleSheet("font-size: 13pt; font-weight: 600;")
+        intro = QLabel(
+            "A private link to the enhanced notes. Anyone with the link can read them until it "
+            "expires or you revoke it."
+        )
+        intro.setObjectName("Muted")
+        intro.setWordWrap(True)
+        self.transcript = QCheckBox("Include the transcript (the quotes behind each citation)")
+        self.questions = QCheckBox("Let readers ask questions about the meeting")
+        self.questions.setChecked(True)
+        self.expiry = QComboBox()
+        for label, value in EXPIRIES:
+            self.expiry.addItem(label, value)
+        self.expiry.setCurrentIndex(1)
+        form = QFormLayout()
+        form.setHorizontalSpacing(14)
+        form.addRow("Expires after", self.expiry)
+        form.addRow("", self.transcript)
+        form.addRow("", self.questions)
+        self.create_button = QPushButton("Create link")
+        self.create_button.setObjectName("Primary")
+        self.create_button.clicked.connect(self.publish)
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 0)
+        self.progress.setTextVisible(False)
+        self.progress.setVisible(False)
+        self.link = QLineEdit()
+        self.link.setReadOnly(True)
+        self.copy_button = QPushButton("Copy")
+        self.copy_button.clicked.connect(lambda: copy_text(self.link.text()))
+        link_row = QHBoxLayout()
+        link_row.addWidget(self.link, 1)
+        link_row.addWidget(self.copy_button)
+        self.link_box = QWidget()
+        self.link_box.setLayout(link_row)
+        link_row.setContentsMargins(0, 0, 0, 0)
+        self.link_box.setVisible(False)
+        self.local_note = QLabel(LOCAL_NOTE)
+        self.local_note.setObjectName("Warning")
+        self.local_note.setWordWrap(True)
+        self.local_note.setVisible(False)
+        self.list_title = QLabel("Links to this meeting")
+        self.list_title.setStyleSheet("font-weight: 600; margin-top: 10px;")
+        self.rows = QVBoxLayout()
+        self.rows.setSpacing(0)
+        self.empty = QLabel("No links yet.")
+        self.empty.setObjectName("Muted")
+        close = QPushButton("Close")
+        close.clicked.connect(self.accept)
+        bottom = QHBoxLayout()
+        bottom.addStretch(1)
+        bottom.addWidget(close)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.create_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(24, 20, 24, 18)
+        layout.setSpacing(10)
+        layout.addWidget(heading)
+        layout.addWidget(intro)
+        layout.addLayout(form)
+        layout.addLayout(buttons)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.link_box)
+        layout.addWidget(self.local_note)
+        layout.addWidget(self.list_title)
+        layout.addWidget(self.empty)
+        layout.addLayout(self.rows)
+        layout.addStretch(1)
+        layout.addLayout(bottom)
+        self.refresh()
+
+    # --- jobs ---------------------------------------------------------------------------------
+
+    def options(self):
+        from notes_app.share.model import ShareOptions
+
+        return ShareOptions(
+            include_transcript=self.transcript.isChecked(),
+            expires=self.expiry.currentData(),
+            allow_questions=self.questions.isChecked(),
+        )
+
+    def publish(self) -> None:
+        self._busy(True)
+        start_job(
+            publish_job(self.settings, self.meeting_id, self.options()),
+            on_done=self._published,
+            on_fail=self._failed,
+            owner=self,
+        )
+
+    def revoke(self, share_id: str) -> None:
+        self._busy(True)
+        start_job(
+            revoke_job(self.settings, share_id),
+            on_done=lambda _r: self._revoked(),
+            on_fail=self._failed,
+            owner=self,
+        )
+
+    def refresh(self) -> None:
+        start_job(
+            list_job(self.settings, self.meeting_id),
+            on_done=self._listed,
+            on_fail=self._failed,
+            owner=self,
+        )
+
+    # --- results ------------------------------------------------------------------------------
+
+    def _busy(self, busy: bool) -> None:
+        self.progress.setVisible(busy)
+        self.create_button.setEnabled(not busy)
+        self.create_button.setText("Publishing…" if busy else "Create link")
+
+    def _published(self, record: ShareRecord) -> None:
+        self._busy(False)
+        self.link.setText(record.url)
+        self.link.setCursorPosition(0)
+        self.link_box.setVisible(True)
+        self.local_note.setVisible(record.local)
+        copy_text(record.url)
+        self.copy_button.setText("Copied")
+        self._grow()
+        self.refresh()
+
+    def _revoked(self) -> None:
+        self._busy(False)
+        self.refresh()
+
+    def _listed(self, records: list[ShareRecord]) -> None:
+        self.records = list(records)
+        while self.rows.count():
+            w = self.rows.takeAt(0).widget()
+            if w is not None:
+                w.deleteLater()
+        self.empty.setVisible(not records)
+        for r in records:
+            self.rows.addWidget(ShareRow(r, self.revoke))
+        self._grow()
+
+    def _grow(self) -> None:
+        """Links and notes appear as work finishes: grow so nothing is squeezed."""
+
+        def fit() -> None:
+            self.layout().activate()
+            hint = self.sizeHint()
+            width = max(self.width(), hint.width())
+            height = self.layout().totalHeightForWidth(width)
+            height = max(self.height(), height if height > 0 else hint.height())
+            if (width, height) != (self.width(), self.height()):
+                self.resize(width, height)
+
+        QTimer.singleShot(0, self, fit)
+
+    def row_for(self, share_id: str) -> ShareRow | None:
+        for i in range(self.rows.count()):
+            w = self.rows.itemAt(i).widget()
+            if isinstance(w, ShareRow) and w.record.id == share_id and not w.isHidden():
+                return w
+        return None
+
+    def _failed(self, err: NotesAppError) -> None:
+        self._busy(False)
+        parent = self.parent()
+        if parent is not None and hasattr(parent, "show_error"):
+            parent.show_error(err)
