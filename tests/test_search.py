@@ -9,6 +9,7 @@ from click.testing import CliRunner
 
 from notes_app.cli import main
 from notes_app.domain import Block, Citation, EnhancedNotes, Segment
+from notes_app.store import search as search_module
 from notes_app.store.search import Filters, build_match, parse_query, search
 
 
@@ -238,3 +239,79 @@ def test_cli_bad_input(repo, meetings):
     out = runner.invoke(main, ["search", "x", "--since", "March"])
     assert out.exit_code == 2 and "'March' does not match the format '%Y-%m-%d'" in out.output
     assert runner.invoke(main, ["search", '"', "--json"]).exit_code == 0
+
+
+# --- shortcuts on a bigger store give the same answer as scoring everything ----------------
+
+
+def _reference(db, text, filters, limit):
+    """The plain way: score every match, join each to its meeting, filter, order."""
+    from notes_app.store.search import WEIGHTS, _filter_sql
+
+    match = build_match(parse_query(text))
+    where, params = _filter_sql(filters)
+    weights = ", ".join(str(w) for w in WEIGHTS)
+    sql = f"""
+        WITH hits AS MATERIALIZED (
+            SELECT rowid AS id, bm25(search_index, {weights}) AS score
+            FROM search_index WHERE search_index MATCH ?)
+        SELECT d.meeting_id, d.kind, d.segment FROM hits h
+        JOIN search_docs d ON d.id = h.id JOIN meetings m ON m.id = d.meeting_id
+        WHERE {where} ORDER BY h.score, m.started_at DESC, d.segment LIMIT ?"""
+    return [tuple(r) for r in db.execute(sql, [match, *params, limit]).fetchall()]
+
+
+@pytest.fixture
+def crowded(repo):
+    """600 hits for "rollout", most of them tied, spread over 15 meetings and 4 speakers."""
+    names = ["me", "Dana", "Eli", "Jo"]
+    ids = []
+    for n in range(15):
+        segs = [
+            _seg(i, "the rollout plan" if i % 7 else "rollout rollout plan", names[(i + n) % 4])
+            for i in range(40)
+        ]
+        ids.append(
+            repo.create_meeting(
+                f"Sync {n}", started_at=f"2024-{n % 12 + 1:02d}-0{n % 9 + 1}", segments=segs
+            )
+        )
+    # Rows written later than the meeting: its index rows are no longer one contiguous run.
+    repo.add_segments(ids[3], [_seg(100 + i, "late rollout note", "Eli") for i in range(5)])
+    return ids
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        Filters(),
+        Filters(speaker="jo"),
+        Filters(since="2024-06-01"),
+        Filters(since="2024-03-01", until="2024-03-05"),
+        Filters(kinds=("notes", "enhanced", "transcript")),
+        Filters(speaker="Eli", until="2024-02-01"),
+    ],
+)
+@pytest.mark.parametrize("limit", [1, 7, 20, 150])
+@pytest.mark.parametrize("first_n", [None, 1])
+def test_shortcuts_rank_exactly_like_scoring_every_match(
+    repo, crowded, filters, limit, first_n, monkeypatch
+):
+    if first_n is not None:  # start from the fewest best matches: every widening step runs
+        monkeypatch.setattr(search_module, "_FIRST_N", first_n)
+        monkeypatch.setattr(search_module, "_FEW_MEETINGS", 0)
+    got = [
+        (r.meeting_id, r.kind, r.segment) for r in search(repo.db, "rollout ", filters, limit=limit)
+    ]
+    assert got == _reference(repo.db, "rollout ", filters, limit)
+    assert got  # every filter above keeps some hits
+
+
+def test_meeting_filter_finds_rows_written_later(repo, crowded):
+    hits = search(repo.db, "late rollout", Filters(meeting_id=crowded[3]), limit=50)
+    assert [r.segment for r in hits] == [100, 101, 102, 103, 104]
+    hits = search(repo.db, "rollout", Filters(meeting_id=crowded[3]), limit=500)
+    assert {r.meeting_id for r in hits} == {crowded[3]} and len(hits) == 45
+    assert [(r.meeting_id, r.kind, r.segment) for r in hits] == _reference(
+        repo.db, "rollout", Filters(meeting_id=crowded[3]), 500
+    )

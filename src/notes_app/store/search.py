@@ -11,9 +11,10 @@ User input never reaches FTS5 as syntax: ``build_match`` turns it into quoted te
 
 from __future__ import annotations
 
+import json
+import math
 import re
 from dataclasses import dataclass
-from itertools import pairwise
 from typing import Any
 
 import sqlite_utils
@@ -293,16 +294,18 @@ def search_rows(
 
     Scoring every match and joining each to its meeting is what makes a common query slow
     (13,000 matches for two words in 1,000 hours), so the work is cut down without changing
-    the answer: one meeting's search only scores the index rows of that meeting (a rowid range
-    the FTS5 index seeks to); any other search takes the best-scored matches first, filters and
-    orders those, and widens the net only when it cannot prove that nothing was missed.
+    the answer: a search within one or a few meetings scores only those meetings' index rows
+    (a rowid span the FTS5 index seeks to); any other search takes the best-scored matches
+    first, filters and orders those, and widens the net only when it cannot prove that nothing
+    was missed.
     Filters never go inside the FTS query as a join: SQLite may then walk the meetings and
     probe the index once per row, which turns milliseconds into seconds.
     """
     if limit <= 0:
         return []
-    if filters.meeting_id is not None:
-        rows = _ranged_rows(db, match, filters, limit)
+    meetings = _few_meetings(db, filters)
+    if meetings is not None:
+        rows = _meeting_rows(db, match, filters, limit, meetings)
     else:
         rows = _top_rows(db, match, filters, limit)
     snippets = _snippets(db, match, [r["id"] for r in rows])
@@ -316,48 +319,63 @@ _COLUMNS = (
     "d.id, d.meeting_id, d.kind, d.segment, d.start, d.speaker, h.score, m.title, m.started_at"
 )
 _ORDER = "ORDER BY h.score, m.started_at DESC, d.segment"
-# The most separate rowid ranges one meeting's search reads; a meeting's rows are mostly
-# contiguous (written together), with a few later ones (edited segments, enhanced notes).
-_MAX_RANGES = 4
+# How many best-scored matches to look at first (times 8 with filters).
+_FIRST_N = 100
+# A date filter matching at most this many meetings is searched meeting by meeting: listing
+# the rows of more meetings than this costs more than it saves.
+_FEW_MEETINGS = 8
 
 
-def _ranged_rows(
-    db: sqlite_utils.Database, match: str, filters: Filters, limit: int
+def _few_meetings(db: sqlite_utils.Database, f: Filters) -> list[int] | None:
+    """The meetings a filter allows, when there are few enough to search only their rows."""
+    if f.meeting_id is not None:
+        return [int(f.meeting_id)]
+    if not (f.since or f.until):
+        return None
+    clauses, params = [], []
+    if f.since:
+        clauses.append("started_at >= ?")
+        params.append(f.since)
+    if f.until:
+        clauses.append("started_at < ?")
+        params.append(f.until)
+    sql = f"SELECT id FROM meetings WHERE {' AND '.join(clauses)} LIMIT {_FEW_MEETINGS + 1}"
+    ids = [r[0] for r in db.execute(sql, params)]
+    return ids if len(ids) <= _FEW_MEETINGS else None
+
+
+def _meeting_rows(
+    db: sqlite_utils.Database, match: str, filters: Filters, limit: int, meetings: list[int]
 ) -> list[dict[str, Any]]:
-    """One meeting: score only the matches inside the rowid ranges that hold its rows."""
-    ids = [
+    """Score only the matches that belong to ``meetings``.
+
+    FTS5 seeks to the span of rowids those meetings' rows occupy (a meeting's rows are
+    written together, so the span is usually tight); ``+rowid IN`` drops the rows of other
+    meetings inside it before bm25 runs, without SQLite turning it into one index probe each.
+    """
+    docs = [
         r[0]
         for r in db.execute(
-            "SELECT id FROM search_docs WHERE meeting_id = ? ORDER BY id", [int(filters.meeting_id)]
+            "SELECT id FROM search_docs WHERE meeting_id IN (SELECT value FROM json_each(?))"
+            " ORDER BY id",
+            [json.dumps(meetings)],
         )
     ]
-    ranges = id_ranges(ids, _MAX_RANGES)
-    if not ranges:
+    if not docs:
         return []
-    parts = " UNION ALL ".join(
-        f"SELECT rowid AS id, bm25(search_index, {_WEIGHTS_SQL}) AS score FROM search_index"
-        " WHERE search_index MATCH ? AND rowid BETWEEN ? AND ?"
-        for _ in ranges
-    )
     where, params = _filter_sql(filters)
     sql = f"""
-        WITH hits AS MATERIALIZED ({parts})
+        WITH hits AS MATERIALIZED (
+            SELECT rowid AS id, bm25(search_index, {_WEIGHTS_SQL}) AS score
+            FROM search_index WHERE search_index MATCH ? AND rowid BETWEEN ? AND ?
+                AND +rowid IN (SELECT value FROM json_each(?))
+        )
         SELECT {_COLUMNS}
         FROM hits h JOIN search_docs d ON d.id = h.id JOIN meetings m ON m.id = d.meeting_id
         WHERE {where} {_ORDER} LIMIT ?
     """
-    range_params = [v for lo, hi in ranges for v in (match, lo, hi)]
-    return _rows(db, sql, [*range_params, *params, int(limit)])
-
-
-def id_ranges(ids: list[int], most: int) -> list[tuple[int, int]]:
-    """Cover sorted ``ids`` with at most ``most`` ranges, splitting at the widest gaps."""
-    if not ids:
-        return []
-    gaps = sorted(range(1, len(ids)), key=lambda i: ids[i] - ids[i - 1], reverse=True)
-    cuts = sorted(i for i in gaps[: most - 1] if ids[i] - ids[i - 1] > 1)
-    bounds = [0, *cuts, len(ids)]
-    return [(ids[a], ids[b - 1]) for a, b in pairwise(bounds)]
+    span = [match, docs[0], docs[-1], json.dumps(docs)]
+    return _rows(db, sql, [*span, *params, int(limit)])
 
 
 def _top_rows(
@@ -374,17 +392,32 @@ def _top_rows(
         "SELECT count(*) FROM search_index WHERE search_index MATCH ?", [match]
     ).fetchone()[0]
     where, params = _filter_sql(filters)
-    n = max(4 * limit, 100)
-    if where != "1":
-        n *= 8
-    while n < total:
+    n = max(4 * limit, _FIRST_N) * (1 if where == "1" else 8)
+    share = _date_share(db, filters)
+    if share is not None:
+        n = max(n, math.ceil(2 * limit / max(share, 1e-6)))
+    # Past half of all matches, one pass over everything costs less than a top-n and a retry.
+    while 2 * n < total:
         rows, worst = _top_n(db, match, where, params, limit, n)
         if len(rows) == limit:
             if rows[-1]["score"] < worst:
                 return rows
             return _scored_at_most(db, match, where, params, limit, worst)
-        n *= 8
+        # The share of matches the filters kept so far says how far to look next.
+        n = n * 16 if not rows else math.ceil(2 * n * limit / len(rows))
     return _scored_at_most(db, match, where, params, limit, None)
+
+
+def _date_share(db: sqlite_utils.Database, f: Filters) -> float | None:
+    """The share of meetings inside the date filter, if there is one."""
+    if not (f.since or f.until):
+        return None
+    inside = db.execute(
+        "SELECT count(*) FROM meetings WHERE started_at >= ? AND started_at < ?",
+        [f.since or "", f.until or "\uffff"],
+    ).fetchone()[0]
+    every = db.execute("SELECT count(*) FROM meetings").fetchone()[0]
+    return inside / every if every else 0.0
 
 
 def _top_n(
@@ -455,16 +488,21 @@ def _filter_sql(f: Filters) -> tuple[str, list[Any]]:
 
 
 def _snippets(db: sqlite_utils.Database, match: str, ids: list[int]) -> dict[int, str]:
-    """Snippets only for the hits shown: computing them for every match would dominate."""
-    out: dict[int, str] = {}
+    """Snippets only for the hits shown: computing them for every match would dominate.
+
+    One statement for all of them: each MATCH first merges the doclists of every word a
+    prefix like ``the*`` stands for, so a statement per hit repeats that for each. The ids
+    are checked as ``+rowid`` so that SQLite does not hand them to FTS5 one lookup at a time.
+    """
+    if not ids:
+        return {}
     sql = (
-        f"SELECT snippet(search_index, -1, '{HL_OPEN}', '{HL_CLOSE}', '…', 16)"
-        " FROM search_index WHERE search_index MATCH ? AND rowid = ?"
+        f"SELECT rowid, snippet(search_index, -1, '{HL_OPEN}', '{HL_CLOSE}', '…', 16)"
+        " FROM search_index WHERE search_index MATCH ? AND rowid BETWEEN ? AND ?"
+        " AND +rowid IN (SELECT value FROM json_each(?))"
     )
-    for doc_id in ids:
-        row = db.execute(sql, [match, doc_id]).fetchone()
-        out[doc_id] = row[0] if row else ""
-    return out
+    rows = db.execute(sql, [match, min(ids), max(ids), json.dumps(ids)]).fetchall()
+    return {doc_id: text for doc_id, text in rows}
 
 
 def _rows(db: sqlite_utils.Database, sql: str, params: list[Any]) -> list[dict[str, Any]]:
