@@ -230,7 +230,7 @@ class Repo:
         )
 
     def get_enhanced(self, meeting_id: int, version: int | None = None) -> EnhancedNotes | None:
-        """The given version of a meeting's enhanced notes, or the latest; None if never enhanced."""
+        """A version of the enhanced notes (the latest by default); None if never enhanced."""
         self.get_meeting(meeting_id)
         if version is None:
             row = self._one(
@@ -255,7 +255,7 @@ class Repo:
     def _rows(self, sql: str, params: list[Any]) -> list[dict[str, Any]]:
         cur = self.db.execute(sql, params)
         cols = [c[0] for c in cur.description]
-        return [dict(zip(cols, r)) for r in cur.fetchall()]
+        return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
 
     def _one(self, sql: str, params: list[Any]) -> dict[str, Any] | None:
         rows = self._rows(sql, params)
