@@ -100,6 +100,13 @@ def m004_shares(db: sqlite_utils.Database) -> None:
     install_shares_schema(db)
 
 
+@migrations()
+def m005_segment_vectors(db: sqlite_utils.Database) -> None:
+    from notes_app.store.vectors import install_vectors_schema
+
+    install_vectors_schema(db)
+
+
 def open_db(path: Path | str, *, apply: bool = True) -> sqlite_utils.Database:
     """Open (creating if needed) the database at ``path`` and bring its schema up to date."""
     path = Path(path)
