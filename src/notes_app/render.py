@@ -37,8 +37,16 @@ def _prefix(block: Block) -> str:
 
 
 def _ai_indent(block: Block, blocks: tuple[Block, ...], i: int) -> str:
-    """AI context that expands a user line sits one level under it."""
-    return "  " if block.source == "ai" and block.note_line is not None else ""
+    """AI context that expands a user's bullet or line sits one level under it; context under
+    a heading stays at the top level of its section."""
+    if block.source != "ai" or block.note_line is None:
+        return ""
+    for prev in reversed(blocks[:i]):
+        if prev.source == "user" and prev.note_line == block.note_line:
+            if prev.type == "heading":
+                return ""
+            return "  " * max(prev.level, 1) if prev.type == "bullet" else "  "
+    return ""
 
 
 def notes_to_terminal(
