@@ -146,3 +146,22 @@ def test_section_label_alone_does_not_move_the_lines_under_it():
     without = ground(BOARD_PREP, notes.replace("Hiring:\n", ""))
     assert [with_label[0].segments, with_label[2].segments] == [x.segments for x in without]
     assert with_label[1].segments == (4,)
+
+
+def test_a_name_in_a_greeting_is_not_the_topic():
+    """'pricing → Sarah, Fri' is about the pricing promise, not the hello at the start."""
+    from notes_app.domain import Segment, Transcript
+    from notes_app.enhance.grounding import ground
+
+    said = [
+        "Hi Sarah, thanks for joining.",
+        "Let's start with the numbers from last quarter.",
+        "Revenue was up again.",
+        "Next topic is pricing.",
+        "I would pick the annual plan.",
+        "Great. I will send the pricing proposal to the team by Friday.",
+    ]
+    segs = tuple(Segment(i, i * 5.0, i * 5.0 + 4, t, "them") for i, t in enumerate(said))
+    (g,) = ground(Transcript(segs), "- pricing → Sarah, Fri")
+    assert 5 in g.segments
+    assert 0 not in g.segments

@@ -188,7 +188,14 @@ def ground(
     combined = np.vstack([_combine(own, passage, mass) for own, passage, mass in matrices])
     anchors = align_in_order(combined)
     found = {
-        ln.line: _select(ln.line, a, combined[k], _own_words_only(index, queries[k]), queries[k])
+        ln.line: _select(
+            ln.line,
+            a,
+            combined[k],
+            _own_words_only(index, queries[k]),
+            queries[k],
+            _coverage(index, queries[k]),
+        )
         for k, (ln, a) in enumerate(zip(groundable, anchors, strict=True))
     }
     next_anchor: int | None = None  # anchor of the first grounded line below, walking up
@@ -236,6 +243,15 @@ def _own_words_only(index: SegmentIndex, query: dict[str, float]) -> np.ndarray:
     return own
 
 
+def _coverage(index: SegmentIndex, query: dict[str, float]) -> np.ndarray:
+    """How many of the line's own words each segment contains."""
+    own_terms = [t for t, w in query.items() if w > SECTION_WEIGHT]
+    counts = np.zeros(index.size)
+    for term in own_terms:
+        counts += index.term_scores(term) > 0
+    return counts
+
+
 def _combine(own: np.ndarray, passage: np.ndarray, mass: float) -> np.ndarray:
     if mass <= 0:
         return np.zeros_like(own)
@@ -276,13 +292,18 @@ def _running_max(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _select(
-    line: int, anchor: int, combined: np.ndarray, own: np.ndarray, query: dict[str, float]
+    line: int,
+    anchor: int,
+    combined: np.ndarray,
+    own: np.ndarray,
+    query: dict[str, float],
+    coverage: np.ndarray,
 ) -> Grounding | None:
     """The segments to cite: the passage at the anchor and, when the note's words are found
     about as strongly elsewhere, that passage too (a phrase can be discussed twice)."""
     if combined[anchor] < MIN_SCORE:
         return None
-    first = _passage(anchor, own)
+    first = _passage(anchor, own, coverage)
     if not first:
         return None
     keep = list(first)
@@ -291,17 +312,27 @@ def _select(
         abs(elsewhere - anchor) > 2 * WINDOW
         and combined[elsewhere] >= SECOND_PASSAGE * combined[anchor]
     ):
-        keep += _passage(elsewhere, own)[:1]
+        keep += _passage(elsewhere, own, coverage)[:1]
     best = max(first, key=lambda i: own[i])
     return Grounding(line, tuple(sorted(keep)), best, float(combined[anchor]), tuple(query))
 
 
-def _passage(anchor: int, own: np.ndarray) -> list[int]:
-    """Segments near ``anchor`` that share words with the note, strongest first."""
+def _passage(anchor: int, own: np.ndarray, coverage: np.ndarray) -> list[int]:
+    """Segments near ``anchor`` that share words with the note, strongest first.
+
+    Beside the best segment, one that is not next to it must share as many of the note's words
+    as the best does: a single rare word (a name in a greeting) is not the same topic.
+    """
     lo, hi = max(anchor - WINDOW, 0), min(anchor + WINDOW + 1, len(own))
     window = own[lo:hi]
     if window.max() <= 0:
         return []
     best = lo + int(np.argmax(window))
-    keep = [i for i in range(lo, hi) if own[i] >= 0.5 * own[best] and own[i] > 0]
+    keep = [
+        i
+        for i in range(lo, hi)
+        if own[i] >= 0.5 * own[best]
+        and own[i] > 0
+        and (abs(i - best) <= 2 or coverage[i] >= min(coverage[best], 2))
+    ]
     return sorted(keep, key=lambda i: (-own[i], abs(i - best)))[:MAX_CITED]
