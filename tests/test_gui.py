@@ -76,12 +76,13 @@ def test_work_runs_off_the_gui_thread_and_reports_on_it(qtbot, window):
         progress(0.5)
         return 42
 
-    with qtbot.waitSignal(
-        start_job(work, on_progress=lambda v: seen.setdefault("p", v)).signals.finished,
-        timeout=5000,
-    ) as blocker:
-        pass
-    assert blocker.args == [42]
+    start_job(
+        work,
+        on_done=lambda v: seen.setdefault("done", (v, threading.get_ident())),
+        on_progress=lambda v: seen.setdefault("p", v),
+    )
+    qtbot.waitUntil(lambda: "done" in seen, timeout=5000)
+    assert seen["done"] == (42, threading.get_ident())  # reported on the GUI thread
     assert seen["work"] != threading.get_ident()
     assert seen["p"] == 0.5
 

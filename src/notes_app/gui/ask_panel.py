@@ -166,6 +166,7 @@ class AskPanel(QDialog):
         self.blocks: list[tuple[str, str, str, list[Cited]]] = []  # question, text, mode, cites
         self.cites: dict[int, Cited] = {}  # chip number in the current page -> place
         self.busy = False
+        self._shown_version = 0  # bumped by each history read and each answer shown
         self._chip_base: list[list[Cited]] = []
         self.scope = QComboBox()
         self.scope.currentIndexChanged.connect(lambda _i: self.load_history())
@@ -242,17 +243,18 @@ class AskPanel(QDialog):
     # --- history ------------------------------------------------------------------------------
 
     def load_history(self) -> None:
-        meeting_id = self.scope_id()
+        self._shown_version += 1
+        version, meeting_id = self._shown_version, self.scope_id()
         self.writer.submit(
             lambda repo: ChatStore(repo.db).history(meeting_id, limit=20),
-            on_done=lambda ex, mid=meeting_id: self._history_loaded(mid, ex),
+            on_done=lambda ex: self._history_loaded(version, ex),
             on_fail=self._failed,
             owner=self,
         )
 
-    def _history_loaded(self, meeting_id: int | None, exchanges: list[Exchange]) -> None:
-        if meeting_id != self.scope_id():
-            return  # the scope changed meanwhile
+    def _history_loaded(self, version: int, exchanges: list[Exchange]) -> None:
+        if version != self._shown_version:
+            return  # the scope changed, or an answer arrived, since this was read
         self.blocks = [(e.question, e.answer, e.mode, cited_from_history(e)) for e in exchanges]
         self._render()
 
@@ -288,6 +290,7 @@ class AskPanel(QDialog):
             owner=self,
         )
         if meeting_id == self.scope_id():
+            self._shown_version += 1  # a history read still on its way is older than this
             self.blocks.append((question, answer.text, answer.mode, cited_from_answer(answer)))
             self._render()
 
