@@ -87,6 +87,13 @@ def shoot(out: Path, names: list[str]) -> None:
         win.view.open_citation(5)
         settle()
         save(win, "enhanced")
+    if "streaming" in names:
+        win.view.set_busy(True, "Enhancing…")
+        win.view.show_streaming(list(notes.blocks[:5]))
+        settle()
+        save(win, "streaming")
+        win.view.set_busy(False)
+        win.view.set_enhanced(notes)
     if "search" in names:
         win.sidebar.search.setText("regression")
         settle(800)

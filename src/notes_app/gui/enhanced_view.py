@@ -18,7 +18,19 @@ from notes_app.render import clock
 CITE_SCHEME = "cite"
 
 
-def notes_html(notes: EnhancedNotes, by_index: dict[int, Segment]) -> str:
+STREAMING_LEGEND = (
+    "Writing… lines appear as the model writes them; they are checked against the transcript "
+    "when it finishes."
+)
+LEGEND = (
+    "Your notes in normal text; grey lines were added from the transcript. "
+    "Click a time to see the moment it came from."
+)
+
+
+def notes_html(
+    notes: EnhancedNotes, by_index: dict[int, Segment], *, streaming: bool = False
+) -> str:
     c = theme.colors()
     css = f"""
     body {{ color: {c.text}; }}
@@ -33,10 +45,8 @@ def notes_html(notes: EnhancedNotes, by_index: dict[int, Segment]) -> str:
               font-size: small; font-family: monospace; }}
     """
     parts = [f"<html><head><style>{css}</style></head><body>"]
-    parts.append(
-        '<p class="legend">Your notes in normal text; grey lines were added from the transcript. '
-        "Click a time to see the moment it came from.</p>"
-    )
+    legend = STREAMING_LEGEND if streaming else LEGEND
+    parts.append(f'<p class="legend">{html.escape(legend)}</p>')
     depth = 0  # 0: no list open, 1: a list, 2: AI context nested under a user line
     for block in notes.blocks:
         want = _list_depth(block)
@@ -46,7 +56,7 @@ def notes_html(notes: EnhancedNotes, by_index: dict[int, Segment]) -> str:
         while depth < want:
             parts.append("<ul>" if depth == 0 else '<ul type="circle">')
             depth += 1
-        parts.append(block_html(block, by_index, want > 0))
+        parts.append(block_html(block, by_index, want > 0, streaming=streaming))
     parts.extend("</ul>" for _ in range(depth))
     parts.append("</body></html>")
     return "\n".join(parts)
@@ -59,14 +69,18 @@ def _list_depth(block: Block) -> int:
     return 1 if block.type == "bullet" else 0
 
 
-def block_html(block: Block, by_index: dict[int, Segment], listed: bool) -> str:
+def block_html(
+    block: Block, by_index: dict[int, Segment], listed: bool, *, streaming: bool = False
+) -> str:
+    # While streaming nothing is checked yet: no block is flagged until the final result.
+    unverified = block.source == "ai" and not block.verified and not streaming
     cls = block.source
-    if block.source == "ai" and not block.verified:
+    if unverified:
         cls += " unverified"
     body = html.escape(block.text)
     chips = "".join(_chip(c, by_index) for c in block.citations)
     flag = ""
-    if block.source == "ai" and not block.verified:
+    if unverified:
         flag = ' <span class="flag">&nbsp;unverified&nbsp;</span>'
     inner = f'<span class="{cls}">{body}</span>{chips}{flag}'
     if listed:
@@ -106,6 +120,16 @@ class EnhancedView(QTextBrowser):
         bar = self.verticalScrollBar().value()
         self.setHtml(notes_html(notes, by_index))
         self.verticalScrollBar().setValue(bar)
+
+    def show_streaming(self, blocks: list[Block], by_index: dict[int, Segment]) -> None:
+        """Blocks as an LLM writes them, following the end; replaced by the checked result."""
+        bar = self.verticalScrollBar()
+        follow = bar.value() >= bar.maximum() - 4
+        self.setHtml(
+            notes_html(EnhancedNotes(None, "llm", tuple(blocks)), by_index, streaming=True)
+        )
+        if follow:
+            bar.setValue(bar.maximum())
 
     def citation_links(self) -> list[str]:
         """Every citation link in the document, in order (for tests and keyboard use)."""

@@ -79,6 +79,7 @@ class MainWindow(QMainWindow):
         self.autosaver.failed.connect(self.show_error)
         self.autosaver.saved.connect(self._on_saved)
         self.enhancing_meeting: int | None = None
+        self.streamed: list = []  # blocks of the enhancement running now, as they arrived
         self.error_boxes: list[QMessageBox] = []
         self.setWindowTitle("Notes")
         self.setWindowIcon(theme.app_icon())
@@ -216,6 +217,8 @@ class MainWindow(QMainWindow):
             return
         self.view.show_meeting(meeting, transcript, enhanced)
         self.view.set_busy(self.enhancing_meeting == meeting_id)
+        if self.enhancing_meeting == meeting_id and self.streamed:
+            self.view.show_streaming(self.streamed)
         self.pages.setCurrentWidget(self.view)
         if self.sidebar.current_id() != meeting_id:
             self.sidebar.select(meeting_id)
@@ -365,6 +368,7 @@ class MainWindow(QMainWindow):
         meeting = replace(meeting, notes=notes)
         job = enhancing.enhance_job(self.settings, meeting, self.view.transcript, notes, template)
         self.enhancing_meeting = meeting.id
+        self.streamed = []
         self.view.set_busy(True, "Enhancing…")
         start_job(
             job,
@@ -375,9 +379,15 @@ class MainWindow(QMainWindow):
         )
 
     def _enhance_progress(self, event) -> None:
-        if isinstance(event, tuple) and event and event[0] == "progress":
+        if not isinstance(event, tuple) or not event:
+            return
+        if event[0] == "block":
+            # Blocks arrive as the LLM writes them; the checked result replaces them at the end.
+            self.streamed.append(event[1])
             if self.current_id() == self.enhancing_meeting:
-                self.view.set_progress(event[1], event[2])
+                self.view.show_streaming(self.streamed)
+        elif event[0] == "progress" and self.current_id() == self.enhancing_meeting:
+            self.view.set_progress(event[1], event[2])
 
     def _enhanced(self, meeting_id: int, result: EnhancedNotes) -> None:
         notes = replace(result, meeting_id=meeting_id)
@@ -390,13 +400,18 @@ class MainWindow(QMainWindow):
 
     def _enhanced_stored(self, stored: EnhancedNotes) -> None:
         self.enhancing_meeting = None
+        self.streamed = []
         if self.current_id() == stored.meeting_id:
             self.view.set_busy(False)
             self.view.set_enhanced(stored)
 
     def _enhance_failed(self, err: NotesAppError) -> None:
+        streaming_here = bool(self.streamed) and self.current_id() == self.enhancing_meeting
         self.enhancing_meeting = None
+        self.streamed = []
         self.view.set_busy(False)
+        if streaming_here:
+            self.view.end_streaming()
         self.show_error(err)
 
     def save_enhanced_edit(self, text: str) -> None:

@@ -251,6 +251,20 @@ class MeetingView(QWidget):
         elif self.stack.currentIndex() != RAW:
             self.show_page(RAW)
 
+    def show_streaming(self, blocks: list) -> None:
+        """An enhancement in progress: show its blocks so far on the enhanced page."""
+        self.enhanced_view.show_streaming(blocks, self.transcript.by_index())
+        self.stack.setCurrentIndex(ENHANCED)
+        self.raw_button.setChecked(False)
+        self.enhanced_button.setChecked(True)
+        self.enhanced_button.setEnabled(True)
+        self.edit_button.setVisible(False)
+
+    def end_streaming(self) -> None:
+        """An enhancement failed: put back what was shown before it started."""
+        self.set_enhanced(self.enhanced, switch=False)
+        self.show_page(ENHANCED if self.enhanced is not None else RAW)
+
     def add_segment(self, seg: Segment) -> None:
         self.transcript = Transcript(self.transcript.segments + (seg,), self.transcript.language)
         self.transcript_panel.view.add_segment(seg)
