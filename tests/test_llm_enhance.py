@@ -323,3 +323,23 @@ def test_user_template_from_the_templates_folder(llm_server, tmp_path):  # noqa:
 
 def test_segments_used_in_fixtures_are_consistent():
     assert [s.index for s in SEGMENTS] == list(range(len(SEGMENTS)))
+
+
+def test_notes_typed_before_the_recording_are_sent_as_agenda(llm_server):  # noqa: F811
+    llm_server.queue(Reply.json({"blocks": good_blocks()}))
+    # "# Pricing" and "- annual discount" were typed before the call; "- launch timing" during it.
+    meeting = Meeting(id=3, title="Renewal", agenda="# Pricing\n- annual discount\n")
+    run(llm_server, meeting=meeting)
+    prompt = llm_server.chat_requests[0].prompt
+    assert "1 AGENDA | # Pricing" in prompt and "2 AGENDA | - annual discount" in prompt
+    assert "4 | - launch timing" in prompt
+
+
+def test_agenda_line_numbers_follow_edits():
+    from notes_app.enhance.notes_parse import agenda_line_numbers
+
+    agenda = "Pricing\n- discount\n- risks\n"
+    notes = "Pricing\n- discount 15%\n- risks\n- Sarah owns the quote\n- risks\n"
+    # An edited line is the user's own again; a repeated line counts once.
+    assert agenda_line_numbers(notes, agenda) == (1, 3)
+    assert agenda_line_numbers(notes, None) == ()

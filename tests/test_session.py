@@ -71,6 +71,7 @@ def test_a_meeting_is_recorded_transcribed_and_stored(app, whisper_engine, call)
     done = session.stop()
     assert errors == []
     assert done.status == "done" and done.notes == "- budget\n- release"
+    assert done.agenda == "- budget"  # what was typed before the call is kept as the agenda
     assert done.audio_path.endswith(".flac") and done.duration > 7
     segs = app.repo.get_transcript(meeting_id).segments
     assert [s.index for s in segs] == list(range(len(segs)))

@@ -80,13 +80,24 @@ def test_migrations_from_empty_and_every_earlier_version(tmp_path):
 
 
 def test_data_survives_upgrade(tmp_path):
+    """A database written by the first release keeps its meetings through every migration."""
     names = [m.name for m in migrations._migrations]
     path = tmp_path / "old.db"
     db = open_db(path, apply=False)
-    migrations.apply(db, stop_before=names[1] if len(names) > 1 else None)
-    Repo(db).create_meeting("old meeting", notes="kept", segments=_segs(2))
+    migrations.apply(db, stop_before=names[1])  # the schema as m001 left it
+    with db.atomic():  # written with that release's SQL, not today's repo
+        db.execute(
+            "INSERT INTO meetings (id, title, status, attendees, created_at, updated_at)"
+            " VALUES (1, 'old meeting', 'done', '[]', '2025-01-01', '2025-01-01')"
+        )
+        db.execute("INSERT INTO raw_notes VALUES (1, 'kept', '2025-01-01')")
+        for s in _segs(2):
+            db.execute(
+                "INSERT INTO segments VALUES (1, ?, ?, ?, ?, ?, ?)",
+                [s.index, s.start, s.end, s.speaker, s.channel, s.text],
+            )
     db.conn.close()
     repo = Repo(open_db(path))
     m = repo.list_meetings()[0]
-    assert m.title == "old meeting" and m.notes == "kept"
+    assert m.title == "old meeting" and m.notes == "kept" and m.agenda is None
     assert len(repo.get_transcript(m.id).segments) == 2

@@ -176,6 +176,7 @@ class Meeting:
     status: str = "done"  # "recording" while a capture is running; "done" after
     attendees: tuple[str, ...] = field(default_factory=tuple)
     notes: str = ""  # the user's raw notes, exactly as typed
+    agenda: str | None = None  # the notes as they stood when the recording started
     created_at: str | None = None
     updated_at: str | None = None
 

@@ -117,6 +117,7 @@ class MeetingSession:
                 audio_path=str(self.spool_path),
                 status="recording",
                 notes=notes,
+                agenda=notes if notes.strip() else None,  # typed before the call: an agenda
             )
         except NotesAppError:
             self.capture.stop()

@@ -18,6 +18,7 @@ from notes_app.domain import Block, EnhancedNotes, Meeting, Segment, Transcript
 from notes_app.enhance import checks, prompts
 from notes_app.enhance.lenient_json import JSONNotFound, loads_lenient, scan_array_objects
 from notes_app.enhance.llm import ChatReply, LLMClient
+from notes_app.enhance.notes_parse import agenda_line_numbers
 from notes_app.enhance.templates import Template, load_template
 from notes_app.errors import ConfigError, LLMError
 
@@ -66,6 +67,8 @@ def enhance(
     if fallback not in FALLBACKS:
         raise ConfigError(f"Unknown fallback {fallback!r}: the only fallback is 'offline'.")
     chosen = choose_mode(mode, llm_settings)
+    if not agenda_lines and meeting is not None:
+        agenda_lines = agenda_line_numbers(notes, meeting.agenda)
     if chosen == "offline":
         return _offline(transcript, notes, meeting)
     tmpl = template if isinstance(template, Template) else load_template(template, templates_dir)

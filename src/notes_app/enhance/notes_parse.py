@@ -10,6 +10,7 @@ line it came from.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 
 _HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
@@ -104,3 +105,21 @@ def section_context(lines: list[NoteLine]) -> dict[int, str]:
 def _rank(ln: NoteLine) -> int:
     # Headings outrank bullets; within each, a smaller level is a bigger section.
     return ln.level if ln.is_heading else 10 + ln.level
+
+
+def agenda_line_numbers(notes: str, agenda: str | None) -> tuple[int, ...]:
+    """The 1-based lines of ``notes`` that were already typed before the recording started.
+
+    ``agenda`` is the notes as they stood at that moment; a line counts when the same text is
+    still there (edits during the call make a line the user's own again).
+    """
+    if not agenda:
+        return ()
+    before = Counter(line.strip() for line in agenda.splitlines() if line.strip())
+    found = []
+    for number, line in enumerate(notes.splitlines(), start=1):
+        key = line.strip()
+        if key and before[key] > 0:
+            before[key] -= 1
+            found.append(number)
+    return tuple(found)

@@ -107,6 +107,12 @@ def m005_segment_vectors(db: sqlite_utils.Database) -> None:
     install_vectors_schema(db)
 
 
+@migrations()
+def m006_agenda(db: sqlite_utils.Database) -> None:
+    # The notes already typed when the recording started: an agenda, not facts heard.
+    db.execute("ALTER TABLE raw_notes ADD COLUMN agenda TEXT")
+
+
 def open_db(path: Path | str, *, apply: bool = True) -> sqlite_utils.Database:
     """Open (creating if needed) the database at ``path`` and bring its schema up to date."""
     path = Path(path)

@@ -57,6 +57,7 @@ class Repo:
         attendees: Iterable[str] = (),
         notes: str = "",
         segments: Iterable[Segment] = (),
+        agenda: str | None = None,
     ) -> int:
         """Create a meeting with its notes and transcript in one transaction; return its id."""
         ts = now_iso()
@@ -79,8 +80,8 @@ class Repo:
             )
             meeting_id = int(cur.lastrowid)
             self.db.execute(
-                "INSERT INTO raw_notes (meeting_id, text, updated_at) VALUES (?,?,?)",
-                [meeting_id, notes, ts],
+                "INSERT INTO raw_notes (meeting_id, text, agenda, updated_at) VALUES (?,?,?,?)",
+                [meeting_id, notes, agenda, ts],
             )
             self._insert_segments(meeting_id, segments)
         return meeting_id
@@ -101,7 +102,7 @@ class Repo:
 
     def get_meeting(self, meeting_id: int) -> Meeting:
         row = self._one(
-            "SELECT m.*, n.text AS notes FROM meetings m LEFT JOIN raw_notes n"
+            "SELECT m.*, n.text AS notes, n.agenda AS agenda FROM meetings m LEFT JOIN raw_notes n"
             " ON n.meeting_id = m.id WHERE m.id = ?",
             [meeting_id],
         )
@@ -111,7 +112,7 @@ class Repo:
 
     def list_meetings(self, *, status: str | None = None) -> list[Meeting]:
         sql = (
-            "SELECT m.*, n.text AS notes FROM meetings m LEFT JOIN raw_notes n"
+            "SELECT m.*, n.text AS notes, n.agenda AS agenda FROM meetings m LEFT JOIN raw_notes n"
             " ON n.meeting_id = m.id"
         )
         params: list[Any] = []
@@ -159,9 +160,7 @@ class Repo:
 
     def get_transcript(self, meeting_id: int) -> Transcript:
         meeting = self.get_meeting(meeting_id)
-        rows = self._rows(
-            "SELECT * FROM segments WHERE meeting_id = ? ORDER BY idx", [meeting_id]
-        )
+        rows = self._rows("SELECT * FROM segments WHERE meeting_id = ? ORDER BY idx", [meeting_id])
         segs = tuple(
             Segment(
                 index=r["idx"],
@@ -274,6 +273,7 @@ def _meeting(row: dict[str, Any]) -> Meeting:
         status=row["status"],
         attendees=tuple(json.loads(row["attendees"] or "[]")),
         notes=row.get("notes") or "",
+        agenda=row.get("agenda"),
         created_at=row["created_at"],
         updated_at=row["updated_at"],
     )
