@@ -10,6 +10,7 @@ from notes_app import render
 from notes_app.ask import Answer, extractive_answer, llm_answer, retrieve_from_store
 from notes_app.cli.common import get_app, json_option, print_json
 from notes_app.errors import NotesAppError
+from notes_app.semantic import default_embedder
 from notes_app.stats import Stats, compute_stats
 from notes_app.store.chat import ChatStore
 from notes_app.store.search import Filters, SearchResult, search
@@ -115,7 +116,9 @@ def ask_cmd(
     if not question:
         raise click.UsageError("Give a question, e.g. `notes-app ask 3 what did we decide`.")
     filters = Filters(since=day(since), meeting_id=meeting_id)
-    passages = retrieve_from_store(app.repo, question, filters, k=5)
+    # The semantic stage lifts recall on real meetings (benchmarks/retrieval_eval.py), so the
+    # bundled offline embedder is on whenever its package is installed.
+    passages = retrieve_from_store(app.repo, question, filters, k=5, embedder=default_embedder())
     if use_llm if use_llm is not None else bool(app.settings.llm.base_url):
         from notes_app.enhance.llm import LLMClient
 
