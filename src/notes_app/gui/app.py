@@ -48,6 +48,7 @@ def run(argv: list[str] | None = None) -> int:
         return 1
     window = MainWindow(app)
     window.show()
+    QTimer.singleShot(0, window, window.offer_welcome)
     QTimer.singleShot(0, window, window.offer_recovery)
     code = qapp.exec()
     app.close()

@@ -532,6 +532,19 @@ class MainWindow(QMainWindow):
         if self.current_id() == self.recorder.meeting_id:
             self.view.transcript_panel.view.set_tentative(channel, text)
 
+    # --- first run ----------------------------------------------------------------------------
+
+    def offer_welcome(self, **checks) -> bool:
+        """Show the first-run welcome unless it was shown before; True if it is shown now."""
+        from notes_app.gui.welcome import WelcomeDialog, should_welcome
+
+        if not should_welcome(self.settings):
+            return False
+        self.welcome = WelcomeDialog(self.settings, self, **checks)
+        self.welcome.settings_requested.connect(self.open_settings)
+        self.welcome.open()
+        return True
+
     # --- recovery -----------------------------------------------------------------------------
 
     def offer_recovery(self) -> None:
