@@ -57,6 +57,8 @@ class MainWindow(QMainWindow):
         search_delay_ms: int = 250,
         session_factory: SessionFactory | None = build_session,
         tray: bool = True,
+        detector_factory=None,
+        detect_interval_ms: int = 3000,
     ):
         super().__init__()
         self.app = app
@@ -88,6 +90,8 @@ class MainWindow(QMainWindow):
         self._shortcuts()
         self._wire_recording()
         self.tray = self._make_tray() if tray else None
+        self.prompt = None
+        self.detection = self._make_detection(detector_factory, detect_interval_ms)
         self.refresh_meetings()
 
     # --- building -----------------------------------------------------------------------------
@@ -545,6 +549,69 @@ class MainWindow(QMainWindow):
         self.welcome.open()
         return True
 
+    # --- meeting detection --------------------------------------------------------------------
+
+    def _make_detection(self, factory, interval_ms: int):
+        """Watch for calls when detection is on and recording is possible."""
+        if self.session_factory is None or not _has_module("notes_app.audio.detect"):
+            return None
+        from notes_app.gui.detection import DetectionWatcher, default_detector
+
+        watcher = DetectionWatcher(factory or default_detector, interval_ms, self)
+        watcher.started.connect(self._call_started)
+        watcher.ended.connect(self._call_ended)
+        if self.settings.detect.enabled:
+            watcher.start()
+        return watcher
+
+    def update_detection(self) -> None:
+        """Follow the setting after Settings was saved."""
+        if self.detection is None:
+            return
+        if self.settings.detect.enabled and not self.detection.active:
+            self.detection.start()
+        elif not self.settings.detect.enabled:
+            self.detection.stop()
+
+    def _call_started(self, app_name: str) -> None:
+        if self.recorder.recording or self.recorder.busy:
+            return
+        self._ask(
+            f"{app_name} is using your microphone — take notes?",
+            "Start recording",
+            "Not now",
+            lambda yes: yes and not self.recorder.recording and self.start_recording(),
+        )
+        if self.tray is not None:
+            self.tray.showMessage("Notes", f"{app_name} is using your microphone — take notes?")
+
+    def _call_ended(self, app_name: str) -> None:
+        if not self.recorder.recording:
+            if self.prompt is not None:  # the call is over: the question is moot
+                self.prompt.close()
+            return
+        self._ask(
+            f"The call in {app_name} seems to have ended. Stop recording?",
+            "Stop recording",
+            "Keep recording",
+            lambda yes: yes and self.recorder.recording and self.stop_recording(),
+        )
+
+    def _ask(self, text: str, yes: str, no: str, then) -> None:
+        from notes_app.gui.detection import MeetingPrompt
+
+        if self.prompt is not None:
+            self.prompt.close()
+        self.prompt = MeetingPrompt(self, text, yes, no)
+        self.prompt.answered.connect(then)
+        self.prompt.finished.connect(lambda _r, p=self.prompt: self._prompt_closed(p))
+        self.prompt.show()
+
+    def _prompt_closed(self, prompt) -> None:
+        if self.prompt is prompt:
+            self.prompt = None
+        prompt.deleteLater()
+
     # --- recovery -----------------------------------------------------------------------------
 
     def offer_recovery(self) -> None:
@@ -608,6 +675,8 @@ class MainWindow(QMainWindow):
         if not self.before_close():
             event.ignore()
             return
+        if self.detection is not None:
+            self.detection.stop()
         self.autosaver.flush_and_wait()
         self.writer.close()
         self.reader.close()

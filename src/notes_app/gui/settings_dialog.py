@@ -174,6 +174,14 @@ class SettingsDialog(QDialog):
         self.detect.setChecked(self.settings.detect.enabled)
         self.detect.setVisible(_has("notes_app.audio.detect"))
         form.addRow("", self.detect)
+        watcher = getattr(parent, "detection", None) if (parent := self.parent()) else None
+        self.detect_error = QLabel(
+            f"Detection is paused: {watcher.error}" if getattr(watcher, "error", None) else ""
+        )
+        self.detect_error.setObjectName("Warning")
+        self.detect_error.setWordWrap(True)
+        self.detect_error.setVisible(bool(self.detect_error.text()))
+        form.addRow("", self.detect_error)
         folder = QLabel(str(self.settings.home))
         folder.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         folder.setObjectName("Muted")
@@ -259,6 +267,9 @@ class SettingsDialog(QDialog):
     def _saved(self, changes: dict[str, Any]) -> None:
         for key, value in changes.items():
             config.set_value(self.settings, key, value)  # the running app uses them at once
+        parent = self.parent()
+        if parent is not None and hasattr(parent, "update_detection"):
+            parent.update_detection()
         self.accept()
 
     def _save_failed(self, err: NotesAppError) -> None:
