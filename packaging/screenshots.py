@@ -1,142 +1,311 @@
-"""Screenshots of the window with a demo meeting, for the README and docs/.
+"""Real screenshots of the window, for the README and docs/.
 
-Runs offscreen (or under Xvfb) in a throwaway data folder; nothing touches the user's data.
+Starts its own X server (Xvfb) and, in a throwaway data folder, builds the demo meeting the way
+`notes-app demo` does (the bundled sample call transcribed with the bundled model, enhanced
+offline). Then it opens the real window on that display (QT_QPA_PLATFORM=xcb) and drives it:
 
-    python packaging/screenshots.py OUT_DIR [NAME ...]
+- ``recording``: a new meeting recorded through the real capture code, its "devices" playing the
+  sample call (left channel = the mic, right = the call); notes are typed as the call goes on and
+  the screen is taken while the live transcript fills in;
+- ``enhanced``: the demo meeting's enhanced notes with a citation opened.
 
-Names: enhanced, search, ask, share, welcome, settings, streaming (default: all).
+Each picture is the whole X screen, as a user would see it (no window manager, so no frame).
+
+    python packaging/screenshots.py [--out docs] [--size 1400x900] [--speed 1.5] [NAME ...]
+
+Needs Xvfb (Debian: xvfb). Nothing touches the user's own data.
 """
 
 from __future__ import annotations
 
+import argparse
 import os
+import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
-SEGMENTS = [
-    ("them", "Thanks for joining, let's go through the launch plan."),
-    ("me", "Where are we on the beta sign-ups?"),
-    ("them", "We have about four hundred sign-ups from the newsletter."),
-    ("them", "Marketing wants to move the launch to the twelfth of March."),
-    ("me", "That works if QA finishes the regression pass by the fifth."),
-    ("them", "Dana will own the regression pass and report on Friday."),
-    ("me", "Good. Pricing next: do we keep the annual discount?"),
-    ("them", "Yes, twenty percent off for annual plans, but only until the launch."),
+NAMES = ("recording", "enhanced")
+INSIDE = "NOTES_APP_SCREENSHOTS_INSIDE"  # set on the child process that runs the window
+MAX_BYTES = 200_000  # README images stay small
+# (audio seconds, line typed): the sample notes, written as the call reaches each point.
+TYPED = [
+    (1.0, "## Numbers"),
+    (11.0, "- 4.2M"),
+    (13.0, "- 18%"),
+    (24.0, "- 12 new accounts, churn 3%"),
+    (31.0, "## Pricing"),
+    (41.0, "- annual plan, 20% discount"),
+    (49.0, "- pricing → Sarah, Fri"),
 ]
-NOTES = (
-    "# Launch\n- beta signups\n- launch date moved\n- QA regression\n\n# Pricing\n- annual discount"
-)
+SHOT_AT = 52.0  # audio seconds into the call when the recording picture is taken
 
 
-def demo(app) -> int:
-    from notes_app.domain import Segment
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("names", nargs="*", metavar="NAME", help=f"any of {', '.join(NAMES)}")
+    p.add_argument("--out", type=Path, default=Path(__file__).resolve().parents[1] / "docs")
+    p.add_argument("--size", default="1400x900", help="screen size, WIDTHxHEIGHT")
+    p.add_argument("--speed", type=float, default=1.5, help="sample call playback speed")
+    args = p.parse_args(argv)
+    unknown = set(args.names) - set(NAMES)
+    if unknown:
+        p.error(f"unknown picture(s): {', '.join(sorted(unknown))}; choose from {', '.join(NAMES)}")
+    args.names = args.names or list(NAMES)
+    return args
 
-    segs = [
-        Segment(i, i * 7.0, i * 7 + 6.0, text, who, 0 if who == "me" else 1)
-        for i, (who, text) in enumerate(SEGMENTS)
-    ]
-    app.repo.create_meeting(
-        "Hiring sync", started_at="2024-03-04T09:00:00+00:00", duration=1260, notes="- backend"
+
+# --- outside: the X server and the child process ---------------------------------------------
+
+
+def start_xvfb(size: str) -> tuple[subprocess.Popen, str]:
+    """An Xvfb on a free display (it picks the number itself and tells us through a pipe)."""
+    read_end, write_end = os.pipe()
+    xvfb = subprocess.Popen(
+        ["Xvfb", "-displayfd", str(write_end), "-screen", "0", f"{size}x24", "-nolisten", "tcp"],
+        pass_fds=(write_end,),
+        stderr=subprocess.DEVNULL,
     )
-    return app.repo.create_meeting(
-        "Launch planning",
-        started_at="2024-03-05T14:00:00+00:00",
-        duration=3120,
-        attendees=["Dana", "Sam", "Priya"],
-        notes=NOTES,
-        segments=segs,
-    )
+    os.close(write_end)
+    with os.fdopen(read_end) as pipe:
+        number = pipe.readline().strip()
+    if not number:
+        xvfb.kill()
+        sys.exit("Xvfb did not start; install it (Debian: apt-get install xvfb).")
+    return xvfb, f":{number}"
 
 
-def shoot(out: Path, names: list[str]) -> None:
-    from notes_app.app import App
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if os.environ.get(INSIDE):
+        return shoot(args)
+    args.out.mkdir(parents=True, exist_ok=True)
+    xvfb, display = start_xvfb(args.size)
+    try:
+        with tempfile.TemporaryDirectory(prefix="notes-shots-") as home:
+            env = dict(
+                os.environ,
+                DISPLAY=display,
+                QT_QPA_PLATFORM="xcb",
+                NOTES_APP_HOME=home,
+                NOTES_APP_NO_KEYRING="1",
+                **{INSIDE: "1"},
+            )
+            for var in ("NOTES_APP_LLM_BASE_URL", "OPENAI_API_KEY", "WAYLAND_DISPLAY"):
+                env.pop(var, None)
+            print(f"Xvfb on {display}, data folder {home}", file=sys.stderr)
+            child = [sys.executable, __file__, "--out", str(args.out.resolve())]
+            child += ["--size", args.size, "--speed", str(args.speed), *args.names]
+            return subprocess.run(child, env=env).returncode
+    finally:
+        xvfb.terminate()
+        xvfb.wait(10)
+
+
+# --- inside: the demo meeting, the window, the pictures ---------------------------------------
+
+
+def build_demo_meeting(app) -> int:
+    """The sample call transcribed, stored and enhanced offline, as `notes-app demo` does."""
+    from importlib import resources
+
+    from notes_app.audio.decode import probe
+    from notes_app.cli.demo import SAMPLE_TITLE
+    from notes_app.cli.transcribe import build_engine, pick_language
     from notes_app.enhance.offline import enhance_offline
-    from notes_app.gui.app import qt_app
-    from notes_app.gui.main_window import MainWindow
+    from notes_app.transcribe.save import save_transcribed_meeting
 
-    qapp = qt_app()
-    app = App.load()
-    mid = demo(app)
-    meeting = app.repo.get_meeting(mid)
-    notes = enhance_offline(
-        app.repo.get_transcript(mid), NOTES, meeting_id=mid, title=meeting.title
+    sample = resources.files("notes_app.resources") / "sample"
+    notes = (sample / "notes.md").read_text(encoding="utf-8")
+    with resources.as_file(sample / "meeting.ogg") as audio:
+        info = probe(audio)
+        engine, model_name = build_engine(app.settings, None)
+        language = pick_language(None, app.settings, model_name)
+        print(f"Transcribing the {info.duration:.0f} s sample with {model_name}…", file=sys.stderr)
+        transcript = engine.transcribe_file(audio, language=language)
+        meeting_id = save_transcribed_meeting(
+            app.repo,
+            audio_dir=app.settings.audio_dir,
+            source=audio,
+            transcript=transcript,
+            duration=info.duration,
+            title=SAMPLE_TITLE,
+            notes=notes,
+        )
+    app.repo.update_meeting(meeting_id, attendees=["Sarah"])
+    app.repo.add_enhanced(
+        enhance_offline(transcript, notes, meeting_id=meeting_id, title=SAMPLE_TITLE)
     )
-    app.repo.add_enhanced(notes)
-    win = MainWindow(app, tray=False)
-    win.resize(1180, 760)
-    win.show()
-    win.refresh_meetings()
-    win.open_meeting(mid)
+    return meeting_id
 
-    def settle(ms: int = 400) -> None:
+
+def sample_session_factory(speed: float):
+    """Sessions whose mic and call 'devices' play the sample's two channels in real time
+    (times ``speed``) through the real capture code: capture.FileInputModule, as the GUI tests do.
+    """
+    from importlib import resources
+
+    from notes_app.audio.capture import Capture, FileInputModule
+    from notes_app.audio.decode import decode
+    from notes_app.audio.devices import InputDevice
+    from notes_app.domain import CHANNEL_ME, CHANNEL_THEM
+    from notes_app.session import MeetingSession
+    from notes_app.store.db import open_db
+    from notes_app.store.repo import Repo
+    from notes_app.transcribe.engine import engine_for
+
+    with resources.as_file(resources.files("notes_app.resources") / "sample/meeting.ogg") as f:
+        me, them = decode(f).channels
+
+    def factory(settings, bridge):
+        sd = FileInputModule({"mic": me, "call": them}, speed=speed)
+        devices = {
+            CHANNEL_ME: InputDevice("mic", "Sample mic", "mic", open_device="mic"),
+            CHANNEL_THEM: InputDevice("call", "Sample call", "monitor", open_device="call"),
+        }
+        engine, _name = engine_for(settings, beam_size=1)  # live: greedy, to keep up
+        return MeetingSession(
+            Repo(open_db(settings.db_path)),
+            engine.load(),
+            Capture(sd, devices, clock=sd.clock),
+            audio_dir=settings.audio_dir,
+            language="en",
+            keep_audio=False,
+            **bridge.callbacks(),
+        )
+
+    return factory
+
+
+class Driver:
+    """Waits on the event loop and saves the whole screen."""
+
+    def __init__(self, qapp, out: Path):
+        self.qapp, self.out = qapp, out
+
+    def settle(self, ms: int = 300) -> None:
         from PySide6.QtCore import QEventLoop, QTimer
 
         loop = QEventLoop()
         QTimer.singleShot(ms, loop.quit)
         loop.exec()
-        qapp.processEvents()
 
-    def save(widget, name: str) -> None:
-        path = out / f"{name}.png"
-        widget.grab().save(str(path))
-        print(path)
+    def wait_until(self, done, timeout: float, what: str) -> None:
+        deadline = time.monotonic() + timeout
+        while not done():
+            if time.monotonic() > deadline:
+                raise SystemExit(f"Timed out waiting for {what}.")
+            self.settle(50)
 
-    settle()
-    if "enhanced" in names:
-        win.view.open_citation(5)
-        settle()
-        save(win, "enhanced")
-    if "streaming" in names:
-        win.view.set_busy(True, "Enhancing…")
-        win.view.show_streaming(list(notes.blocks[:5]))
-        settle()
-        save(win, "streaming")
-        win.view.set_busy(False)
-        win.view.set_enhanced(notes)
-    if "search" in names:
-        win.sidebar.search.setText("regression")
-        settle(800)
-        save(win, "search")
-        win.sidebar.search.clear()
-    if "ask" in names:
-        win.open_ask()
-        win.ask_panel.question.setText("who owns the regression pass?")
-        win.ask_panel.ask()
-        settle(1500)
-        save(win.ask_panel, "ask")
-        win.ask_panel.close()
-    if "share" in names:
-        from notes_app.share.local import stop_local_server
+    def save(self, name: str) -> Path:
+        """The X screen's root window as a PNG at Qt's strongest compression; over MAX_BYTES,
+        as 256 colours (a flat UI's own colours: the text's anti-aliasing survives)."""
+        self.settle(400)  # let the last paint reach the X server
+        image = self.qapp.primaryScreen().grabWindow(0).toImage()
+        path = self.out / f"screenshot-{name}.png"
+        if not image.save(str(path), "PNG", 0):
+            raise SystemExit(f"Could not write {path}.")
+        if path.stat().st_size > MAX_BYTES:
+            image = most_common_colours(image)
+            image.save(str(path), "PNG", 0)
+        size = path.stat().st_size
+        note = "" if size <= MAX_BYTES else f"  (over {MAX_BYTES // 1000} KB: try a smaller --size)"
+        print(f"{path}  {image.width()}x{image.height()}  {size // 1000} KB{note}")
+        return path
 
-        win.open_share()
-        win.share_dialog.publish()
-        settle(6000)
-        save(win.share_dialog, "share")
-        win.share_dialog.close()
-        stop_local_server(app.settings.home)
-    extra = getattr(sys.modules[__name__], "EXTRA_SHOTS", {})
-    for name, fn in extra.items():
-        if name in names:
-            fn(win, settle, save)
+
+def most_common_colours(image, count: int = 256):
+    """``image`` in 8-bit colour, its palette the ``count`` colours it uses most."""
+    import numpy as np
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QImage
+
+    rgb = image.convertToFormat(QImage.Format.Format_RGB32)  # 4 bytes a pixel, rows unpadded
+    pixels = np.frombuffer(rgb.constBits(), np.uint32, count=rgb.width() * rgb.height())
+    colours, uses = np.unique(pixels, return_counts=True)
+    palette = [int(c) for c in colours[np.argsort(uses)[::-1][:count]]]
+    # Each pixel takes the nearest palette colour; dithering would speckle the flat areas.
+    return rgb.convertToFormat(
+        QImage.Format.Format_Indexed8, palette, Qt.ImageConversionFlag.ThresholdDither
+    )
+
+
+def type_text(widget, text: str) -> None:
+    """Key presses carrying each character (QTest.keyClicks knows only ASCII keys: no "→")."""
+    from PySide6.QtCore import QEvent, Qt
+    from PySide6.QtGui import QKeyEvent
+    from PySide6.QtWidgets import QApplication
+
+    for ch in text:
+        for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
+            event = QKeyEvent(kind, Qt.Key.Key_unknown, Qt.KeyboardModifier.NoModifier, ch)
+            QApplication.sendEvent(widget, event)
+
+
+def shoot_recording(win, drive: Driver) -> None:
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    win.toggle_recording()  # as Ctrl+R does: a new meeting, recording
+    drive.wait_until(lambda: win.recorder.recording or win.error_boxes, 60, "the recording")
+    if win.error_boxes:
+        raise SystemExit(f"Recording failed: {win.error_boxes[0].text()}")
+    # Named once it runs: a title typed into a fresh meeting before Start does not carry over.
+    win.view.title.selectAll()
+    type_text(win.view.title, "Q2 review with Sarah")
+    type_text(win.view.attendees, "Sarah")
+    editor = win.view.editor
+    editor.setFocus()
+    for at, line in TYPED:
+        drive.wait_until(lambda at=at: win.recorder.seconds >= at, 120, f"{at:.0f} s of audio")
+        if editor.toPlainText():
+            QTest.keyClick(editor, Qt.Key.Key_Return)
+        type_text(editor, line)
+    drive.wait_until(lambda: win.recorder.seconds >= SHOT_AT, 120, "the picture's moment")
+    panel = win.view.transcript_panel.view
+    drive.wait_until(lambda: panel.segment_count() >= 4, 60, "transcript lines")
+    # Best with a line still being spoken (tentative, in a lighter style); not worth a stall.
+    drive.wait_until(lambda: panel.tentative_text() or win.recorder.seconds > SHOT_AT + 8, 30, "")
+    drive.save("recording")
+    print(f"  {panel.segment_count()} transcript lines at {win.recorder.seconds:.0f} s")
+    win.toggle_recording()
+    drive.wait_until(lambda: not win.recorder.recording and not win.recorder.busy, 180, "stop")
+
+
+def shoot_enhanced(win, drive: Driver, meeting_id: int) -> None:
+    win.open_meeting(meeting_id)
+    enhanced = win.view.enhanced
+    cited = [c.segment for b in enhanced.blocks if b.source == "ai" for c in b.citations]
+    # Open a citation, as a click on its chip does: the quote shows and the transcript jumps.
+    win.view.open_citation(cited[min(2, len(cited) - 1)])
+    drive.save("enhanced")
+
+
+def shoot(args: argparse.Namespace) -> int:
+    from notes_app.app import App
+    from notes_app.gui.app import qt_app
+    from notes_app.gui.main_window import MainWindow
+
+    app = App.load()
+    app.settings.enhance.auto_after_stop = False
+    demo_id = build_demo_meeting(app)
+    qapp = qt_app()
+    win = MainWindow(app, session_factory=sample_session_factory(args.speed), tray=False)
+    win.setGeometry(qapp.primaryScreen().geometry())
+    win.show()
+    win.raise_()
+    win.activateWindow()
+    drive = Driver(qapp, args.out)
+    drive.settle(500)
+    if "recording" in args.names:
+        shoot_recording(win, drive)
+    if "enhanced" in args.names:
+        shoot_enhanced(win, drive, demo_id)
     win.close()
     app.close()
+    return 0
 
-
-def main() -> None:
-    out = Path(sys.argv[1] if len(sys.argv) > 1 else ".").resolve()
-    out.mkdir(parents=True, exist_ok=True)
-    names = sys.argv[2:] or [
-        "enhanced", "search", "ask", "share", "welcome", "settings", "streaming"
-    ]  # fmt: skip
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    os.environ["NOTES_APP_NO_KEYRING"] = "1"
-    with tempfile.TemporaryDirectory() as home:
-        os.environ["NOTES_APP_HOME"] = home
-        shoot(out, names)
-
-
-EXTRA_SHOTS: dict = {}
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
