@@ -388,21 +388,25 @@ def _top_rows(
     better than the worst of the ``n``. A tie at that edge is settled by taking every match
     scoring at least as well as it; too few rows left by the filters widen ``n``.
     """
-    total = db.execute(
-        "SELECT count(*) FROM search_index WHERE search_index MATCH ?", [match]
-    ).fetchone()[0]
     where, params = _filter_sql(filters)
     n = max(4 * limit, _FIRST_N) * (1 if where == "1" else 8)
     share = _date_share(db, filters)
     if share is not None:
         n = max(n, math.ceil(2 * limit / max(share, 1e-6)))
+    total: int | None = None  # counted only when the first look is not enough
     # Past half of all matches, one pass over everything costs less than a top-n and a retry.
-    while 2 * n < total:
-        rows, worst = _top_n(db, match, where, params, limit, n)
+    while total is None or 2 * n < total:
+        rows, worst, looked_at = _top_n(db, match, where, params, limit, n)
+        if looked_at is not None and looked_at < n:
+            return rows  # that was every match
         if len(rows) == limit:
             if rows[-1]["score"] < worst:
                 return rows
             return _scored_at_most(db, match, where, params, limit, worst)
+        if total is None:
+            total = db.execute(
+                "SELECT count(*) FROM search_index WHERE search_index MATCH ?", [match]
+            ).fetchone()[0]
         # The share of matches the filters kept so far says how far to look next.
         n = n * 16 if not rows else math.ceil(2 * n * limit / len(rows))
     return _scored_at_most(db, match, where, params, limit, None)
@@ -427,21 +431,24 @@ def _top_n(
     params: list[Any],
     limit: int,
     n: int,
-) -> tuple[list[dict[str, Any]], float]:
+) -> tuple[list[dict[str, Any]], float, int | None]:
+    """The filtered, ordered rows among the ``n`` best-scored matches; the worst score among
+    those ``n`` and how many there were (unknown when no row is left)."""
     sql = f"""
         WITH hits AS MATERIALIZED (
             SELECT rowid AS id, bm25(search_index, {_WEIGHTS_SQL}) AS score
             FROM search_index WHERE search_index MATCH ? ORDER BY score LIMIT ?
         )
-        SELECT {_COLUMNS}, (SELECT max(score) FROM hits) AS worst
+        SELECT {_COLUMNS}, (SELECT max(score) FROM hits) AS worst,
+            (SELECT count(*) FROM hits) AS looked_at
         FROM hits h JOIN search_docs d ON d.id = h.id JOIN meetings m ON m.id = d.meeting_id
         WHERE {where} {_ORDER} LIMIT ?
     """
     rows = _rows(db, sql, [match, int(n), *params, int(limit)])
-    worst = rows[0].pop("worst") if rows else float("inf")
+    worst, looked_at = (rows[0]["worst"], rows[0]["looked_at"]) if rows else (float("inf"), None)
     for r in rows:
-        r.pop("worst", None)
-    return rows, worst
+        del r["worst"], r["looked_at"]
+    return rows, worst, looked_at
 
 
 def _scored_at_most(
