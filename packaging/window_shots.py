@@ -40,8 +40,17 @@ def demo(app) -> int:
     app.repo.create_meeting(
         "Hiring sync", started_at="2024-03-04T09:00:00+00:00", duration=1260, notes="- backend"
     )
+    import wave
+
+    audio = Path(app.settings.home) / "demo.wav"
+    with wave.open(str(audio), "wb") as f:
+        f.setnchannels(2)
+        f.setsampwidth(2)
+        f.setframerate(16000)
+        f.writeframes(b"\0\0\0\0" * 16000)
     return app.repo.create_meeting(
         "Launch planning",
+        audio_path=str(audio),
         started_at="2024-03-05T14:00:00+00:00",
         duration=3120,
         attendees=["Dana", "Sam", "Priya"],

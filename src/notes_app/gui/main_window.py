@@ -59,6 +59,7 @@ class MainWindow(QMainWindow):
         tray: bool = True,
         detector_factory=None,
         detect_interval_ms: int = 3000,
+        audio_output=None,
     ):
         super().__init__()
         self.app = app
@@ -77,6 +78,8 @@ class MainWindow(QMainWindow):
         self.search_timer.setInterval(search_delay_ms)
         self.search_timer.timeout.connect(self.run_search)
         self.ask_panel = None
+        self.audio_output = audio_output  # the sounddevice module (None: the real one, on use)
+        self._player = None
         self.autosaver = Autosaver(self.writer, autosave_ms, self)
         self.autosaver.failed.connect(self.show_error)
         self.autosaver.saved.connect(self._on_saved)
@@ -111,6 +114,7 @@ class MainWindow(QMainWindow):
         self.view.attendees_edited.connect(self._attendees_edited)
         self.view.enhance_requested.connect(self.enhance)
         self.view.enhanced_edit_saved.connect(self.save_enhanced_edit)
+        self.view.play_requested.connect(self.play_from)
         self.view.share_requested.connect(self.open_share)
         self.view.export_requested.connect(self.export)
         self.view.can_share = _has_module("notes_app.share.desktop")
@@ -219,6 +223,8 @@ class MainWindow(QMainWindow):
         except NotesAppError as e:
             self.show_error(e)
             return
+        if self._player is not None:
+            self._player.stop()  # the clip belongs to the meeting being left
         self.view.show_meeting(meeting, transcript, enhanced)
         self.view.set_busy(self.enhancing_meeting == meeting_id)
         if self.enhancing_meeting == meeting_id and self.streamed:
@@ -282,6 +288,29 @@ class MainWindow(QMainWindow):
         self.ask_panel.show()
         self.ask_panel.raise_()
         self.ask_panel.question.setFocus()
+
+    # --- playing the recording ------------------------------------------------------------------
+
+    @property
+    def player(self):
+        if self._player is None:
+            from notes_app.gui.playback import Player
+
+            self._player = Player(self.audio_output, self)
+            self._player.state_changed.connect(self.view.set_playing)
+            self._player.failed.connect(self.show_error)
+        return self._player
+
+    def play_from(self, seg) -> None:
+        """Play the meeting's recording from a segment; None stops."""
+        meeting = self.view.meeting
+        if seg is None or meeting is None or not meeting.audio_path:
+            if self._player is not None:
+                self._player.stop()
+            return
+        from pathlib import Path
+
+        self.player.play(Path(meeting.audio_path), seg.start)
 
     # --- share and export ---------------------------------------------------------------------
 
@@ -677,6 +706,8 @@ class MainWindow(QMainWindow):
             return
         if self.detection is not None:
             self.detection.stop()
+        if self._player is not None:
+            self._player.stop()
         self.autosaver.flush_and_wait()
         self.writer.close()
         self.reader.close()

@@ -50,6 +50,7 @@ class MeetingView(QWidget):
     enhance_requested = Signal(str)  # the chosen template ("" when templates are not offered)
     enhanced_edit_saved = Signal(str)  # the edited enhanced text
     citation_opened = Signal(object)  # the cited Segment
+    play_requested = Signal(object)  # the Segment to play from; None: stop
     share_requested = Signal()
     export_requested = Signal()
 
@@ -60,6 +61,7 @@ class MeetingView(QWidget):
         self.transcript = Transcript()
         self.enhanced: EnhancedNotes | None = None
         self._sized = False
+        self.playing = False
         self._build_header()
         self._build_toolbar(templates or [])
         self._build_body()
@@ -170,15 +172,26 @@ class MeetingView(QWidget):
         self.quote.setObjectName("Quote")
         self.quote.setWordWrap(True)
         self.quote.setTextFormat(Qt.TextFormat.PlainText)
-        self.quote.setVisible(False)
-        self.quote.setContentsMargins(18, 8, 18, 10)
+        self.quote.setContentsMargins(18, 8, 8, 10)
+        self.play_button = QPushButton("▶  Play")
+        self.play_button.setObjectName("QuotePlay")
+        self.play_button.setToolTip("Play the recording from this moment")
+        self.play_button.clicked.connect(self._play_clicked)
+        self.quote_box = QFrame()
+        self.quote_box.setObjectName("Quote")
+        qb = QHBoxLayout(self.quote_box)
+        qb.setContentsMargins(0, 0, 12, 0)
+        qb.addWidget(self.quote, 1)
+        qb.addWidget(self.play_button)
+        self.quote_box.setVisible(False)
+        self.quoted: Segment | None = None
         card = QFrame()
         card.setObjectName("Card")
         card_layout = QVBoxLayout(card)
         card_layout.setContentsMargins(1, 1, 1, 1)
         card_layout.setSpacing(0)
         card_layout.addWidget(self.stack, 1)
-        card_layout.addWidget(self.quote)
+        card_layout.addWidget(self.quote_box)
         self.transcript_panel = TranscriptPanel()
         transcript_card = QFrame()
         transcript_card.setObjectName("Card")
@@ -224,7 +237,8 @@ class MeetingView(QWidget):
         self.editor.set_text_quietly(meeting.notes)
         self.transcript_panel.view.set_segments(transcript.segments)
         self.transcript_panel.show_count()
-        self.quote.setVisible(False)
+        self.quote_box.setVisible(False)
+        self.set_playing(False)
         self.set_enhanced(enhanced, switch=False)
         self.show_page(ENHANCED if enhanced is not None else RAW)
 
@@ -305,14 +319,32 @@ class MeetingView(QWidget):
         seg = self.transcript.by_index().get(index)
         if seg is None:
             self.quote.setText("That transcript line is no longer there.")
-            self.quote.setVisible(True)
+            self.quoted = None
+            self.play_button.setVisible(False)
+            self.quote_box.setVisible(True)
             return
         self.transcript_panel.set_expanded(True)
         self.transcript_panel.view.jump_to(index)
         who = speaker_name(seg.speaker, seg.channel)
         self.quote.setText(f"“{seg.text}”  — {who + ', ' if who else ''}{clock(seg.start)}")
-        self.quote.setVisible(True)
+        self.quoted = seg
+        self.play_button.setVisible(self.has_audio())
+        self.quote_box.setVisible(True)
         self.citation_opened.emit(seg)
+
+    def has_audio(self) -> bool:
+        """Whether this meeting kept a recording that is still on disk."""
+        from pathlib import Path
+
+        path = self.meeting.audio_path if self.meeting is not None else None
+        return bool(path) and Path(path).is_file()
+
+    def set_playing(self, playing: bool) -> None:
+        self.playing = playing
+        self.play_button.setText("■  Stop" if playing else "▶  Play")
+
+    def _play_clicked(self) -> None:
+        self.play_requested.emit(None if self.playing else self.quoted)
 
     def start_editing_enhanced(self) -> None:
         if self.enhanced is None:

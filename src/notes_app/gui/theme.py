@@ -165,6 +165,9 @@ QPushButton:disabled {{ color: {c.muted}; }}
 QPushButton#Flat {{ background: transparent; border: none; color: {c.muted}; text-align: left;
     padding: 6px 8px; }}
 QPushButton#Flat:hover {{ background: {c.border}; color: {c.text}; }}
+QPushButton#QuotePlay {{ background: transparent; border: none; color: {c.accent};
+    font-weight: 600; padding: 4px 8px; }}
+QPushButton#QuotePlay:hover {{ background: {c.surface}; }}
 QPushButton#Primary {{ background: {c.accent}; color: #ffffff; border: none; font-weight: 600; }}
 QPushButton#Primary:disabled {{ background: {c.border}; color: {c.muted}; }}
 QPushButton#Record {{ background: {c.record}; color: #ffffff; border: none; font-weight: 600;
