@@ -1,0 +1,199 @@
+"""Start-up time of the desktop window and its CPU use once idle. Targets: ≤ 2 s and ~0%.
+
+Each run launches a fresh ``python -m notes_app gui`` — the real entry point, on a data folder
+holding ``--meetings`` meetings with notes and transcripts — on its own X server (Xvfb), or
+offscreen when Xvfb is missing. A small wrapper around the entry point prints the moment the
+main window first paints; the time from launch to that moment is the start-up time. The
+process is then left alone for ``--idle`` seconds and its CPU time read from /proc/<pid>/stat.
+
+For scale on a noisy machine, the same is measured for a bare Qt window (import PySide6, one
+empty QMainWindow): the ratio says what the app adds on top of Qt itself.
+
+    python benchmarks/startup.py [--meetings 200] [--runs 3] [--idle 10] [--offscreen]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+TARGET_SECONDS = 2.0
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+# Runs the real entry point; an event filter on the main window reports its first paint.
+APP_PROBE = """
+import sys, time
+from PySide6.QtCore import QEvent, QObject
+from notes_app.gui import main_window
+
+class FirstPaint(QObject):
+    def eventFilter(self, obj, event):
+        if event.type() == QEvent.Type.Paint:
+            print("PAINTED", time.monotonic(), flush=True)
+            obj.removeEventFilter(self)
+        return False
+
+_init = main_window.MainWindow.__init__
+def init(self, *args, **kwargs):
+    _init(self, *args, **kwargs)
+    self._first_paint = FirstPaint(self)
+    self.installEventFilter(self._first_paint)
+main_window.MainWindow.__init__ = init
+
+import runpy
+sys.argv = ["notes-app", "gui"]
+runpy.run_module("notes_app", run_name="__main__", alter_sys=True)
+"""
+
+# The floor: what any PySide6 window costs on this machine.
+BARE_PROBE = """
+import sys, time
+from PySide6.QtCore import QEvent, QObject
+from PySide6.QtWidgets import QApplication, QMainWindow
+
+class FirstPaint(QObject):
+    def eventFilter(self, obj, event):
+        if event.type() == QEvent.Type.Paint:
+            print("PAINTED", time.monotonic(), flush=True)
+            obj.removeEventFilter(self)
+        return False
+
+qapp = QApplication(sys.argv[:1])
+win = QMainWindow()
+win.resize(1180, 760)
+first_paint = FirstPaint(win)
+win.installEventFilter(first_paint)
+win.show()
+qapp.exec()
+"""
+
+
+def fill_store(home: Path, meetings: int) -> None:
+    """``meetings`` finished meetings over the past months, each with notes and a transcript."""
+    from notes_app.app import App
+    from notes_app.domain import Segment
+
+    app = App.load(home)
+    start = datetime.now(timezone.utc) - timedelta(days=meetings)
+    for n in range(meetings):
+        when = start + timedelta(days=n, hours=n % 8)
+        segments = [
+            Segment(i, i * 6.0, i * 6 + 5.0, f"Point {i} of meeting {n}: budget, hiring, launch.",
+                    "me" if i % 3 == 0 else "them", 0 if i % 3 == 0 else 1)
+            for i in range(60)
+        ]  # fmt: skip
+        app.repo.create_meeting(
+            f"Weekly sync {n}",
+            started_at=when.isoformat(timespec="seconds"),
+            duration=360.0,
+            attendees=["Dana", "Sam"],
+            notes="# Agenda\n- budget\n- hiring\n- launch date",
+            segments=segments,
+        )
+    app.close()
+
+
+def start_xvfb() -> tuple[subprocess.Popen, str]:
+    read_end, write_end = os.pipe()
+    xvfb = subprocess.Popen(
+        ["Xvfb", "-displayfd", str(write_end), "-screen", "0", "1400x900x24", "-nolisten", "tcp"],
+        pass_fds=(write_end,),
+        stderr=subprocess.DEVNULL,
+    )
+    os.close(write_end)
+    with os.fdopen(read_end) as pipe:
+        number = pipe.readline().strip()
+    if not number:
+        xvfb.kill()
+        raise SystemExit("Xvfb did not start; run with --offscreen.")
+    return xvfb, f":{number}"
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time the process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime, stime (fields 14, 15)
+
+
+def launch(probe: str, env: dict[str, str], idle: float) -> tuple[float, float, float]:
+    """(seconds to first paint, CPU seconds used by then, CPU share while idle afterwards)."""
+    began = time.monotonic()
+    proc = subprocess.Popen(
+        [sys.executable, "-c", probe], env=env, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        for line in proc.stdout:
+            if line.startswith("PAINTED"):
+                painted = float(line.split()[1])
+                break
+        else:
+            raise SystemExit(f"The window never painted (exit code {proc.wait()}).")
+        startup_cpu = cpu_seconds(proc.pid)
+        time.sleep(idle)
+        idle_cpu = cpu_seconds(proc.pid) - startup_cpu
+        if proc.poll() is not None:
+            raise SystemExit(f"The app exited while idle (exit code {proc.returncode}).")
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    return painted - began, startup_cpu, idle_cpu / idle
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--meetings", type=int, default=200)
+    p.add_argument("--runs", type=int, default=3)
+    p.add_argument("--idle", type=float, default=10.0, help="seconds of idle to measure")
+    p.add_argument("--offscreen", action="store_true", help="no X server (Qt offscreen)")
+    args = p.parse_args()
+
+    xvfb = None
+    with tempfile.TemporaryDirectory(prefix="notes-startup-") as home:
+        fill_store(Path(home), args.meetings)
+        env = dict(os.environ, NOTES_APP_HOME=home, NOTES_APP_NO_KEYRING="1")
+        if args.offscreen or shutil.which("Xvfb") is None:
+            env["QT_QPA_PLATFORM"] = "offscreen"
+            where = "offscreen"
+        else:
+            xvfb, display = start_xvfb()
+            env.update(DISPLAY=display, QT_QPA_PLATFORM="xcb")
+            env.pop("WAYLAND_DISPLAY", None)
+            where = f"Xvfb {display}"
+        try:
+            print(f"{args.meetings} meetings, {where}, {args.runs} runs, {os.cpu_count()} CPUs")
+            launch(BARE_PROBE, env, 0.1)  # warm the file cache for both
+            bare = [launch(BARE_PROBE, env, 0.1)[0] for _ in range(args.runs)]
+            runs = [launch(APP_PROBE, env, args.idle) for _ in range(args.runs)]
+        finally:
+            if xvfb is not None:
+                xvfb.terminate()
+                xvfb.wait(10)
+
+    shown = [r[0] for r in runs]
+    idle = [r[2] for r in runs]
+    median = statistics.median(shown)
+    print(f"bare Qt window, launch to first paint: median {statistics.median(bare):.2f} s")
+    print(
+        f"notes-app gui, launch to first paint:  median {median:.2f} s "
+        f"(min {min(shown):.2f}, max {max(shown):.2f}); "
+        f"{median / statistics.median(bare):.1f}× a bare Qt window"
+    )
+    print(f"CPU used by then: median {statistics.median(r[1] for r in runs):.2f} s")
+    print(
+        f"idle CPU over {args.idle:.0f} s after the window showed: "
+        f"median {100 * statistics.median(idle):.2f}% of one core (max {100 * max(idle):.2f}%)"
+    )
+    verdict = "meets" if median <= TARGET_SECONDS else "misses"
+    print(f"start-up {verdict} the {TARGET_SECONDS:.0f} s target")
+
+
+if __name__ == "__main__":
+    main()
