@@ -152,6 +152,15 @@ def shoot(out: Path, names: list[str]) -> None:
         settle(3000)
         save(win.welcome, "welcome")
         win.welcome.reject()
+    if "settings" in names:
+        from notes_app.gui.settings_dialog import SettingsDialog
+
+        dialog = SettingsDialog(app.settings, win, devices=demo_devices())
+        dialog.show()
+        dialog.toggle_level_test()
+        settle(2500)
+        save(dialog, "settings")
+        dialog.reject()
     extra = getattr(sys.modules[__name__], "EXTRA_SHOTS", {})
     for name, fn in extra.items():
         if name in names:

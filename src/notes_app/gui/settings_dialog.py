@@ -22,6 +22,8 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
+    QProgressBar,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -29,10 +31,27 @@ from PySide6.QtWidgets import (
 
 from notes_app import config
 from notes_app.config import Settings
+from notes_app.domain import CHANNEL_THEM
 from notes_app.errors import NotesAppError
+from notes_app.gui import theme
+from notes_app.gui.level_test import (
+    DeviceSource,
+    LevelProbe,
+    ProbeResult,
+    missing_sides,
+    real_devices,
+)
+from notes_app.gui.record_bar import LevelMeter, rms_to_db
 from notes_app.gui.workers import start_job
 
 LANGUAGES = ["en", "auto", "de", "es", "fr", "it", "nl", "pt", "ja", "zh"]
+# Models offered for download: (name, label). Bigger is more accurate and slower.
+DOWNLOADS = [
+    ("base.en", "base.en — English (~140 MB)"),
+    ("base", "base — any language (~140 MB)"),
+    ("small.en", "small.en — English, better (~460 MB)"),
+    ("small", "small — any language (~460 MB)"),
+]
 DEFAULT, OFF = "", "none"
 
 
@@ -66,10 +85,24 @@ def check_connection(llm_settings) -> str:
     return f"Connected. The endpoint offers {len(models)} model(s)."
 
 
+def download(settings: Settings, name: str, progress) -> str:
+    from notes_app.transcribe.models import download_model
+
+    download_model(name, settings.models_dir, on_progress=lambda d, t: progress((d, t)))
+    return name
+
+
 class SettingsDialog(QDialog):
-    def __init__(self, settings: Settings, parent: QWidget | None = None):
+    def __init__(
+        self,
+        settings: Settings,
+        parent: QWidget | None = None,
+        *,
+        devices: DeviceSource = real_devices,
+    ):
         super().__init__(parent)
         self.settings = settings
+        self.devices = devices
         self.setWindowTitle("Settings")
         self.setMinimumWidth(560)
         self.errors: list[NotesAppError] = []
@@ -122,9 +155,80 @@ class SettingsDialog(QDialog):
             combo.setCurrentIndex(max(combo.findData(current), 0))
         form.addRow("Microphone (me)", self.mic)
         form.addRow("System audio (them)", self.system)
+        self._level_rows(form)
         self.keep_audio = QCheckBox("Keep the recording after the transcript is made")
         self.keep_audio.setChecked(self.settings.audio.keep_audio)
         form.addRow("", self.keep_audio)
+
+    def _level_rows(self, form: QFormLayout) -> None:
+        c = theme.colors()
+        self.level_button = QPushButton("Test levels")
+        self.level_button.setToolTip("Listen to the chosen devices for a moment")
+        self.level_button.clicked.connect(self.toggle_level_test)
+        self.mic_meter = LevelMeter(c.me)
+        self.system_meter = LevelMeter(c.them)
+        self.level_status = QLabel("")
+        self.level_status.setObjectName("Muted")
+        self.level_status.setWordWrap(True)
+        meters = QHBoxLayout()
+        meters.addWidget(self.level_button)
+        for label, meter in (("Me", self.mic_meter), ("Them", self.system_meter)):
+            name = QLabel(label)
+            name.setObjectName("Muted")
+            meters.addSpacing(8)
+            meters.addWidget(name)
+            meters.addWidget(meter, 1)
+        form.addRow("", meters)
+        form.addRow("", self.level_status)
+        self.probe = LevelProbe(self.devices, self)
+        self.probe.level.connect(self._level)
+        self.probe.opened.connect(self._level_opened)
+        self.probe.failed.connect(self._level_failed)
+        self.mic.currentIndexChanged.connect(lambda _i: self._restart_level_test())
+        self.system.currentIndexChanged.connect(lambda _i: self._restart_level_test())
+
+    def toggle_level_test(self) -> None:
+        if self.probe.running:
+            self.stop_level_test()
+        else:
+            self.level_status.setText("Opening the devices…")
+            self.level_button.setText("Stop test")
+            self.probe.start(self.mic.currentData(), self.system.currentData())
+
+    def stop_level_test(self) -> None:
+        self.probe.stop()
+        self.level_button.setText("Test levels")
+        self.level_status.setText("")
+        for meter in (self.mic_meter, self.system_meter):
+            meter.set_db(-60.0)
+            meter.level = 0.0
+
+    def _restart_level_test(self) -> None:
+        if self.probe.running:
+            self.probe.start(self.mic.currentData(), self.system.currentData())
+
+    def _level(self, channel: int, rms: float) -> None:
+        (self.system_meter if channel == CHANNEL_THEM else self.mic_meter).set_db(rms_to_db(rms))
+
+    def _level_opened(self, result: ProbeResult) -> None:
+        missing = missing_sides(result)
+        if not missing:
+            self.level_status.setText("Listening: speak, and play some audio on this computer.")
+        elif len(missing) == 2:
+            self.level_status.setText(" ".join(result.problems) or "Nothing to listen to.")
+            self.level_button.setText("Test levels")
+        else:
+            self.level_status.setText(
+                f"No {missing[0]}: {' '.join(result.problems)} The other side is listening."
+            )
+
+    def _level_failed(self, err: NotesAppError) -> None:
+        self.level_button.setText("Test levels")
+        self.level_status.setText(str(err))
+
+    def done(self, result: int) -> None:  # noqa: D401 - Qt override
+        self.probe.stop()
+        super().done(result)
 
     def _transcribe_rows(self, form: QFormLayout) -> None:
         self._section(form, "Transcription")
@@ -137,7 +241,22 @@ class SettingsDialog(QDialog):
         for name in dict.fromkeys([self.settings.transcribe.model, *names]):
             self.model.addItem(name)
         self.model.setCurrentText(self.settings.transcribe.model)
+        self.model.setToolTip("Installed models; a bigger one is more accurate and slower")
         form.addRow("Whisper model", self.model)
+        self.download_choice = QComboBox()
+        for name, label in DOWNLOADS:
+            self.download_choice.addItem(label, name)
+        self.download_button = QPushButton("Download…")
+        self.download_button.setToolTip("Fetch another Whisper model (needs the internet once)")
+        self.download_button.clicked.connect(self.start_download)
+        self.download_progress = QProgressBar()
+        self.download_progress.setTextVisible(False)
+        self.download_progress.setVisible(False)
+        row = QHBoxLayout()
+        row.addWidget(self.download_choice, 1)
+        row.addWidget(self.download_button)
+        form.addRow("Get a model", row)
+        form.addRow("", self.download_progress)
         self.language = QComboBox()
         self.language.setEditable(True)
         self.language.addItems(
@@ -193,6 +312,52 @@ class SettingsDialog(QDialog):
         row.addWidget(folder, 1)
         row.addWidget(open_button)
         form.addRow("Data folder", row)
+
+    # --- model download -----------------------------------------------------------------------
+
+    def start_download(self) -> None:
+        name = self.download_choice.currentData()
+        self.download_button.setEnabled(False)
+        self.download_button.setText("Downloading…")
+        self.download_progress.setRange(0, 0)
+        self.download_progress.setVisible(True)
+        settings = self.settings
+        start_job(
+            lambda progress: download(settings, name, progress),
+            on_progress=self._download_progress,
+            on_done=self._downloaded,
+            on_fail=self._download_failed,
+            owner=self,
+        )
+
+    def _download_progress(self, value) -> None:
+        done, total = value
+        if total:
+            self.download_progress.setRange(0, total)
+            self.download_progress.setValue(done)
+
+    def _download_ended(self) -> None:
+        self.download_button.setEnabled(True)
+        self.download_button.setText("Download…")
+        self.download_progress.setVisible(False)
+
+    def _downloaded(self, name: str) -> None:
+        self._download_ended()
+        if self.model.findText(name) < 0:
+            self.model.addItem(name)
+        self.model.setCurrentText(name)  # saved with the other settings
+
+    def _download_failed(self, err: NotesAppError) -> None:
+        self._download_ended()
+        self.errors.append(err)
+        self._report(err)
+
+    def _report(self, err: NotesAppError) -> None:
+        parent = self.parent()
+        if parent is not None and hasattr(parent, "show_error"):
+            parent.show_error(err)
+        else:
+            QMessageBox.warning(self, "Notes", str(err))
 
     # --- devices ------------------------------------------------------------------------------
 
@@ -275,6 +440,4 @@ class SettingsDialog(QDialog):
     def _save_failed(self, err: NotesAppError) -> None:
         self.save_button.setEnabled(True)
         self.errors.append(err)
-        parent = self.parent()
-        if parent is not None and hasattr(parent, "show_error"):
-            parent.show_error(err)
+        self._report(err)
