@@ -419,3 +419,23 @@ def _cited_answer(text: str, passages: Sequence[Passage], model: str | None) -> 
 def _says_nothing(text: str) -> bool:
     low = text.lower().replace("’", "'")
     return low.startswith(("the meetings don't say", "the meetings do not say"))
+
+
+def answer_question(
+    repo: Any,
+    question: str,
+    filters: Filters,
+    *,
+    llm_settings: Any,
+    use_llm: bool | None = None,
+    embedder: Embedder | None = None,
+    k: int = 5,
+) -> Answer:
+    """Retrieve passages and answer: the LLM when one is configured (or ``use_llm``), else the
+    extractive answer. What both `notes-app ask` and the window's Ask panel call."""
+    passages = retrieve_from_store(repo, question, filters, k=k, embedder=embedder)
+    if use_llm if use_llm is not None else bool(llm_settings.base_url):
+        from notes_app.enhance.llm import LLMClient
+
+        return llm_answer(question, passages, LLMClient.from_settings(llm_settings))
+    return extractive_answer(question, passages)

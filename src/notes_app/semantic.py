@@ -9,6 +9,7 @@ cosine similarity. ``reciprocal_rank_fusion`` merges the semantic ranking with t
 
 from __future__ import annotations
 
+import functools
 import importlib.resources
 import importlib.util
 from collections.abc import Hashable, Sequence
@@ -115,8 +116,12 @@ class EndpointEmbedder:
         return _unit(np.asarray(rows, dtype=np.float32))
 
 
+@functools.lru_cache(maxsize=1)
 def default_embedder() -> Embedder | None:
-    """The offline embedder when its package is installed, else None (FTS only)."""
+    """The offline embedder when its package is installed, else None (FTS only).
+
+    Loaded once per process: the window asks many questions, each would reload the vectors.
+    """
     return StaticEmbedder() if StaticEmbedder.available() else None
 
 

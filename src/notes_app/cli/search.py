@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 import click
 
 from notes_app import render
-from notes_app.ask import Answer, extractive_answer, llm_answer, retrieve_from_store
+from notes_app.ask import Answer, answer_question
 from notes_app.cli.common import get_app, json_option, print_json
 from notes_app.errors import NotesAppError
 from notes_app.semantic import default_embedder
@@ -118,13 +118,14 @@ def ask_cmd(
     filters = Filters(since=day(since), meeting_id=meeting_id)
     # The semantic stage lifts recall on real meetings (benchmarks/retrieval_eval.py), so the
     # bundled offline embedder is on whenever its package is installed.
-    passages = retrieve_from_store(app.repo, question, filters, k=5, embedder=default_embedder())
-    if use_llm if use_llm is not None else bool(app.settings.llm.base_url):
-        from notes_app.enhance.llm import LLMClient
-
-        answer = llm_answer(question, passages, LLMClient.from_settings(app.settings.llm))
-    else:
-        answer = extractive_answer(question, passages)
+    answer = answer_question(
+        app.repo,
+        question,
+        filters,
+        llm_settings=app.settings.llm,
+        use_llm=use_llm,
+        embedder=default_embedder(),
+    )
     chats.add(meeting_id, question, answer.text, answer.mode, answer.to_dict()["citations"])
     if as_json:
         print_json(answer.to_dict())

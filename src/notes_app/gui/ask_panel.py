@@ -28,12 +28,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from notes_app.ask import Answer, extractive_answer, llm_answer, retrieve_from_store
+from notes_app.ask import Answer, answer_question
 from notes_app.config import Settings
 from notes_app.errors import NotesAppError
 from notes_app.gui import theme
 from notes_app.gui.workers import DbWriter, start_job
 from notes_app.render import clock
+from notes_app.semantic import default_embedder
 from notes_app.store.chat import ChatStore, Exchange
 from notes_app.store.db import open_db
 from notes_app.store.repo import Repo
@@ -64,14 +65,15 @@ def ask_job(settings: Settings, meeting_id: int | None, question: str) -> Callab
     def run(_progress) -> Answer:
         repo = Repo(open_db(settings.db_path))  # this worker thread's own connection
         try:
-            passages = retrieve_from_store(repo, question, Filters(meeting_id=meeting_id), k=5)
+            return answer_question(
+                repo,
+                question,
+                Filters(meeting_id=meeting_id),
+                llm_settings=settings.llm,
+                embedder=default_embedder(),
+            )
         finally:
             repo.db.conn.close()
-        if uses_llm(settings):
-            from notes_app.enhance.llm import LLMClient
-
-            return llm_answer(question, passages, LLMClient.from_settings(settings.llm))
-        return extractive_answer(question, passages)
 
     return run
 
