@@ -19,6 +19,7 @@ Needs Xvfb (Debian: xvfb). Nothing touches the user's own data.
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import subprocess
 import sys
@@ -289,6 +290,7 @@ def shoot(args: argparse.Namespace) -> int:
 
     app = App.load()
     app.settings.enhance.auto_after_stop = False
+    app.settings.detect.enabled = False  # no "take notes?" prompt over the pictures
     demo_id = build_demo_meeting(app)
     qapp = qt_app()
     win = MainWindow(app, session_factory=sample_session_factory(args.speed), tray=False)
@@ -304,6 +306,12 @@ def shoot(args: argparse.Namespace) -> int:
         shoot_enhanced(win, drive, demo_id)
     win.close()
     app.close()
+    # Tear the window down while Qt still runs: left to interpreter shutdown after a recording,
+    # the collector tripped a refcount error in a C extension ("bool_dealloc") and aborted.
+    win.deleteLater()
+    del win
+    drive.settle(200)
+    gc.collect()
     return 0
 
 
