@@ -11,13 +11,16 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
-
-import openai
+from typing import TYPE_CHECKING, Any
 
 from notes_app.enhance.lenient_json import JSONNotFound, loads_lenient
 from notes_app.errors import LLMError
 
+if TYPE_CHECKING:
+    import openai
+
+# ``openai`` itself is imported where a request is made: it takes a good part of a second to
+# import, and the window and most commands start without ever talking to an LLM.
 # Local servers without authentication still need *some* key for the openai client.
 NO_KEY = "not-needed"
 
@@ -37,6 +40,8 @@ class ChatReply:
 
 def openai_from_settings(llm_settings: Any) -> openai.OpenAI:
     """The real client for the configured endpoint. Retries are ours, so the client's are off."""
+    import openai
+
     if not llm_settings.base_url:
         raise LLMError(
             "No LLM endpoint is configured. Set one with "
@@ -105,6 +110,8 @@ class LLMClient:
         With ``schema`` the server is asked for JSON matching it, in the strongest form it
         accepts; the reply text is returned as is (see ``chat_json`` to parse it).
         """
+        import openai
+
         while True:
             fmt = self._format if schema is not None else FORMAT_TEXT
             params = self._params(messages, fmt, schema, max_tokens, temperature)
@@ -137,6 +144,8 @@ class LLMClient:
 
     def list_models(self) -> list[str]:
         """The model ids the server offers (GET /v1/models)."""
+        import openai
+
         try:
             return sorted(m.id for m in self.client.models.list())
         except openai.APIError as e:
@@ -184,6 +193,8 @@ class LLMClient:
     def _with_retries(
         self, params: dict[str, Any], on_text: Callable[[str], None] | None
     ) -> ChatReply:
+        import openai
+
         attempt = 0
         while True:
             try:
@@ -227,6 +238,8 @@ class LLMClient:
     # --- errors a user can act on -------------------------------------------------------------
 
     def _explain(self, e: openai.APIError, *, listing: bool = False) -> LLMError:
+        import openai
+
         where = f"The LLM endpoint {self.endpoint}"
         if isinstance(e, openai.APITimeoutError):
             return LLMError(
