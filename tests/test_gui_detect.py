@@ -38,8 +38,12 @@ class FakeSession:
         self.repo = Repo(open_db(settings.db_path))
         self.meeting_id = None
 
-    def start(self, title, notes):
-        self.meeting_id = self.repo.create_meeting(title, notes=notes, status="recording")
+    def start(self, title, notes, meeting_id=None):
+        if meeting_id is None:
+            self.meeting_id = self.repo.create_meeting(title, notes=notes, status="recording")
+        else:
+            self.repo.update_meeting(meeting_id, status="recording")
+            self.meeting_id = meeting_id
 
     def stop(self, on_drain=None):
         self.repo.update_meeting(self.meeting_id, status="done")

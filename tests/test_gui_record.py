@@ -82,3 +82,110 @@ def test_record_shows_lines_live_and_keeps_notes(qtbot, app, speech, whisper_eng
     assert meeting.notes == "- launch date?"
     assert len(app.repo.get_transcript(mid).segments) >= 2
     assert not win.error_boxes
+
+
+class GatedSession(MeetingSession):
+    """A real session whose stop waits for the test, so it can type while the stop runs."""
+
+    def __init__(self, *args, stop_gate, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.stop_gate = stop_gate
+
+    def stop(self, on_drain=None):
+        self.stop_gate.wait(30)
+        return super().stop(on_drain)
+
+
+def type_line(qtbot, editor, text: str) -> None:
+    qtbot.keyClicks(editor, text)
+    qtbot.keyClick(editor, Qt.Key.Key_Return)
+
+
+def gated_session_factory(speech, engine, start_gate, stop_gate):
+    """Like file_session_factory, but starting and stopping wait for the test's go."""
+
+    def factory(settings, bridge):
+        start_gate.wait(30)
+        sd = FileInputModule(speech, speed=2.0)
+        devices = {
+            CHANNEL_ME: InputDevice("mic", "Test mic", "mic", open_device="mic"),
+            CHANNEL_THEM: InputDevice("call", "Test call", "monitor", open_device="call"),
+        }
+        return GatedSession(
+            Repo(open_db(settings.db_path)),
+            engine,
+            Capture(sd, devices, clock=sd.clock),
+            audio_dir=settings.audio_dir,
+            language="en",
+            keep_audio=False,
+            stop_gate=stop_gate,
+            **bridge.callbacks(),
+        )
+
+    return factory
+
+
+def test_what_was_typed_before_start_and_during_start_and_stop_is_kept(
+    qtbot, app, speech, whisper_engine
+):
+    import threading
+
+    qt_app()
+    app.settings.enhance.auto_after_stop = False
+    app.settings.detect.enabled = False
+    start_gate, stop_gate = threading.Event(), threading.Event()
+    win = MainWindow(
+        app,
+        autosave_ms=60_000,  # nothing is saved by the timer: only what the window flushes
+        tray=False,
+        session_factory=gated_session_factory(speech, whisper_engine, start_gate, stop_gate),
+    )
+    qtbot.addWidget(win)
+    win.show()
+    win.new_meeting()
+    qtbot.waitUntil(lambda: win.current_id() is not None)
+    view = win.view
+    view.title.selectAll()
+    qtbot.keyClicks(view.title, "Budget review")
+    qtbot.keyClicks(view.attendees, "Ana, Ben")
+    type_line(qtbot, view.editor, "- agenda: budget")
+    assert win.autosaver.has_pending  # typed just now: not on disk yet
+
+    win.record_bar.button.click()
+    assert win.recorder.busy
+    type_line(qtbot, view.editor, "- typed while starting")
+    qtbot.keyClicks(view.attendees, ", Cy")
+    start_gate.set()
+    qtbot.waitUntil(lambda: win.recorder.recording or bool(win.error_boxes), timeout=20_000)
+    assert not win.error_boxes, win.error_boxes[0].text()
+    mid = win.recorder.meeting_id
+    assert win.current_id() == mid
+    assert view.title.text() == "Budget review"
+    assert view.attendees.text() == "Ana, Ben, Cy"
+    assert view.editor.toPlainText() == "- agenda: budget\n- typed while starting\n"
+
+    type_line(qtbot, view.editor, "- during the call")
+    panel = view.transcript_panel.view
+    qtbot.waitUntil(lambda: panel.segment_count() >= 1, timeout=120_000)
+    win.record_bar.button.click()
+    assert win.recorder.busy
+    type_line(qtbot, view.editor, "- while it finishes")
+    view.title.selectAll()
+    qtbot.keyClicks(view.title, "Budget review Q3")
+    stop_gate.set()
+    qtbot.waitUntil(lambda: not win.recorder.recording and not win.recorder.busy, timeout=120_000)
+    assert not win.error_boxes, win.error_boxes[0].text()
+    typed = "- agenda: budget\n- typed while starting\n- during the call\n- while it finishes\n"
+    assert view.editor.toPlainText() == typed
+    assert view.title.text() == "Budget review Q3"
+
+    win.close()  # flushes what is still waiting to be saved
+    meetings = app.repo.list_meetings()
+    assert [m.id for m in meetings] == [mid]  # one meeting: the one typed into, now recorded
+    meeting = app.repo.get_meeting(mid)
+    assert meeting.status == "done"
+    assert meeting.title == "Budget review Q3"
+    assert list(meeting.attendees) == ["Ana", "Ben", "Cy"]
+    assert meeting.notes == typed
+    assert meeting.agenda == "- agenda: budget\n"
+    assert len(app.repo.get_transcript(mid).segments) >= 1

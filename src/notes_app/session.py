@@ -102,23 +102,40 @@ class MeetingSession:
 
     # --- the API the window and the CLI use -----------------------------------------------------
 
-    def start(self, title: str, notes: str = "") -> int:
-        """Open the inputs, create the meeting (status "recording") and start transcribing."""
+    def start(self, title: str, notes: str = "", *, meeting_id: int | None = None) -> int:
+        """Open the inputs, create the meeting (status "recording") and start transcribing.
+
+        With ``meeting_id`` an existing, never-recorded meeting becomes the recording one: its
+        title, attendees and notes stay as they are (the window keeps saving them while this
+        starts), and ``notes`` only becomes its agenda.
+        """
         self.spool_path = self._new_spool_path()
         for failure in self.capture.start():
             self.on_error(failure)
+        agenda = notes if notes.strip() else None  # typed before the call: an agenda
         try:
             self._spool = SpoolWriter(self.spool_path, self.capture.channels)
             write_lock(self.spool_path)
-            self.meeting_id = self.repo.create_meeting(
-                title,
-                started_at=self.now(),
-                language=self.language,
-                audio_path=str(self.spool_path),
-                status="recording",
-                notes=notes,
-                agenda=notes if notes.strip() else None,  # typed before the call: an agenda
-            )
+            if meeting_id is None:
+                self.meeting_id = self.repo.create_meeting(
+                    title,
+                    started_at=self.now(),
+                    language=self.language,
+                    audio_path=str(self.spool_path),
+                    status="recording",
+                    notes=notes,
+                    agenda=agenda,
+                )
+            else:
+                self.repo.update_meeting(
+                    meeting_id,
+                    started_at=self.now(),
+                    language=self.language,
+                    audio_path=str(self.spool_path),
+                    status="recording",
+                )
+                self.repo.set_agenda(meeting_id, agenda)
+                self.meeting_id = meeting_id
         except NotesAppError:
             self.capture.stop()
             raise

@@ -233,6 +233,23 @@ class MainWindow(QMainWindow):
         if self.sidebar.current_id() != meeting_id:
             self.sidebar.select(meeting_id)
 
+    def reload_meeting(self, meeting_id: int) -> None:
+        """Re-read the meeting on screen (its transcript, status, enhanced notes) while keeping
+        what the user typed: the stored copy may not have the last keystrokes yet."""
+        try:
+            repo = self.app.repo
+            meeting = repo.get_meeting(meeting_id)
+            transcript = repo.get_transcript(meeting_id)
+            enhanced = repo.get_enhanced(meeting_id)
+        except NotesAppError as e:
+            self.show_error(e)
+            return
+        self.view.show_meeting(meeting, transcript, enhanced, keep_edits=True)
+        self.view.set_busy(self.enhancing_meeting == meeting_id)
+
+    def showing(self, meeting_id: int) -> bool:
+        return self.current_id() == meeting_id and self.pages.currentWidget() is self.view
+
     def current_id(self) -> int | None:
         return self.view.meeting.id if self.view.meeting is not None else None
 
@@ -397,8 +414,8 @@ class MainWindow(QMainWindow):
         meeting = self.view.meeting
         if meeting is None or not enhancing.available() or self.enhancing_meeting is not None:
             return
-        notes = self.view.editor.toPlainText()
-        meeting = replace(meeting, notes=notes)
+        meeting = self.view.on_screen()
+        notes = meeting.notes
         job = enhancing.enhance_job(self.settings, meeting, self.view.transcript, notes, template)
         self.enhancing_meeting = meeting.id
         self.streamed = []
@@ -491,20 +508,26 @@ class MainWindow(QMainWindow):
             self.start_recording()
 
     def start_recording(self) -> None:
-        """Record into a new meeting; an empty, never-recorded meeting on screen is continued."""
+        """Record into a new meeting; a never-recorded meeting on screen becomes the recording.
+
+        That meeting keeps its id, so its title, attendees and notes (saved, waiting to be
+        saved, or typed while the recording starts) all stay with it: nothing is copied over.
+        """
         self.autosaver.flush()
-        meeting = self.view.meeting
+        meeting = self.view.on_screen()
         fresh = (
             meeting is not None
-            and self.pages.currentWidget() is self.view
+            and self.showing(meeting.id)
             and not self.view.transcript.segments
             and self.view.enhanced is None
+            and not meeting.audio_path
+            and meeting.status != "recording"
         )
-        title = meeting.title if fresh else f"Meeting {datetime.now():%H:%M}"
-        notes = self.view.editor.toPlainText() if fresh else ""
-        self._replaced_meeting = meeting.id if fresh else None
         self.record_bar.set_recording(False, busy="Starting…")
-        self.recorder.start(title, notes)
+        if fresh:
+            self.recorder.start(meeting.title, meeting.notes, meeting.id)
+        else:
+            self.recorder.start(f"Meeting {datetime.now():%H:%M}", "")
 
     def stop_recording(self) -> None:
         self.autosaver.flush()
@@ -512,22 +535,11 @@ class MainWindow(QMainWindow):
         self.recorder.stop()
 
     def _recording_started(self, meeting_id: int) -> None:
-        old = self._replaced_meeting
-        if old is not None:
-            attendees = list(self.view.meeting.attendees) if self.view.meeting else []
-            self.autosaver.flush()
-            # The notes went into the recording meeting; the empty one it replaces goes.
-            self.writer.submit(
-                lambda repo: (
-                    repo.update_meeting(meeting_id, attendees=attendees),
-                    repo.delete_meeting(old),
-                ),
-                on_done=lambda _r: self.refresh_meetings(select=meeting_id),
-                on_fail=self.show_error,
-                owner=self,
-            )
         self.refresh_meetings(select=meeting_id)
-        self.open_meeting(meeting_id)
+        if self.showing(meeting_id):
+            self.reload_meeting(meeting_id)  # now "recording"; what was typed stays on screen
+        else:
+            self.open_meeting(meeting_id)
         self.record_bar.set_recording(True)
         self.record_bar.set_channels(self.recorder.session.channels)
         self.clock.start()
@@ -538,8 +550,11 @@ class MainWindow(QMainWindow):
     def _recording_stopped(self, meeting) -> None:
         self._recording_ended()
         self.refresh_meetings(select=meeting.id)
-        self.view.meeting = None  # reload: the transcript was renumbered on stop
-        self.open_meeting(meeting.id)
+        if self.showing(meeting.id):
+            # The transcript was renumbered on stop; notes typed while it finished stay.
+            self.reload_meeting(meeting.id)
+        else:
+            self.open_meeting(meeting.id)
         if self.recorder.close_when_stopped:
             self.close()
             return

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -12,6 +14,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QProgressBar,
     QPushButton,
+    QSizePolicy,
     QSplitter,
     QStackedWidget,
     QVBoxLayout,
@@ -24,9 +27,11 @@ from notes_app.gui.enhanced_text import blocks_to_text
 from notes_app.gui.enhanced_view import EnhancedView
 from notes_app.gui.sidebar import local_time
 from notes_app.gui.transcript_panel import TranscriptPanel, speaker_name
+from notes_app.gui.wrap_row import WrapRow
 from notes_app.render import clock
 
 RAW, ENHANCED, EDIT_ENHANCED = 0, 1, 2
+TRANSCRIPT_MIN_WIDTH = 220  # a readable column of transcript; collapsed, only its header
 
 
 def meta_text(m: Meeting) -> str:
@@ -69,7 +74,7 @@ class MeetingView(QWidget):
         layout.setContentsMargins(28, 22, 28, 18)
         layout.setSpacing(10)
         layout.addLayout(self._header)
-        layout.addLayout(self._toolbar)
+        layout.addWidget(self.toolbar)
         layout.addWidget(self.progress)
         layout.addWidget(self.splitter, 1)
 
@@ -79,13 +84,13 @@ class MeetingView(QWidget):
         self.title = QLineEdit()
         self.title.setObjectName("TitleEdit")
         self.title.setPlaceholderText("Untitled meeting")
-        self.title.textEdited.connect(lambda t: self.title_edited.emit(t.strip() or "Untitled"))
+        self.title.textEdited.connect(self._title_typed)
         self.meta = QLabel()
         self.meta.setObjectName("MetaLabel")
         self.attendees = QLineEdit()
         self.attendees.setObjectName("AttendeesEdit")
         self.attendees.setPlaceholderText("Add attendees, separated by commas")
-        self.attendees.textEdited.connect(lambda t: self.attendees_edited.emit(parse_attendees(t)))
+        self.attendees.textEdited.connect(self._attendees_typed)
         self._header = QVBoxLayout()
         self._header.setSpacing(2)
         self._header.addWidget(self.title)
@@ -135,22 +140,28 @@ class MeetingView(QWidget):
         self.progress.setTextVisible(False)
         self.progress.setRange(0, 0)
         self.progress.setVisible(False)
-        self._toolbar = QHBoxLayout()
-        self._toolbar.setSpacing(0)
-        self._toolbar.addWidget(self.raw_button)
-        self._toolbar.addWidget(self.enhanced_button)
-        self._toolbar.addSpacing(12)
-        self._toolbar.addWidget(self.notice)
-        self._toolbar.addStretch(1)
-        self._toolbar.addWidget(self.share_button)
-        self._toolbar.addSpacing(6)
-        self._toolbar.addWidget(self.export_button)
-        self._toolbar.addSpacing(6)
-        self._toolbar.addWidget(self.edit_button)
-        self._toolbar.addSpacing(8)
-        self._toolbar.addWidget(self.template)
-        self._toolbar.addSpacing(8)
-        self._toolbar.addWidget(self.enhance_button)
+        self.notice.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        views = QWidget()
+        left = QHBoxLayout(views)
+        left.setContentsMargins(0, 0, 0, 0)
+        left.setSpacing(0)
+        left.addWidget(self.raw_button)
+        left.addWidget(self.enhanced_button)
+        left.addSpacing(12)
+        left.addWidget(self.notice, 1)
+        actions = QWidget()
+        right = QHBoxLayout(actions)
+        right.setContentsMargins(0, 0, 0, 0)
+        right.setSpacing(6)
+        right.addWidget(self.share_button)
+        right.addWidget(self.export_button)
+        right.addWidget(self.edit_button)
+        right.addSpacing(2)
+        right.addWidget(self.template)
+        right.addSpacing(2)
+        right.addWidget(self.enhance_button)
+        # On a narrow window the actions go under the view switch rather than off the edge.
+        self.toolbar = WrapRow(views, actions)
 
     def _build_body(self) -> None:
         self.editor = NotesEditor()
@@ -198,15 +209,16 @@ class MeetingView(QWidget):
         tl = QVBoxLayout(transcript_card)
         tl.setContentsMargins(1, 1, 1, 1)
         tl.addWidget(self.transcript_panel)
-        transcript_card.setMinimumWidth(280)
+        self.transcript_card = transcript_card
+        transcript_card.setMinimumWidth(TRANSCRIPT_MIN_WIDTH)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setHandleWidth(14)
         self.splitter.setChildrenCollapsible(False)
         self.splitter.addWidget(card)
         self.splitter.addWidget(transcript_card)
-        self.splitter.setStretchFactor(0, 3)
-        self.splitter.setStretchFactor(1, 2)
-        self.splitter.setSizes([600, 400])
+        self.splitter.setStretchFactor(0, 2)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([600, 300])
         self.splitter.setStyleSheet("QSplitter::handle { background: transparent; }")
         self.transcript_panel.toggled.connect(self._transcript_toggled)
 
@@ -219,6 +231,7 @@ class MeetingView(QWidget):
         row.setContentsMargins(14, 0, 14, 0)
         hint = QLabel("Lines you change become your own words; untouched lines keep citations.")
         hint.setObjectName("Muted")
+        hint.setWordWrap(True)
         row.addWidget(hint, 1)
         row.addWidget(self.cancel_edit_button)
         row.addWidget(self.save_edit_button)
@@ -227,14 +240,21 @@ class MeetingView(QWidget):
 
     # --- content ------------------------------------------------------------------------------
 
-    def show_meeting(self, meeting: Meeting, transcript: Transcript, enhanced) -> None:
-        self.meeting = meeting
+    def show_meeting(
+        self, meeting: Meeting, transcript: Transcript, enhanced, *, keep_edits: bool = False
+    ) -> None:
+        """Show a meeting; with ``keep_edits``, reloading the one on screen keeps what the user
+        typed (title, attendees, notes) rather than the stored copy, which may be older."""
+        if keep_edits and self.meeting is not None and self.meeting.id == meeting.id:
+            self.meeting = self._with_edits(meeting)
+        else:
+            self.meeting = meeting
+            self.title.setText(meeting.title)
+            self.title.setCursorPosition(0)
+            self.attendees.setText(", ".join(meeting.attendees))
+            self.editor.set_text_quietly(meeting.notes)
         self.transcript = transcript
-        self.title.setText(meeting.title)
-        self.title.setCursorPosition(0)
         self.meta.setText(meta_text(meeting))
-        self.attendees.setText(", ".join(meeting.attendees))
-        self.editor.set_text_quietly(meeting.notes)
         self.transcript_panel.view.set_segments(transcript.segments)
         self.transcript_panel.show_count()
         self.quote_box.setVisible(False)
@@ -243,8 +263,33 @@ class MeetingView(QWidget):
         self.show_page(ENHANCED if enhanced is not None else RAW)
 
     def update_meta(self, meeting: Meeting) -> None:
-        self.meeting = meeting
+        same = self.meeting is not None and self.meeting.id == meeting.id
+        self.meeting = self._with_edits(meeting) if same else meeting
         self.meta.setText(meta_text(meeting))
+
+    def on_screen(self) -> Meeting | None:
+        """The meeting as shown, with what the user typed (saved or still waiting to be)."""
+        return self._with_edits(self.meeting) if self.meeting is not None else None
+
+    def _with_edits(self, meeting: Meeting) -> Meeting:
+        return replace(
+            meeting,
+            title=self.title.text().strip() or "Untitled",
+            attendees=tuple(parse_attendees(self.attendees.text())),
+            notes=self.editor.toPlainText(),
+        )
+
+    def _title_typed(self, text: str) -> None:
+        title = text.strip() or "Untitled"
+        if self.meeting is not None:
+            self.meeting = replace(self.meeting, title=title)
+        self.title_edited.emit(title)
+
+    def _attendees_typed(self, text: str) -> None:
+        names = parse_attendees(text)
+        if self.meeting is not None:
+            self.meeting = replace(self.meeting, attendees=tuple(names))
+        self.attendees_edited.emit(names)
 
     def showEvent(self, event) -> None:  # noqa: N802 - Qt override
         super().showEvent(event)
@@ -358,9 +403,11 @@ class MeetingView(QWidget):
 
     def _transcript_toggled(self, expanded: bool) -> None:
         # Collapsed, the transcript keeps only its header; the notes take the room.
+        self.transcript_card.setMinimumWidth(TRANSCRIPT_MIN_WIDTH if expanded else 0)
         if not expanded:
             total = sum(self.splitter.sizes())
-            self.splitter.setSizes([total - 130, 130])
+            narrow = self.transcript_card.minimumSizeHint().width()
+            self.splitter.setSizes([total - narrow, narrow])
         else:
             total = sum(self.splitter.sizes())
-            self.splitter.setSizes([total * 3 // 5, total * 2 // 5])
+            self.splitter.setSizes([total * 2 // 3, total - total * 2 // 3])

@@ -6,7 +6,7 @@ import math
 
 from PySide6.QtCore import QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QPainter
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QWidget
 
 from notes_app.domain import CHANNEL_ME, CHANNEL_THEM
 from notes_app.gui import theme
@@ -31,11 +31,12 @@ class LevelMeter(QWidget):
         super().__init__(parent)
         self.color = color
         self.level = 0.0  # 0..1
-        self.setMinimumSize(90, 8)
+        self.setMinimumSize(60, 8)
         self.setMaximumHeight(8)
+        self.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
-        return QSize(120, 8)
+        return QSize(110, 8)
 
     def set_db(self, db: float) -> None:
         target = min(max((db - SILENCE_DB) / -SILENCE_DB, 0.0), 1.0)
@@ -56,6 +57,16 @@ class LevelMeter(QWidget):
             p.setBrush(QColor(self.color))
             p.drawRoundedRect(filled, radius, radius)
         p.end()
+
+
+class NoteLabel(QLabel):
+    """A word-wrapped label that asks for one line when there is room (QLabel asks for less)."""
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        hint = super().sizeHint()
+        m = self.contentsMargins()
+        one_line = self.fontMetrics().horizontalAdvance(self.text()) + m.left() + m.right() + 24
+        return QSize(max(hint.width(), one_line), hint.height())
 
 
 class RecordBar(QWidget):
@@ -81,12 +92,16 @@ class RecordBar(QWidget):
             label.setObjectName("Muted")
         self.behind = QLabel("")
         self.behind.setObjectName("Muted")
-        self.warning = QLabel("")
+        self.warning = NoteLabel("")
         self.warning.setObjectName("Warning")
         self.warning.setVisible(False)
+        # On a narrow window the warning wraps onto two lines rather than widen the window.
+        self.warning.setWordWrap(True)
+        self.warning.setMinimumWidth(150)
+        self.warning.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(20, 10, 20, 10)
-        layout.setSpacing(10)
+        layout.setSpacing(8)
         layout.addWidget(self.button)
         layout.addWidget(self.elapsed)
         layout.addSpacing(14)
@@ -138,7 +153,10 @@ class RecordBar(QWidget):
         self.elapsed.setText(clock(seconds))
         last = self._loud_at.get(CHANNEL_THEM, 0.0)
         flat = self.them_meter.isVisible() and seconds - last >= THEM_FLAT_AFTER
-        self.warning.setText("No sound from the call yet — check the system audio in Settings")
+        self.warning.setText("No sound from the call yet — check Settings")
+        self.warning.setToolTip(
+            "Nothing is coming from the call's audio output: check the system audio in Settings"
+        )
         self.warning.setVisible(flat)
 
     def show_backlog(self, seconds: float) -> None:

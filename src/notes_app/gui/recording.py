@@ -118,14 +118,15 @@ class Recorder(QObject):
     def meeting_id(self) -> int | None:
         return self.session.meeting_id if self.session is not None else None
 
-    def start(self, title: str, notes: str) -> None:
+    def start(self, title: str, notes: str, meeting_id: int | None = None) -> None:
+        """Record into a new meeting, or into ``meeting_id`` (a meeting not yet recorded)."""
         if self.busy or self.session is not None:
             return
         self.busy = True
 
         def open_and_start(_progress):
             session = self.factory(self.settings, self.bridge)
-            session.start(title, notes)
+            session.start(title, notes, meeting_id=meeting_id)
             return session
 
         start_job(open_and_start, on_done=self._started, on_fail=self._failed, owner=self)

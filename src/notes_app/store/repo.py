@@ -131,6 +131,16 @@ class Repo:
 
     # --- notes --------------------------------------------------------------------------------
 
+    def set_agenda(self, meeting_id: int, agenda: str | None) -> None:
+        """Save what the user typed before the call started (kept apart from the live notes)."""
+        self.get_meeting(meeting_id)
+        with self.transaction():
+            self.db.execute(
+                "INSERT INTO raw_notes (meeting_id, text, agenda, updated_at) VALUES (?,'',?,?)"
+                " ON CONFLICT(meeting_id) DO UPDATE SET agenda = excluded.agenda",
+                [meeting_id, agenda, now_iso()],
+            )
+
     def set_notes(self, meeting_id: int, text: str) -> None:
         """Save the user's raw notes (as typed). Only the user's edits call this."""
         self.get_meeting(meeting_id)
