@@ -218,3 +218,20 @@ def test_endpoint_embedder_failure_is_one_clear_error():
         embedder = EndpointEmbedder(_client(server.base_url), "missing-model")
         with pytest.raises(LLMError, match="missing-model.*/v1/embeddings"):
             embedder.embed(["anything"])
+
+
+def test_ask_uses_the_endpoint_embeddings_when_a_model_is_set(repo, office, monkeypatch):
+    from click.testing import CliRunner
+
+    from notes_app.cli import main
+
+    with EmbeddingServer() as server:
+        monkeypatch.setenv("NOTES_APP_LLM_BASE_URL", server.base_url)
+        runner = CliRunner()
+        assert (
+            runner.invoke(main, ["config", "set", "llm.embed_model", "embed-small"]).exit_code == 0
+        )
+        res = runner.invoke(main, ["ask", str(office), "--offline", "--json", "hiring"])
+    assert res.exit_code == 0, res.output
+    assert server.requests and all(r["path"] == "/v1/embeddings" for r in server.requests)
+    assert {r["model"] for r in server.requests} == {"embed-small"}

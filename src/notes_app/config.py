@@ -61,6 +61,7 @@ class LLMSettings:
     timeout: float = 120.0
     context_tokens: int = 8192
     max_retries: int = 3
+    embed_model: str = ""  # an embeddings model on the same endpoint; empty: offline vectors
 
 
 @dataclass

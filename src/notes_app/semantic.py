@@ -136,3 +136,13 @@ def reciprocal_rank_fusion(rankings: Sequence[Sequence[K]], k: int = 60) -> list
         for rank, key in enumerate(ranking, 1):
             scores[key] = scores.get(key, 0.0) + 1.0 / (k + rank)
     return sorted(scores.items(), key=lambda kv: -kv[1])
+
+
+def embedder_for(llm_settings: Any) -> Embedder | None:
+    """The endpoint's embeddings when ``llm.embed_model`` names a model there, else the bundled
+    offline vectors (or None when those are not installed either)."""
+    if llm_settings.base_url and llm_settings.embed_model:
+        from notes_app.enhance.llm import openai_from_settings
+
+        return EndpointEmbedder(openai_from_settings(llm_settings), llm_settings.embed_model)
+    return default_embedder()

@@ -10,7 +10,7 @@ from notes_app import render
 from notes_app.ask import Answer, answer_question
 from notes_app.cli.common import get_app, json_option, print_json
 from notes_app.errors import NotesAppError
-from notes_app.semantic import default_embedder
+from notes_app.semantic import embedder_for
 from notes_app.stats import Stats, compute_stats
 from notes_app.store.chat import ChatStore
 from notes_app.store.search import Filters, SearchResult, search
@@ -124,7 +124,7 @@ def ask_cmd(
         filters,
         llm_settings=app.settings.llm,
         use_llm=use_llm,
-        embedder=default_embedder(),
+        embedder=embedder_for(app.settings.llm),
     )
     chats.add(meeting_id, question, answer.text, answer.mode, answer.to_dict()["citations"])
     if as_json:

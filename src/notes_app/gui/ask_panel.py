@@ -34,7 +34,7 @@ from notes_app.errors import NotesAppError
 from notes_app.gui import theme
 from notes_app.gui.workers import DbWriter, start_job
 from notes_app.render import clock
-from notes_app.semantic import default_embedder
+from notes_app.semantic import embedder_for
 from notes_app.store.chat import ChatStore, Exchange
 from notes_app.store.db import open_db
 from notes_app.store.repo import Repo
@@ -70,7 +70,7 @@ def ask_job(settings: Settings, meeting_id: int | None, question: str) -> Callab
                 question,
                 Filters(meeting_id=meeting_id),
                 llm_settings=settings.llm,
-                embedder=default_embedder(),
+                embedder=embedder_for(settings.llm),
             )
         finally:
             repo.db.conn.close()
