@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QCoreApplication, QEvent, Qt, QThreadPool, QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 
@@ -33,8 +34,15 @@ def qt_app(argv: list[str] | None = None) -> QApplication:
     return qapp
 
 
-def run(argv: list[str] | None = None) -> int:
-    """Open the window and run until it closes; returns the exit code."""
+# How long the exit waits for background jobs (an enhancement, a search) to finish.
+EXIT_WAIT_MS = 15_000
+
+
+def run(argv: list[str] | None = None, *, session_factory=None) -> int:
+    """Open the window and run until it closes; returns the exit code.
+
+    ``session_factory`` replaces how a recording opens its devices (tests play files).
+    """
     qapp = qt_app(argv)
     from notes_app.gui.main_window import MainWindow
 
@@ -46,10 +54,31 @@ def run(argv: list[str] | None = None) -> int:
 
         QMessageBox.critical(None, "Notes", str(e))
         return 1
-    window = MainWindow(app)
+    options = {"session_factory": session_factory} if session_factory is not None else {}
+    window = MainWindow(app, **options)
     window.show()
     QTimer.singleShot(0, window, window.offer_welcome)
     QTimer.singleShot(0, window, window.offer_recovery)
     code = qapp.exec()
+    tear_down(window)
+    del window
     app.close()
     return code
+
+
+def tear_down(window) -> None:
+    """End background work and delete the window while Qt still runs.
+
+    Left to interpreter shutdown, worker threads, queued signal results and Qt objects were
+    destroyed in no particular order, after Qt had gone: after a recording that aborted the
+    process ("bool_dealloc … refcount error in a C extension"). Here everything ends in order:
+    the jobs finish, their results are delivered, the window and its threads are deleted.
+    """
+    window.shut_down()
+    QThreadPool.globalInstance().waitForDone(EXIT_WAIT_MS)
+    QCoreApplication.sendPostedEvents()  # results of jobs that just ended reach their slots
+    QCoreApplication.processEvents()
+    window.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    gc.collect()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)

@@ -719,14 +719,28 @@ class MainWindow(QMainWindow):
         if not self.before_close():
             event.ignore()
             return
+        self.shut_down()
+        event.accept()
+
+    def shut_down(self) -> None:
+        """Stop watching, playing and recording; write what is pending and end the DB threads.
+
+        Runs when the window closes and again when the app exits (the tray's Quit, a session
+        ending), so each step may find its work already done.
+        """
         if self.detection is not None:
             self.detection.stop()
         if self._player is not None:
             self._player.stop()
+        self.clock.stop()
+        self.search_timer.stop()
+        if self.recorder.session is not None and not self.recorder.busy:
+            # Quit without the window asking first (e.g. the desktop session ends): the
+            # recording is finished here, so its audio and transcript are complete.
+            self.recorder.stop_now()
         self.autosaver.flush_and_wait()
         self.writer.close()
         self.reader.close()
-        event.accept()
 
     def before_close(self) -> bool:
         """Closing while recording asks first; on "stop" the window closes once it stopped."""

@@ -8,6 +8,7 @@ signals from there; Qt queues them to the GUI thread, where the widgets are touc
 from __future__ import annotations
 
 import importlib
+import sys
 from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Signal
@@ -142,6 +143,18 @@ class Recorder(QObject):
             on_fail=self._failed,
             owner=self,
         )
+
+    def stop_now(self) -> None:
+        """Stop on the calling thread: the app is exiting and nothing is left to show it."""
+        session, self.session = self.session, None
+        if session is None:
+            return
+        try:
+            session.stop()
+        except NotesAppError as e:
+            # No window to show it in: say it on stderr. The meeting stays "recording" and is
+            # offered for recovery at the next launch, so nothing recorded is lost.
+            print(f"notes-app: {e}", file=sys.stderr)
 
     def _started(self, session) -> None:
         self.busy = False

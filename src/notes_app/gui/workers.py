@@ -12,6 +12,7 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 from notes_app.errors import NotesAppError, StorageError
@@ -128,6 +129,7 @@ class DbWriter:
         self.pool.setMaxThreadCount(1)
         self.pool.setExpiryTimeout(-1)  # keep the thread (and its connection) for the app's life
         self._local = threading.local()
+        self.closed = False
 
     def repo(self) -> Repo:
         """The writer thread's own Repo (call only from inside a submitted function)."""
@@ -143,6 +145,8 @@ class DbWriter:
         on_fail: Callable[[NotesAppError], None] | None = None,
         owner: QObject | None = None,
     ) -> Job:
+        if self.closed:
+            raise StorageError("The notes database was closed with the window; reopen the app.")
         return start_job(
             lambda _progress: write(self.repo()),
             on_done=on_done,
@@ -153,9 +157,14 @@ class DbWriter:
 
     def flush(self) -> None:
         """Block until every submitted write is on disk (used when the window closes)."""
-        self.pool.waitForDone()
+        if not self.closed:
+            self.pool.waitForDone()
 
     def close(self) -> None:
+        """Finish the writes, close the connection and end the thread (now, while Qt runs:
+        left to interpreter exit, the pool and its thread go down after Qt has)."""
+        if self.closed:
+            return
         self.flush()
         done = threading.Event()
 
@@ -170,3 +179,5 @@ class DbWriter:
         self.pool.waitForDone()
         if not done.is_set():  # pragma: no cover - defensive
             raise StorageError("The database writer did not stop cleanly; restart the app.")
+        self.closed = True
+        shiboken6.delete(self.pool)  # joins the pool's thread
