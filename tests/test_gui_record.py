@@ -126,7 +126,7 @@ def gated_session_factory(speech, engine, start_gate, stop_gate):
 
 
 def test_what_was_typed_before_start_and_during_start_and_stop_is_kept(
-    qtbot, app, speech, whisper_engine
+    qtbot, app, speech, whisper_engine, request
 ):
     import threading
 
@@ -134,6 +134,8 @@ def test_what_was_typed_before_start_and_during_start_and_stop_is_kept(
     app.settings.enhance.auto_after_stop = False
     app.settings.detect.enabled = False
     start_gate, stop_gate = threading.Event(), threading.Event()
+    request.addfinalizer(stop_gate.set)  # a failing test must not leave a session waiting
+    request.addfinalizer(start_gate.set)
     win = MainWindow(
         app,
         autosave_ms=60_000,  # nothing is saved by the timer: only what the window flushes
@@ -141,6 +143,7 @@ def test_what_was_typed_before_start_and_during_start_and_stop_is_kept(
         session_factory=gated_session_factory(speech, whisper_engine, start_gate, stop_gate),
     )
     qtbot.addWidget(win)
+    win.ask_stop_recording = lambda: True  # closing at the end of a failed test: no question
     win.show()
     win.new_meeting()
     qtbot.waitUntil(lambda: win.current_id() is not None)
