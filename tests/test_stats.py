@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 
 import pytest
 from click.testing import CliRunner
 
 from notes_app.cli import main
 from notes_app.domain import Segment
-from notes_app.stats import compute_stats
+from notes_app.stats import compute_stats, percentages, recent_weeks, talk_share
 
 
 @pytest.fixture
@@ -96,3 +97,37 @@ def test_cli_text_and_empty_store(repo):
     )
     out = CliRunner().invoke(main, ["stats"]).output
     assert "1 meetings, 2.0 hours" in out and "you 100%" in out and "roadmap (2)" in out
+
+
+def test_one_meetings_talk_share_matches_the_report(repo, store):
+    a, b, c = store
+    by_id = {t.meeting_id: t for t in compute_stats(repo.db).talk}
+    for mid in (a, b):
+        share = talk_share(repo.get_transcript(mid).segments, mid, "x")
+        assert (share.me_seconds, share.them_seconds) == (
+            by_id[mid].me_seconds,
+            by_id[mid].them_seconds,
+        )
+    assert percentages(talk_share(repo.get_transcript(a).segments)) == (25, 75)
+    assert percentages(talk_share(repo.get_transcript(b).segments)) == (0, 100)
+    # Unattributed speech (an import without speakers) says nothing about who talked.
+    assert percentages(talk_share(repo.get_transcript(c).segments)) is None
+    assert percentages(talk_share([])) is None
+
+
+def test_percentages_add_up_to_a_hundred():
+    thirds = talk_share([Segment(0, 0, 1, "a", "me"), Segment(1, 1, 3, "b", "them")])
+    assert percentages(thirds) == (33, 67)
+    backwards = talk_share([Segment(0, 5, 2, "clock skew", "me"), Segment(1, 0, 4, "b", "Lee")])
+    assert percentages(backwards) == (0, 100)  # a negative length counts as nothing
+
+
+def test_recent_weeks_fill_the_gaps_up_to_this_week():
+    hours = (("2023-W52", 9.0), ("2024-W01", 1.5), ("2024-W03", 0.25))
+    weeks = recent_weeks(hours, date(2024, 1, 17), weeks=4)  # a Wednesday in week 3
+    assert weeks == (
+        (date(2023, 12, 25), 9.0),
+        (date(2024, 1, 1), 1.5),
+        (date(2024, 1, 8), 0.0),
+        (date(2024, 1, 15), 0.25),
+    )

@@ -5,14 +5,15 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlite_utils
 
 from notes_app.ask import STOPWORDS
-from notes_app.domain import ME, THEM
+from notes_app.domain import ME, THEM, Segment
 from notes_app.store import stats_sql
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -91,6 +92,50 @@ def compute_stats(db: sqlite_utils.Database, since: str | None = None, top: int 
     )
 
 
+def talk_share(
+    segments: Iterable[Segment], meeting_id: int | None = None, title: str = ""
+) -> TalkShare:
+    """One meeting's talk share from its transcript, counted as `compute_stats` counts it:
+    the user's own channel is me, any other speaker is them, unattributed speech is left out."""
+    me = them = 0.0
+    for seg in segments:
+        if not seg.speaker:
+            continue
+        seconds = max(seg.end - seg.start, 0.0)
+        if _is_me(seg.speaker):
+            me += seconds
+        else:
+            them += seconds
+    return TalkShare(meeting_id, title, me, them)
+
+
+def percentages(share: TalkShare) -> tuple[int, int] | None:
+    """(me, them) as whole percentages that add up to 100; None when nobody spoke."""
+    if share.me_share is None:
+        return None
+    me = round(share.me_seconds * 100 / (share.me_seconds + share.them_seconds))
+    return me, 100 - me
+
+
+def recent_weeks(
+    hours_per_week: Iterable[tuple[str, float]], today: date, weeks: int = 8
+) -> tuple[tuple[date, float], ...]:
+    """The ``weeks`` ISO weeks up to the one holding ``today`` as (its Monday, hours), oldest
+    first; a week without meetings is there with 0 hours, so a chart keeps its time axis."""
+    hours = dict(hours_per_week)
+    monday = today - timedelta(days=today.weekday())
+    out = []
+    for back in range(weeks - 1, -1, -1):
+        start = monday - timedelta(weeks=back)
+        year, week, _ = start.isocalendar()
+        out.append((start, hours.get(f"{year}-W{week:02d}", 0.0)))
+    return tuple(out)
+
+
+def _is_me(speaker: str) -> bool:
+    return speaker.lower() == ME
+
+
 def _most_common(counts: Counter[str], top: int) -> tuple[tuple[str, int], ...]:
     """Highest counts first; ties alphabetical, so the report is the same on every run."""
     return tuple(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:top])
@@ -110,7 +155,7 @@ def _talk(
     per: dict[int, list[float]] = {}
     for mid, speaker, seconds in stats_sql.talk_seconds(db, since):
         bucket = per.setdefault(mid, [0.0, 0.0])
-        bucket[0 if speaker.lower() == ME else 1] += seconds
+        bucket[0 if _is_me(speaker) else 1] += seconds
     shares = tuple(
         TalkShare(mid, titles.get(mid, ""), me, them) for mid, (me, them) in sorted(per.items())
     )
