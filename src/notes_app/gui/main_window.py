@@ -31,6 +31,7 @@ from notes_app.gui import enhancing, recording, theme
 from notes_app.gui.editor import Autosaver
 from notes_app.gui.enhanced_text import text_to_blocks
 from notes_app.gui.meeting_view import MeetingView
+from notes_app.gui.overview import OverviewPage, load_stats
 from notes_app.gui.record_bar import RecordBar
 from notes_app.gui.recording import Recorder, SessionBridge, SessionFactory, build_session
 from notes_app.gui.sidebar import Sidebar
@@ -107,6 +108,7 @@ class MainWindow(QMainWindow):
         self.sidebar.search_changed.connect(lambda _q: self.search_timer.start())
         self.sidebar.result_clicked.connect(self.open_result)
         self.sidebar.ask_requested.connect(self.open_ask)
+        self.sidebar.overview_requested.connect(self.open_overview)
         self.view = MeetingView(enhancing.templates(self.settings))
         self.view.enhance_button.setVisible(enhancing.available())
         self.view.notes_edited.connect(self._notes_edited)
@@ -117,10 +119,14 @@ class MainWindow(QMainWindow):
         self.view.play_requested.connect(self.play_from)
         self.view.share_requested.connect(self.open_share)
         self.view.export_requested.connect(self.export)
+        self.view.failed.connect(self.show_error)
         self.view.can_share = _has_module("notes_app.share.desktop")
         self.pages = QStackedWidget()
         self.pages.addWidget(self._empty_page())
         self.pages.addWidget(self.view)
+        self.overview = OverviewPage()
+        self.overview.new_meeting_requested.connect(self.new_meeting)
+        self.pages.addWidget(self.overview)
         self.body = QWidget()
         body_layout = QVBoxLayout(self.body)
         body_layout.setContentsMargins(0, 0, 0, 0)
@@ -252,6 +258,23 @@ class MainWindow(QMainWindow):
 
     def current_id(self) -> int | None:
         return self.view.meeting.id if self.view.meeting is not None else None
+
+    def open_overview(self) -> None:
+        """The overview page; its figures are counted afresh on the reader thread."""
+        self.autosaver.flush()  # notes typed a moment ago count too
+        self.overview.show_loading()
+        self.pages.setCurrentWidget(self.overview)
+        self.sidebar.clear_selection()
+        self.reader.submit(
+            load_stats,
+            on_done=self.overview.show_stats,
+            on_fail=self._overview_failed,
+            owner=self,
+        )
+
+    def _overview_failed(self, err: NotesAppError) -> None:
+        self.overview.show_failed()
+        self.show_error(err)
 
     def open_settings(self) -> None:
         from notes_app.gui.settings_dialog import SettingsDialog

@@ -26,12 +26,16 @@ from notes_app.gui.editor import NotesEditor
 from notes_app.gui.enhanced_text import blocks_to_text
 from notes_app.gui.enhanced_view import EnhancedView
 from notes_app.gui.sidebar import local_time
+from notes_app.gui.talk_share import TalkShareBadge
 from notes_app.gui.transcript_panel import TranscriptPanel, speaker_name
+from notes_app.gui.workers import start_job
 from notes_app.gui.wrap_row import WrapRow
 from notes_app.render import clock
+from notes_app.stats import talk_share
 
 RAW, ENHANCED, EDIT_ENHANCED = 0, 1, 2
 TRANSCRIPT_MIN_WIDTH = 220  # a readable column of transcript; collapsed, only its header
+TALK_REFRESH_MS = 2000  # while recording, the talk share follows the transcript this often
 
 
 def meta_text(m: Meeting) -> str:
@@ -58,6 +62,7 @@ class MeetingView(QWidget):
     play_requested = Signal(object)  # the Segment to play from; None: stop
     share_requested = Signal()
     export_requested = Signal()
+    failed = Signal(object)  # a NotesAppError from the view's own background work
 
     def __init__(self, templates: list[str] | None = None, parent=None):
         super().__init__(parent)
@@ -91,12 +96,20 @@ class MeetingView(QWidget):
         self.attendees.setObjectName("AttendeesEdit")
         self.attendees.setPlaceholderText("Add attendees, separated by commas")
         self.attendees.textEdited.connect(self._attendees_typed)
+        self.talk = TalkShareBadge()
+        self._talk_job = 0  # the newest talk-share computation; older answers are stale
+        self._talk_timer = QTimer(self)
+        self._talk_timer.setSingleShot(True)
+        self._talk_timer.setInterval(TALK_REFRESH_MS)
+        self._talk_timer.timeout.connect(self.refresh_talk_share)
         self._header = QVBoxLayout()
         self._header.setSpacing(2)
         self._header.addWidget(self.title)
         row = QHBoxLayout()
         row.addWidget(self.meta)
-        row.addSpacing(12)
+        row.addSpacing(16)
+        row.addWidget(self.talk)
+        row.addSpacing(16)
         row.addWidget(self.attendees, 1)
         self._header.addLayout(row)
 
@@ -248,6 +261,8 @@ class MeetingView(QWidget):
         if keep_edits and self.meeting is not None and self.meeting.id == meeting.id:
             self.meeting = self._with_edits(meeting)
         else:
+            if self.meeting is None or self.meeting.id != meeting.id:
+                self.talk.show_share(None)  # the last meeting's share is not this one's
             self.meeting = meeting
             self.title.setText(meeting.title)
             self.title.setCursorPosition(0)
@@ -257,6 +272,7 @@ class MeetingView(QWidget):
         self.meta.setText(meta_text(meeting))
         self.transcript_panel.view.set_segments(transcript.segments)
         self.transcript_panel.show_count()
+        self.refresh_talk_share()
         self.quote_box.setVisible(False)
         self.set_playing(False)
         self.set_enhanced(enhanced, switch=False)
@@ -328,6 +344,24 @@ class MeetingView(QWidget):
         self.transcript = Transcript(self.transcript.segments + (seg,), self.transcript.language)
         self.transcript_panel.view.add_segment(seg)
         self.transcript_panel.show_count()
+        if not self._talk_timer.isActive():
+            self._talk_timer.start()
+
+    def refresh_talk_share(self) -> None:
+        """Count who talked in the transcript on screen, on a worker; hidden without speech."""
+        self._talk_timer.stop()
+        self._talk_job += 1
+        job, segments = self._talk_job, self.transcript.segments
+        if not segments:
+            self.talk.show_share(None)
+            return
+        mid = self.meeting.id if self.meeting is not None else None
+        start_job(
+            lambda _progress: talk_share(segments, mid),
+            on_done=lambda share: job == self._talk_job and self.talk.show_share(share),
+            on_fail=self.failed.emit,
+            owner=self,
+        )
 
     def show_page(self, page: int) -> None:
         if page in (ENHANCED, EDIT_ENHANCED) and self.enhanced is None:

@@ -68,6 +68,7 @@ class Sidebar(QWidget):
     result_clicked = Signal(object)  # a SearchResult
     settings_requested = Signal()
     ask_requested = Signal()
+    overview_requested = Signal()
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -108,6 +109,11 @@ class Sidebar(QWidget):
         self.ask_button.setToolTip("Ask a question of one meeting or all of them")
         self.ask_button.clicked.connect(self.ask_requested)
         layout.addWidget(self.ask_button)
+        self.overview_button = QPushButton("▤  Overview")
+        self.overview_button.setObjectName("Flat")
+        self.overview_button.setToolTip("Time in meetings, who talks, who and what comes up")
+        self.overview_button.clicked.connect(self.overview_requested)
+        layout.addWidget(self.overview_button)
         self.settings_button = QPushButton("Settings")
         self.settings_button.setObjectName("Flat")
         self.settings_button.setToolTip("Devices, transcription, language model (Ctrl+,)")
@@ -139,6 +145,11 @@ class Sidebar(QWidget):
             if item.data(0, MEETING_ID) == meeting_id:
                 self.tree.setCurrentItem(item)
                 return
+
+    def clear_selection(self) -> None:
+        """No meeting is current (a page that is not a meeting shows); clicking one opens it."""
+        self.tree.setCurrentItem(None)
+        self.tree.clearSelection()
 
     def visible_ids(self) -> list[int]:
         return [i.data(0, MEETING_ID) for i in self._items() if not i.isHidden()]

@@ -152,6 +152,8 @@ QLineEdit:focus, QComboBox:focus {{ border: 1px solid {c.accent}; }}
     padding: 0px; }}
 #AttendeesEdit {{ border: none; background: transparent; padding: 0px; color: {c.muted}; }}
 #MetaLabel, #Muted {{ color: {c.muted}; }}
+#PageTitle {{ font-size: 19pt; font-weight: 600; }}
+#CardTitle {{ font-weight: 600; }}
 #Quote {{ background: {c.accent_soft}; color: {c.text}; border-bottom-left-radius: 10px;
     border-bottom-right-radius: 10px; }}
 #Card {{ background: {c.surface}; border: 1px solid {c.border}; border-radius: 10px; }}
