@@ -15,8 +15,14 @@ def notes_home(tmp_path, monkeypatch):
     home.mkdir()
     monkeypatch.setenv("NOTES_APP_HOME", str(home))
     monkeypatch.setenv("NOTES_APP_NO_KEYRING", "1")
-    for var in ("NOTES_APP_LLM_BASE_URL", "NOTES_APP_LLM_MODEL", "NOTES_APP_LLM_API_KEY",
-                "OPENAI_API_KEY", "NOTES_APP_SHARE_URL", "NOTES_APP_SHARE_TOKEN"):
+    for var in (
+        "NOTES_APP_LLM_BASE_URL",
+        "NOTES_APP_LLM_MODEL",
+        "NOTES_APP_LLM_API_KEY",
+        "OPENAI_API_KEY",
+        "NOTES_APP_SHARE_URL",
+        "NOTES_APP_SHARE_TOKEN",
+    ):
         monkeypatch.delenv(var, raising=False)
     return home
 
