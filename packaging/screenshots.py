@@ -109,36 +109,18 @@ def main(argv: list[str] | None = None) -> int:
 
 def build_demo_meeting(app) -> int:
     """The sample call transcribed, stored and enhanced offline, as `notes-app demo` does."""
-    from importlib import resources
-
-    from notes_app.audio.decode import probe
-    from notes_app.cli.demo import SAMPLE_TITLE
     from notes_app.cli.transcribe import build_engine, pick_language
-    from notes_app.enhance.offline import enhance_offline
-    from notes_app.transcribe.save import save_transcribed_meeting
+    from notes_app.sample import build_sample_meeting
 
-    sample = resources.files("notes_app.resources") / "sample"
-    notes = (sample / "notes.md").read_text(encoding="utf-8")
-    with resources.as_file(sample / "meeting.ogg") as audio:
-        info = probe(audio)
-        engine, model_name = build_engine(app.settings, None)
-        language = pick_language(None, app.settings, model_name)
-        print(f"Transcribing the {info.duration:.0f} s sample with {model_name}…", file=sys.stderr)
-        transcript = engine.transcribe_file(audio, language=language)
-        meeting_id = save_transcribed_meeting(
-            app.repo,
-            audio_dir=app.settings.audio_dir,
-            source=audio,
-            transcript=transcript,
-            duration=info.duration,
-            title=SAMPLE_TITLE,
-            notes=notes,
-        )
-    app.repo.update_meeting(meeting_id, attendees=["Sarah"])
-    app.repo.add_enhanced(
-        enhance_offline(transcript, notes, meeting_id=meeting_id, title=SAMPLE_TITLE)
+    engine, model_name = build_engine(app.settings, None)
+    print(f"Transcribing the sample with {model_name}…", file=sys.stderr)
+    sample = build_sample_meeting(
+        app.repo,
+        audio_dir=app.settings.audio_dir,
+        engine=engine,
+        language=pick_language(None, app.settings, model_name),
     )
-    return meeting_id
+    return sample.meeting_id
 
 
 def sample_session_factory(speed: float):
