@@ -163,3 +163,24 @@ def test_llm_answers_when_the_server_has_one():
     data = answer.to_dict()
     assert data["mode"] == "llm" and data["answer"] == "Sarah owns the pricing page [1]."
     assert len(data["citations"]) == 1 and "Sarah" in data["citations"][0]["quote"]
+
+
+def test_deleting_a_meeting_revokes_its_links_first(configured, repo):
+    mid = _meeting(repo)
+    url = _run("share", str(mid)).stdout.strip().splitlines()[0]
+    assert httpx.get(url).status_code == 200
+    result = _run("delete", str(mid), "--yes")
+    assert result.exit_code == 0 and "revoked 1 share link" in result.stdout
+    assert httpx.get(url).status_code == 404
+    assert repo.list_meetings() == []
+
+
+def test_a_link_that_cannot_be_revoked_keeps_the_meeting(configured, repo):
+    mid = _meeting(repo)
+    assert _run("share", str(mid)).exit_code == 0
+    # The server the link lives on has gone away (nothing listens on port 9).
+    repo.db.execute("UPDATE share_links SET server_url = 'http://127.0.0.1:9'")
+    repo.db.conn.commit()
+    result = CliRunner().invoke(main, ["delete", str(mid), "--yes"])
+    assert result.exit_code == 1 and "was not deleted" in result.output
+    assert repo.get_meeting(mid).title == "Launch planning"
