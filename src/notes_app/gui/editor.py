@@ -119,6 +119,12 @@ class Autosaver(QObject):
                 owner=self,
             )
 
+    def discard(self, drop: Callable[[object], bool]) -> None:
+        """Forget the pending writes whose key ``drop`` matches (their row is gone)."""
+        self._pending = {k: w for k, w in self._pending.items() if not drop(k)}
+        if not self._pending:
+            self._timer.stop()
+
     def flush_and_wait(self) -> None:
         """Flush and block until it is on disk: used when the window closes."""
         self.flush()

@@ -85,6 +85,7 @@ class MainWindow(QMainWindow):
         self.autosaver.failed.connect(self.show_error)
         self.autosaver.saved.connect(self._on_saved)
         self.enhancing_meeting: int | None = None
+        self.deleting_meeting: int | None = None
         self.streamed: list = []  # blocks of the enhancement running now, as they arrived
         self.error_boxes: list[QMessageBox] = []
         self.setWindowTitle("Notes")
@@ -109,6 +110,8 @@ class MainWindow(QMainWindow):
         self.sidebar.result_clicked.connect(self.open_result)
         self.sidebar.ask_requested.connect(self.open_ask)
         self.sidebar.overview_requested.connect(self.open_overview)
+        self.sidebar.delete_requested.connect(self.request_delete)
+        self.sidebar.delete_blocker = self.delete_blocker
         self.view = MeetingView(enhancing.templates(self.settings))
         self.view.enhance_button.setVisible(enhancing.available())
         self.view.notes_edited.connect(self._notes_edited)
@@ -119,6 +122,8 @@ class MainWindow(QMainWindow):
         self.view.play_requested.connect(self.play_from)
         self.view.share_requested.connect(self.open_share)
         self.view.export_requested.connect(self.export)
+        self.view.delete_requested.connect(self.request_delete)
+        self.view.more_menu_opening.connect(self._sync_delete_action)
         self.view.failed.connect(self.show_error)
         self.view.can_share = _has_module("notes_app.share.desktop")
         self.pages = QStackedWidget()
@@ -179,6 +184,13 @@ class MainWindow(QMainWindow):
             "search": QShortcut(QKeySequence("Ctrl+F"), self, self.focus_search),
             "enhance": QShortcut(QKeySequence("Ctrl+E"), self, self._enhance_shortcut),
             "settings": QShortcut(QKeySequence("Ctrl+,"), self, self.open_settings),
+            # Only while the meeting list has focus: Delete in the notes deletes text.
+            "delete": QShortcut(
+                QKeySequence(Qt.Key.Key_Delete),
+                self.sidebar.tree,
+                lambda: self.request_delete(self.sidebar.current_id()),
+                context=Qt.ShortcutContext.WidgetShortcut,
+            ),
         }
         if self.session_factory is not None:
             self.shortcuts["record"] = QShortcut(
@@ -233,6 +245,7 @@ class MainWindow(QMainWindow):
             self._player.stop()  # the clip belongs to the meeting being left
         self.view.show_meeting(meeting, transcript, enhanced)
         self.view.set_busy(self.enhancing_meeting == meeting_id)
+        self._sync_delete_action()
         if self.enhancing_meeting == meeting_id and self.streamed:
             self.view.show_streaming(self.streamed)
         self.pages.setCurrentWidget(self.view)
@@ -401,6 +414,123 @@ class MainWindow(QMainWindow):
             target = target.with_suffix("." + fmt)
         return target, fmt
 
+    # --- deleting -----------------------------------------------------------------------------
+
+    def delete_blocker(self, meeting_id: int | None) -> str:
+        """Why the meeting cannot be deleted now, or "" when it can."""
+        from notes_app.gui import deleting
+
+        if meeting_id is None:
+            return "Choose a meeting first."
+        if self.deleting_meeting is not None:
+            return deleting.DELETING_TIP
+        starting_here = (
+            self.recorder.busy
+            and self.recorder.session is None
+            and (self.current_id() == meeting_id)
+        )
+        if starting_here or self.recorder.meeting_id == meeting_id:
+            return deleting.RECORDING_TIP
+        try:  # another copy of the app (or `notes-app record`) may be recording it
+            if self.app.repo.get_meeting(meeting_id).status == "recording":
+                return deleting.RECORDING_TIP
+        except NotesAppError:
+            return ""  # already gone: the request itself will say so
+        if self.enhancing_meeting == meeting_id:
+            return deleting.ENHANCING_TIP
+        return ""
+
+    def request_delete(self, meeting_id: int | None) -> None:
+        """Ask, then delete the meeting (its share links are revoked first)."""
+        from notes_app.gui import deleting
+
+        reason = self.delete_blocker(meeting_id)
+        if reason:
+            self.view.show_notice(reason)  # e.g. the Delete key on a meeting being recorded
+            return
+        self.autosaver.flush()  # the title in the question is the one on screen
+        try:
+            meeting = self.app.repo.get_meeting(meeting_id)
+            links = deleting.live_link_count(self.settings, self.app.repo, meeting_id)
+        except NotesAppError as e:
+            self.show_error(e)
+            return
+        title = self.view.title.text().strip() if self.current_id() == meeting_id else ""
+        if self.confirm_delete(title or meeting.title, links):
+            self.start_delete(meeting_id)
+
+    def confirm_delete(self, title: str, links: int) -> bool:
+        from notes_app.gui.deleting import confirm_box
+
+        box = confirm_box(self, title, links)
+        self.delete_box = box  # kept for a look at it (tests, screenshots)
+        answer = box.exec()
+        box.deleteLater()
+        return answer == QMessageBox.StandardButton.Yes
+
+    def start_delete(self, meeting_id: int) -> None:
+        from notes_app.gui.deleting import delete_job
+
+        self.autosaver.flush()
+        self.deleting_meeting = meeting_id
+        if self._player is not None and self.current_id() == meeting_id:
+            self._player.stop()  # its recording is about to go
+        self._sync_delete_action()
+        # Writes run in order on the writer: once this no-op ran, every edit of the meeting
+        # flushed above is on disk, so nothing writes to its row after it is gone.
+        self.writer.submit(
+            lambda _repo: None,
+            on_done=lambda _r: start_job(
+                delete_job(self.settings, meeting_id),
+                on_done=self._deleted,
+                on_fail=self._delete_failed,
+                owner=self,
+            ),
+            on_fail=self._delete_failed,
+            owner=self,
+        )
+
+    def _deleted(self, done) -> None:
+        mid = done.meeting.id
+        self.deleting_meeting = None
+        self.autosaver.discard(lambda key: isinstance(key, tuple) and key[0] == mid)
+        ids = self.sidebar.visible_ids()
+        if self.current_id() == mid:
+            self.view.meeting = None
+            at = ids.index(mid) if mid in ids else -1
+            rest = [i for i in ids if i != mid]
+            after = ids[at + 1] if 0 <= at < len(ids) - 1 else (rest[-1] if rest else None)
+            self.refresh_meetings(select=after)
+            if after is None:
+                self.pages.setCurrentIndex(0)  # the empty page: no meetings left
+            else:
+                self.open_meeting(after)
+        else:
+            self.refresh_meetings()
+        self._sync_delete_action()
+        if self.sidebar.searching:
+            self.run_search()  # its hits in the deleted meeting are gone
+        if self.ask_panel is not None and self.ask_panel.scope_id() == mid:
+            self.ask_panel.set_meeting(None)
+        revoked = done.revoked_links
+        also = f"; {revoked} share link{'s' if revoked != 1 else ''} revoked" if revoked else ""
+        self.view.show_notice(f"Deleted “{done.meeting.title}”{also}")
+
+    def _delete_failed(self, err: NotesAppError) -> None:
+        self.deleting_meeting = None
+        self._sync_delete_action()
+        self.show_error(err)
+
+    def _sync_delete_action(self) -> None:
+        """The meeting view's "Delete meeting…" and, while it is being deleted, a locked view."""
+        mid = self.current_id()
+        self.view.set_deletable(self.delete_blocker(mid))
+        deleting_here = mid is not None and mid == self.deleting_meeting
+        self.view.setEnabled(not deleting_here)  # no edit may land on a row about to go
+        if deleting_here:
+            self.view.progress.setRange(0, 0)
+        self.view.progress.setVisible(deleting_here or self.enhancing_meeting == mid)
+
     # --- autosave -----------------------------------------------------------------------------
 
     def _notes_edited(self, text: str) -> None:
@@ -443,6 +573,7 @@ class MainWindow(QMainWindow):
         self.enhancing_meeting = meeting.id
         self.streamed = []
         self.view.set_busy(True, "Enhancing…")
+        self._sync_delete_action()
         start_job(
             job,
             on_done=lambda result: self._enhanced(meeting.id, result),
@@ -474,6 +605,7 @@ class MainWindow(QMainWindow):
     def _enhanced_stored(self, stored: EnhancedNotes) -> None:
         self.enhancing_meeting = None
         self.streamed = []
+        self._sync_delete_action()
         if self.current_id() == stored.meeting_id:
             self.view.set_busy(False)
             self.view.set_enhanced(stored)
@@ -483,6 +615,7 @@ class MainWindow(QMainWindow):
         self.enhancing_meeting = None
         self.streamed = []
         self.view.set_busy(False)
+        self._sync_delete_action()
         if streaming_here:
             self.view.end_streaming()
         self.show_error(err)
@@ -545,6 +678,7 @@ class MainWindow(QMainWindow):
             and self.view.enhanced is None
             and not meeting.audio_path
             and meeting.status != "recording"
+            and meeting.id != self.deleting_meeting
         )
         self.record_bar.set_recording(False, busy="Starting…")
         if fresh:
@@ -565,6 +699,7 @@ class MainWindow(QMainWindow):
             self.open_meeting(meeting_id)
         self.record_bar.set_recording(True)
         self.record_bar.set_channels(self.recorder.session.channels)
+        self._sync_delete_action()
         self.clock.start()
         if self.tray is not None:
             self.tray.set_recording(True)
@@ -590,6 +725,7 @@ class MainWindow(QMainWindow):
         self.show_error(err)
 
     def _recording_ended(self) -> None:
+        self._sync_delete_action()
         self.clock.stop()
         self.record_bar.set_recording(False)
         if self.tray is not None:

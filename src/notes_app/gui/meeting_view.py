@@ -12,11 +12,13 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMenu,
     QProgressBar,
     QPushButton,
     QSizePolicy,
     QSplitter,
     QStackedWidget,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -62,6 +64,8 @@ class MeetingView(QWidget):
     play_requested = Signal(object)  # the Segment to play from; None: stop
     share_requested = Signal()
     export_requested = Signal()
+    delete_requested = Signal(int)  # the meeting id
+    more_menu_opening = Signal()  # the "⋯" menu is about to show: its actions' state is set now
     failed = Signal(object)  # a NotesAppError from the view's own background work
 
     def __init__(self, templates: list[str] | None = None, parent=None):
@@ -138,6 +142,17 @@ class MeetingView(QWidget):
         self.export_button = QPushButton("Export…")
         self.export_button.setToolTip("Save the enhanced notes as Markdown, HTML or JSON")
         self.export_button.clicked.connect(self.export_requested)
+        self.more_menu = QMenu(self)
+        self.more_menu.setToolTipsVisible(True)  # a disabled action says why
+        self.delete_action = self.more_menu.addAction("Delete meeting…")
+        self.delete_action.triggered.connect(self._delete_clicked)
+        self.more_menu.aboutToShow.connect(self.more_menu_opening)
+        self.more_button = QToolButton()
+        self.more_button.setText("⋯")
+        self.more_button.setObjectName("More")
+        self.more_button.setToolTip("More actions for this meeting")
+        self.more_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.more_button.setMenu(self.more_menu)
         self.notice = QLabel("")
         self.notice.setObjectName("Muted")
         self._notice_timer = QTimer(self)
@@ -173,6 +188,7 @@ class MeetingView(QWidget):
         right.addWidget(self.template)
         right.addSpacing(2)
         right.addWidget(self.enhance_button)
+        right.addWidget(self.more_button)
         # On a narrow window the actions go under the view switch rather than off the edge.
         self.toolbar = WrapRow(views, actions)
 
@@ -434,6 +450,17 @@ class MeetingView(QWidget):
 
     def _save_enhanced_edit(self) -> None:
         self.enhanced_edit_saved.emit(self.enhanced_editor.toPlainText())
+
+    def set_deletable(self, reason: str) -> None:
+        """Offer "Delete meeting…" unless ``reason`` says why not (shown as its tooltip)."""
+        from notes_app.gui.deleting import DELETE_TIP
+
+        self.delete_action.setEnabled(not reason)
+        self.delete_action.setToolTip(reason or DELETE_TIP)
+
+    def _delete_clicked(self) -> None:
+        if self.meeting is not None:
+            self.delete_requested.emit(self.meeting.id)
 
     def _transcript_toggled(self, expanded: bool) -> None:
         # Collapsed, the transcript keeps only its header; the notes take the room.

@@ -6,12 +6,14 @@ the query off the GUI thread and hands the answer to ``show_results``); clearing
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter
 from PySide6.QtWidgets import (
     QLineEdit,
+    QMenu,
     QPushButton,
     QStackedWidget,
     QStyle,
@@ -69,6 +71,7 @@ class Sidebar(QWidget):
     settings_requested = Signal()
     ask_requested = Signal()
     overview_requested = Signal()
+    delete_requested = Signal(int)  # the meeting id
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -92,6 +95,10 @@ class Sidebar(QWidget):
         self.tree.setItemDelegate(MeetingItemDelegate(self.tree))
         self.tree.setMouseTracking(True)
         self.tree.currentItemChanged.connect(self._on_current)
+        self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.tree.customContextMenuRequested.connect(self._context_menu_at)
+        # Why a meeting cannot be deleted now ("" when it can); the window sets this.
+        self.delete_blocker: Callable[[int], str] = lambda _meeting_id: ""
         self.empty_hint = "No meetings yet"
         self.results = SearchResults()
         self.results.result_clicked.connect(self.result_clicked)
@@ -197,6 +204,28 @@ class Sidebar(QWidget):
     def _on_current(self, item: QTreeWidgetItem | None, _previous) -> None:
         if item is not None and item.data(0, MEETING_ID) is not None:
             self.meeting_selected.emit(item.data(0, MEETING_ID))
+
+    def context_menu(self, meeting_id: int) -> QMenu:
+        """The right-click menu of one meeting in the list."""
+        from notes_app.gui.deleting import DELETE_TIP
+
+        menu = QMenu(self)
+        menu.setToolTipsVisible(True)
+        delete = menu.addAction("Delete meeting…")
+        reason = self.delete_blocker(meeting_id)
+        delete.setEnabled(not reason)
+        delete.setToolTip(reason or DELETE_TIP)
+        delete.triggered.connect(lambda: self.delete_requested.emit(meeting_id))
+        return menu
+
+    def _context_menu_at(self, pos) -> None:
+        item = self.tree.itemAt(pos)
+        meeting_id = item.data(0, MEETING_ID) if item is not None else None
+        if meeting_id is None:  # a day header or empty space
+            return
+        menu = self.context_menu(meeting_id)
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)  # one menu per right-click
+        menu.popup(self.tree.viewport().mapToGlobal(pos))
 
     def _on_search(self, text: str) -> None:
         query = text.strip()

@@ -179,6 +179,12 @@ QPushButton#Segment:checked {{ background: {c.accent_soft}; color: {c.accent}; f
     border-color: {c.accent}; }}
 QToolButton {{ border: none; padding: 4px 6px; border-radius: 6px; color: {c.muted}; }}
 QToolButton:hover {{ background: {c.border}; }}
+QToolButton#More {{ font-size: 13pt; font-weight: 600; padding: 0px 8px; }}
+QToolButton#More::menu-indicator {{ image: none; width: 0px; }}
+QMenu {{ background: {c.surface}; border: 1px solid {c.border}; border-radius: 8px; padding: 4px; }}
+QMenu::item {{ padding: 6px 18px; border-radius: 5px; }}
+QMenu::item:selected {{ background: {c.accent_soft}; color: {c.text}; }}
+QMenu::item:disabled {{ color: {c.muted}; }}
 #RecordBar {{ background: {c.surface}; border-top: 1px solid {c.border}; }}
 #Warning {{ color: {c.warn}; background: {c.warn_soft}; border-radius: 6px; padding: 3px 8px; }}
 QProgressBar {{ border: none; background: {c.border}; border-radius: 2px; max-height: 4px; }}
