@@ -11,6 +11,15 @@ request ("can you …", "please …") is owned by the person asked, and when tha
 ("Yes, I will talk to finance on Monday") request and promise are one action item, worded as
 the promise (it is the owner's own words, and usually carries the due date), citing both.
 
+On long, many-party meetings most "I'll …" and "we should …" are talk, not tasks, so a
+candidate must read like a task to be kept: fillers and dangling clause ends are trimmed ("…
+with like other" → "…"), what is left needs an object of at least two content words ("add it
+to my calendar" and "get quickly to the project" say too little), a "We" item needs a
+deliverable or a time, and "let me …" is done during the meeting unless it has a time. A
+request's owner is the person addressed ("[PERSON7], could you …"), else whoever answers yes,
+else the next other speaker. At most ``MAX_ACTION_ITEMS`` are kept, the most concrete first
+(a due date, a named owner, a deliverable), then shown in meeting order.
+
 A decision is what the group settled on: "we decided …", "let's go with …", "agreed, …",
 "we'll go with …".
 
@@ -24,7 +33,8 @@ import re
 from dataclasses import dataclass
 
 from notes_app.domain import ME, THEM, Segment, Transcript
-from notes_app.enhance.text import clean_speech, sentences, shorten, terms
+from notes_app.enhance.action_wording import has_deliverable, says_enough, trim_task
+from notes_app.enhance.text import STOPWORDS, clean_speech, sentences, shorten, terms
 
 ACTION_VERBS = (
     "send share write draft prepare check contact call email mail follow set schedule book "
@@ -36,18 +46,19 @@ ACTION_VERBS = (
 ).split()
 _VERB = r"(?:" + "|".join(ACTION_VERBS) + r")\w*"
 _NAME = r"(?:\[[A-Z]+\d*\]|[A-Z][a-z]+)"
+_LEAD = r"(?:(?:also|then|just|quickly|maybe|try(?:ing)? to)\s+)*"  # "I'll also try to send"
 
 # (pattern, owner rule): "self" = the speaker, "other" = the person asked, "we", or "name".
 _COMMITMENTS = [
-    (re.compile(r"\b(?:I'll|I will|I'm going to|I am going to|I can|let me)\s+(?:also\s+)?"
-                r"(?P<what>" + _VERB + r"\b.*)", re.I), "self"),
+    (re.compile(r"\b(?:I'll|I will|I'm going to|I am going to|I can|let me)\s+" + _LEAD
+                + r"(?P<what>" + _VERB + r"\b.*)", re.I), "self"),
     (re.compile(r"\b(?:we'll|we will|we're going to|we are going to|we need to|we should|"
-                r"we have to|let's)\s+(?:also\s+)?(?P<what>" + _VERB + r"\b.*)", re.I), "we"),
-    (re.compile(r"\b(?:can|could|would) you(?: please)?\s+(?P<what>" + _VERB + r"\b.*)", re.I),
-     "other"),
-    (re.compile(r"\bplease\s+(?P<what>" + _VERB + r"\b.*)", re.I), "other"),
-    (re.compile(r"(?P<name>" + _NAME + r")\s+(?:will|is going to|'ll|can)\s+(?:also\s+)?"
-                r"(?P<what>" + _VERB + r"\b.*)"), "name"),
+                r"we have to|let's)\s+" + _LEAD + r"(?P<what>" + _VERB + r"\b.*)", re.I), "we"),
+    (re.compile(r"\b(?:can|could|would) you(?: please)?\s+" + _LEAD + r"(?P<what>" + _VERB
+                + r"\b.*)", re.I), "other"),
+    (re.compile(r"\bplease\s+" + _LEAD + r"(?P<what>" + _VERB + r"\b.*)", re.I), "other"),
+    (re.compile(r"(?P<name>" + _NAME + r")\s+(?:will|is going to|'ll|can)\s+" + _LEAD
+                + r"(?P<what>" + _VERB + r"\b.*)"), "name"),
 ]  # fmt: skip
 
 # Phrases that steer the meeting itself; never an action item.
@@ -66,6 +77,13 @@ _ACCEPT = re.compile(
     r"^\W*(?:yes|yeah|yep|sure|ok|okay|of course|absolutely|will do|no problem)\b", re.I
 )
 REPLY_WINDOW = 3  # segments after a request in which its answer is looked for
+MAX_ACTION_ITEMS = 8  # a long meeting's list stays readable; the most concrete are kept
+# Capitalised words that open a sentence but never name the person asked or committed.
+_NOT_NAMES = frozenset(
+    "please hi hello hey guys everyone everybody team and but so then now also could can would "
+    "he she it this that there they we you i nobody somebody someone".split()
+)
+_PROMISE = re.compile(r"\bI(?:'ll| will| can| am going to|'m going to)\b", re.I)
 
 _DECISIONS = re.compile(
     r"\b(?:we(?:'ve| have)? decided|we decide|decided to|decision is|let's go with|let's go for|"
@@ -112,13 +130,30 @@ class Finding:
 
 def find_action_items(transcript: Transcript) -> list[Finding]:
     segs = transcript.segments
+    speakers = frozenset(s.speaker for s in segs if s.speaker and s.speaker not in (ME, THEM))
     found = []
     for k, seg in enumerate(segs):
         for sentence in sentences(clean_speech(seg.text)):
-            item = _commitment(sentence, seg, k, _next_speaker(segs, k))
+            item = _commitment(sentence, seg, k, _answerer(segs, k, speakers), speakers)
             if item:
                 found.append(item)
-    return dedupe(merge_accepted_requests(found, segs))
+    return most_concrete(dedupe(merge_accepted_requests(found, segs)))
+
+
+def most_concrete(findings: list[Finding], limit: int = MAX_ACTION_ITEMS) -> list[Finding]:
+    """At most ``limit`` items, those with a due date, a named owner and a deliverable first;
+    returned in meeting order."""
+    ranked = sorted(enumerate(findings), key=lambda pair: (-_concreteness(pair[1]), pair[0]))
+    return [f for _, f in sorted(ranked[:limit], key=lambda pair: pair[0])]
+
+
+def _concreteness(f: Finding) -> int:
+    return (
+        2 * (f.due is not None)
+        + (f.owner not in (None, "We"))
+        + (f.rule == "name" or bool(f.also))
+        + has_deliverable(f.what)
+    )
 
 
 def merge_accepted_requests(findings: list[Finding], segs: tuple[Segment, ...]) -> list[Finding]:
@@ -176,7 +211,9 @@ def find_decisions(transcript: Transcript) -> list[Finding]:
     return dedupe(found)
 
 
-def _commitment(sentence: str, seg: Segment, pos: int, answerer: str | None) -> Finding | None:
+def _commitment(
+    sentence: str, seg: Segment, pos: int, answerer: str | None, speakers: frozenset[str]
+) -> Finding | None:
     if sentence.rstrip().endswith("?") and not re.search(
         r"\b(can|could|would) you\b", sentence, re.I
     ):
@@ -185,38 +222,94 @@ def _commitment(sentence: str, seg: Segment, pos: int, answerer: str | None) -> 
         m = pattern.search(sentence)
         if not m or re.search(r"\bwhat\W*$", sentence[: m.start()], re.I):
             continue  # "what I can do is …" introduces an idea, not a promise
-        what = _strip_end(m.group("what"))
-        if len(terms(what)) < 2:
-            continue  # "I can do that" says too little to act on
-        due_match = _DUE.search(what)
+        if rule == "name" and not _is_name(m.group("name")):
+            continue  # "It will take a while" names nobody
+        said = _strip_end(m.group("what"))
+        due_match = _DUE.search(said)
         due = due_match.group(0) if due_match else None
-        if _FLOW.match(what) or (due is None and _FLOW_UNLESS_DUE.match(what)):
+        if _FLOW.match(said) or (due is None and _FLOW_UNLESS_DUE.match(said)):
             return None  # "let's start with the numbers" steers the meeting
-        owner = _owner(rule, m, seg, answerer)
+        if due is None and sentence[m.start() :].lower().startswith("let me"):
+            continue  # "let me check [PROJECT2]" is done during the call
+        what = trim_task(said)
+        if due and due not in what:
+            what = f"{what} {due}"
+        if not says_enough(what, speakers):
+            continue  # "I can do that", "add it to my calendar" say too little to act on
+        if rule == "we" and due is None and not has_deliverable(what):
+            continue  # "we should make it simpler" is a wish, not a task
+        owner = _owner(rule, m, sentence, seg, answerer)
         text = f"{owner}: {shorten(what, 24)}"
         return Finding(text, pos, owner, due, rule=rule, what=what)
     return None
 
 
-def _owner(rule: str, m: re.Match, seg: Segment, answerer: str | None) -> str:
+def _owner(rule: str, m: re.Match, sentence: str, seg: Segment, answerer: str | None) -> str:
     if rule == "self":
         return speaker_label(seg.speaker) or "Speaker"
     if rule == "other":
-        return answerer or (
-            "Them" if seg.speaker == ME else "You" if seg.speaker == THEM else "Them"
+        return (
+            _addressee(sentence, m.start(), seg.speaker)
+            or answerer
+            or ("Them" if seg.speaker == ME else "You" if seg.speaker == THEM else "Them")
         )
     if rule == "name":
-        return m.group("name")
+        return _plain_name(m.group("name"))
     return "We"
 
 
-def _next_speaker(segs: tuple[Segment, ...], k: int) -> str | None:
-    """Who answers a request: the next segment by a different, known speaker."""
-    here = segs[k].speaker
-    for seg in segs[k + 1 : k + 4]:
-        if seg.speaker and seg.speaker != here:
-            return speaker_label(seg.speaker)
+def _addressee(sentence: str, request_at: int, asker: str | None) -> str | None:
+    """The person a request is addressed to: "[PERSON7], could you …", "Priya, please …",
+    "please send it, Priya"."""
+    before = re.search(r"(" + _NAME + r")\W*$", sentence[:request_at])
+    after = re.search(r",\s*(" + _NAME + r")\W*$", sentence[request_at:])
+    for m in (before, after):
+        if m and _is_name(m.group(1)) and _plain_name(m.group(1)) != asker:
+            return _plain_name(m.group(1))
     return None
+
+
+def _answerer(segs: tuple[Segment, ...], k: int, speakers: frozenset[str]) -> str | None:
+    """Who takes on a request: the first other speaker who accepts it ("yes", "sure", "I'll
+    …") within the reply window; else, among named speakers, whom the asker was just talking
+    to or about; else the next other speaker."""
+    here = segs[k].speaker
+    others = [s for s in segs[k + 1 : k + 1 + REPLY_WINDOW] if s.speaker and s.speaker != here]
+    for seg in others:
+        if _ACCEPT.match(seg.text) or _PROMISE.search(seg.text):
+            return speaker_label(seg.speaker)
+    if here in speakers:
+        recent = _talking_to(segs, k, speakers)
+        if recent:
+            return recent
+    return speaker_label(others[0].speaker) if others else None
+
+
+def _talking_to(segs: tuple[Segment, ...], k: int, speakers: frozenset[str]) -> str | None:
+    """Going back from a request: the last person the asker named ("as soon as [PERSON7] has
+    the evaluations … please create …"), or the person who spoke just before (a request
+    answers what they said)."""
+    here = segs[k].speaker
+    for seg in reversed(segs[max(0, k - REPLY_WINDOW) : k + 1]):
+        if seg.speaker != here:
+            return speaker_label(seg.speaker) if seg.speaker in speakers else None
+        named = [
+            _plain_name(n)
+            for n in re.findall(_NAME, seg.text)
+            if _plain_name(n) in speakers - {here} or n.startswith("[PERSON")
+        ]
+        if named:
+            return named[-1]
+    return None
+
+
+def _is_name(word: str) -> bool:
+    return word.startswith("[") or word.lower() not in _NOT_NAMES | STOPWORDS
+
+
+def _plain_name(word: str) -> str:
+    """A name as the transcript labels its speaker: "[PERSON7]" → "PERSON7"."""
+    return word.strip("[]")
 
 
 def speaker_label(speaker: str | None) -> str | None:
