@@ -31,11 +31,10 @@ from pathlib import Path
 TARGET_SECONDS = 2.0
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
-# Runs the real entry point; an event filter on the main window reports its first paint.
-APP_PROBE = """
+# An event filter that prints when the window it watches first paints (used by both probes).
+FIRST_PAINT = """
 import sys, time
 from PySide6.QtCore import QEvent, QObject
-from notes_app.gui import main_window
 
 class FirstPaint(QObject):
     def eventFilter(self, obj, event):
@@ -43,6 +42,13 @@ class FirstPaint(QObject):
             print("PAINTED", time.monotonic(), flush=True)
             obj.removeEventFilter(self)
         return False
+"""
+
+# Runs the real entry point; the filter on the main window reports its first paint.
+APP_PROBE = (
+    FIRST_PAINT
+    + """
+from notes_app.gui import main_window
 
 _init = main_window.MainWindow.__init__
 def init(self, *args, **kwargs):
@@ -55,19 +61,13 @@ import runpy
 sys.argv = ["notes-app", "gui"]
 runpy.run_module("notes_app", run_name="__main__", alter_sys=True)
 """
+)
 
 # The floor: what any PySide6 window costs on this machine.
-BARE_PROBE = """
-import sys, time
-from PySide6.QtCore import QEvent, QObject
+BARE_PROBE = (
+    FIRST_PAINT
+    + """
 from PySide6.QtWidgets import QApplication, QMainWindow
-
-class FirstPaint(QObject):
-    def eventFilter(self, obj, event):
-        if event.type() == QEvent.Type.Paint:
-            print("PAINTED", time.monotonic(), flush=True)
-            obj.removeEventFilter(self)
-        return False
 
 qapp = QApplication(sys.argv[:1])
 win = QMainWindow()
@@ -77,6 +77,7 @@ win.installEventFilter(first_paint)
 win.show()
 qapp.exec()
 """
+)
 
 
 def fill_store(home: Path, meetings: int, *, welcomed: bool) -> None:

@@ -10,20 +10,15 @@ from __future__ import annotations
 
 import sys
 
+from file_sessions import file_session  # tests/ is this script's folder
 from PySide6.QtCore import QThreadPool, QTimer
 from PySide6.QtWidgets import QApplication
 from shiboken6 import Shiboken
 
 from notes_app.app import App
-from notes_app.audio.capture import Capture, FileInputModule
-from notes_app.audio.devices import InputDevice
-from notes_app.domain import CHANNEL_ME, CHANNEL_THEM
 from notes_app.gui import app as gui_app
 from notes_app.gui.main_window import MainWindow
 from notes_app.gui.welcome import marker_path
-from notes_app.session import MeetingSession
-from notes_app.store.db import open_db
-from notes_app.store.repo import Repo
 from notes_app.transcribe.engine import WhisperEngine
 from notes_app.transcribe.models import default_project_dir, resolve_model
 
@@ -42,20 +37,7 @@ def file_sessions(mic: str, call: str):
                 home_models_dir=settings.models_dir,
             )
             engine = WhisperEngine(model).load()
-        sd = FileInputModule({"mic": mic, "call": call}, speed=2.0)
-        devices = {
-            CHANNEL_ME: InputDevice("mic", "Test mic", "mic", open_device="mic"),
-            CHANNEL_THEM: InputDevice("call", "Test call", "monitor", open_device="call"),
-        }
-        return MeetingSession(
-            Repo(open_db(settings.db_path)),
-            engine,
-            Capture(sd, devices, clock=sd.clock),
-            audio_dir=settings.audio_dir,
-            language="en",
-            keep_audio=True,
-            **bridge.callbacks(),
-        )
+        return file_session(settings, bridge, engine, {"mic": mic, "call": call}, keep_audio=True)
 
     return factory
 

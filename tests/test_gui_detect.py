@@ -57,18 +57,23 @@ def source():
     return MicUsers()
 
 
-@pytest.fixture
-def window(qtbot, app, source):
-    qt_app()
-    app.settings.enhance.auto_after_stop = False
-    app.settings.detect.enabled = True
-    win = MainWindow(
+def detecting_window(app, source) -> MainWindow:
+    """A window whose detector polls ``source`` every 20 ms, recording into FakeSessions."""
+    return MainWindow(
         app,
         tray=False,
         session_factory=lambda settings, bridge: FakeSession(settings),
         detector_factory=lambda: MeetingDetector(source, min_hold=0.0, own_pid=-1),
         detect_interval_ms=20,
     )
+
+
+@pytest.fixture
+def window(qtbot, app, source):
+    qt_app()
+    app.settings.enhance.auto_after_stop = False
+    app.settings.detect.enabled = True
+    win = detecting_window(app, source)
     qtbot.addWidget(win)
     win.show()
     return win
@@ -108,13 +113,7 @@ def test_yes_records_and_the_end_of_the_call_asks_to_stop(qtbot, window, app, so
 def test_detection_off_in_settings_means_no_polling(qtbot, app, source):
     qt_app()
     app.settings.detect.enabled = False
-    win = MainWindow(
-        app,
-        tray=False,
-        session_factory=lambda settings, bridge: FakeSession(settings),
-        detector_factory=lambda: MeetingDetector(source, min_hold=0.0, own_pid=-1),
-        detect_interval_ms=20,
-    )
+    win = detecting_window(app, source)
     qtbot.addWidget(win)
     assert not win.detection.active
     app.settings.detect.enabled = True

@@ -6,17 +6,13 @@ import pytest
 
 pytest.importorskip("notes_app.session")
 
+from file_sessions import file_session  # noqa: E402
 from PySide6.QtCore import Qt  # noqa: E402
 from speech import say  # noqa: E402
 
-from notes_app.audio.capture import Capture, FileInputModule  # noqa: E402
-from notes_app.audio.devices import InputDevice  # noqa: E402
-from notes_app.domain import CHANNEL_ME, CHANNEL_THEM  # noqa: E402
 from notes_app.gui.app import qt_app  # noqa: E402
 from notes_app.gui.main_window import MainWindow  # noqa: E402
 from notes_app.session import MeetingSession  # noqa: E402
-from notes_app.store.db import open_db  # noqa: E402
-from notes_app.store.repo import Repo  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
@@ -33,20 +29,7 @@ def file_session_factory(speech, engine):
     """Sessions whose 'devices' play the speech files through the real capture code."""
 
     def factory(settings, bridge):
-        sd = FileInputModule(speech, speed=2.0)
-        devices = {
-            CHANNEL_ME: InputDevice("mic", "Test mic", "mic", open_device="mic"),
-            CHANNEL_THEM: InputDevice("call", "Test call", "monitor", open_device="call"),
-        }
-        return MeetingSession(
-            Repo(open_db(settings.db_path)),
-            engine,
-            Capture(sd, devices, clock=sd.clock),
-            audio_dir=settings.audio_dir,
-            language="en",
-            keep_audio=False,
-            **bridge.callbacks(),
-        )
+        return file_session(settings, bridge, engine, speech)
 
     return factory
 
@@ -106,20 +89,8 @@ def gated_session_factory(speech, engine, start_gate, stop_gate):
 
     def factory(settings, bridge):
         start_gate.wait(30)
-        sd = FileInputModule(speech, speed=2.0)
-        devices = {
-            CHANNEL_ME: InputDevice("mic", "Test mic", "mic", open_device="mic"),
-            CHANNEL_THEM: InputDevice("call", "Test call", "monitor", open_device="call"),
-        }
-        return GatedSession(
-            Repo(open_db(settings.db_path)),
-            engine,
-            Capture(sd, devices, clock=sd.clock),
-            audio_dir=settings.audio_dir,
-            language="en",
-            keep_audio=False,
-            stop_gate=stop_gate,
-            **bridge.callbacks(),
+        return file_session(
+            settings, bridge, engine, speech, session_cls=GatedSession, stop_gate=stop_gate
         )
 
     return factory

@@ -28,11 +28,12 @@ def strip_fences(text: str) -> str:
     return m.group(1) if m else text
 
 
-def _without_trailing_commas(text: str) -> str:
-    # Only outside strings: a comma before } inside a quoted sentence must stay.
-    out: list[str] = []
+def _structure(text: str, start: int = 0):
+    """(position, character) of every character of ``text`` from ``start`` that is JSON
+    structure, i.e. outside a quoted string (a string's opening quote counts, its body not)."""
     in_string = escaped = False
-    for i, ch in enumerate(text):
+    for i in range(start, len(text)):
+        ch = text[i]
         if in_string:
             if escaped:
                 escaped = False
@@ -40,12 +41,16 @@ def _without_trailing_commas(text: str) -> str:
                 escaped = True
             elif ch == '"':
                 in_string = False
-        elif ch == '"':
-            in_string = True
-        elif ch == "," and _TRAILING_COMMA.match(text, i):
             continue
-        out.append(ch)
-    return "".join(out)
+        if ch == '"':
+            in_string = True
+        yield i, ch
+
+
+def _without_trailing_commas(text: str) -> str:
+    # Only outside strings: a comma before } inside a quoted sentence must stay.
+    drop = {i for i, ch in _structure(text) if ch == "," and _TRAILING_COMMA.match(text, i)}
+    return "".join(ch for i, ch in enumerate(text) if i not in drop)
 
 
 def loads_lenient(text: str) -> Any:
@@ -87,20 +92,8 @@ def scan_array_objects(text: str, key: str) -> ScannedArray:
     objects: list[dict[str, Any]] = []
     depth = 0
     obj_start = -1
-    in_string = escaped = False
-    for i in range(start + 1, len(body)):
-        ch = body[i]
-        if in_string:
-            if escaped:
-                escaped = False
-            elif ch == "\\":
-                escaped = True
-            elif ch == '"':
-                in_string = False
-            continue
-        if ch == '"':
-            in_string = True
-        elif ch in "{[":
+    for i, ch in _structure(body, start + 1):
+        if ch in "{[":
             if depth == 0:
                 obj_start = i
             depth += 1

@@ -233,17 +233,12 @@ class MainWindow(QMainWindow):
             if self.pages.currentWidget() is self.view:
                 return
         self.autosaver.flush()  # the previous meeting's last keystrokes go out first
-        try:
-            repo = self.app.repo
-            meeting = repo.get_meeting(meeting_id)
-            transcript = repo.get_transcript(meeting_id)
-            enhanced = repo.get_enhanced(meeting_id)
-        except NotesAppError as e:
-            self.show_error(e)
+        loaded = self._read_meeting(meeting_id)
+        if loaded is None:
             return
         if self._player is not None:
             self._player.stop()  # the clip belongs to the meeting being left
-        self.view.show_meeting(meeting, transcript, enhanced)
+        self.view.show_meeting(*loaded)
         self.view.set_busy(self.enhancing_meeting == meeting_id)
         self._sync_delete_action()
         if self.enhancing_meeting == meeting_id and self.streamed:
@@ -255,16 +250,25 @@ class MainWindow(QMainWindow):
     def reload_meeting(self, meeting_id: int) -> None:
         """Re-read the meeting on screen (its transcript, status, enhanced notes) while keeping
         what the user typed: the stored copy may not have the last keystrokes yet."""
+        loaded = self._read_meeting(meeting_id)
+        if loaded is None:
+            return
+        self.view.show_meeting(*loaded, keep_edits=True)
+        self.view.set_busy(self.enhancing_meeting == meeting_id)
+
+    def _read_meeting(self, meeting_id: int) -> tuple | None:
+        """The meeting, its transcript and latest enhanced notes; None (after one dialog) if
+        they cannot be read. Small indexed reads, so they stay on the GUI thread."""
         try:
             repo = self.app.repo
-            meeting = repo.get_meeting(meeting_id)
-            transcript = repo.get_transcript(meeting_id)
-            enhanced = repo.get_enhanced(meeting_id)
+            return (
+                repo.get_meeting(meeting_id),
+                repo.get_transcript(meeting_id),
+                repo.get_enhanced(meeting_id),
+            )
         except NotesAppError as e:
             self.show_error(e)
-            return
-        self.view.show_meeting(meeting, transcript, enhanced, keep_edits=True)
-        self.view.set_busy(self.enhancing_meeting == meeting_id)
+            return None
 
     def showing(self, meeting_id: int) -> bool:
         return self.current_id() == meeting_id and self.pages.currentWidget() is self.view
