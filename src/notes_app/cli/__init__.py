@@ -12,7 +12,9 @@ import click
 
 from notes_app import __version__
 from notes_app.cli import core, demo, enhance, gui, importing, live, llm, search, share, transcribe
+from notes_app.config import app_home
 from notes_app.errors import NotesAppError
+from notes_app.logs import setup_logging
 
 
 class _Main(click.Group):
@@ -29,9 +31,11 @@ class _Main(click.Group):
 
 @click.group(cls=_Main, invoke_without_command=True)
 @click.version_option(__version__, prog_name="notes-app")
+@click.option("--verbose", "-v", is_flag=True, help="Print the app's progress messages too.")
 @click.pass_context
-def main(ctx: click.Context) -> None:
+def main(ctx: click.Context, verbose: bool) -> None:
     """notes-app: your terse notes plus a local transcript become full, cited notes."""
+    setup_logging(app_home(), verbose=verbose)
     if ctx.invoked_subcommand is None:
         gui.open_window()
 

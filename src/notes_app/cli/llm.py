@@ -18,6 +18,7 @@ from notes_app.enhance.enhancer import llm_configured
 from notes_app.enhance.llm import LLMClient
 from notes_app.enhance.templates import list_templates
 from notes_app.errors import LLMError, NotesAppError
+from notes_app.logs import log_file
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,7 @@ def _data_checks(settings) -> list[Check]:
         True,
         f"{settings.transcribe.model} (change with `notes-app config set transcribe.model NAME`)",
     )
-    return [folder, whisper]
+    return [folder, whisper, Check("log file", True, str(log_file(home)))]
 
 
 def _llm_checks(llm_settings, client: LLMClient | None = None) -> list[Check]:

@@ -10,8 +10,10 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 
 from notes_app.app import App
+from notes_app.config import app_home
 from notes_app.errors import NotesAppError
 from notes_app.gui import theme
+from notes_app.logs import setup_logging
 
 
 def qt_app(argv: list[str] | None = None) -> QApplication:
@@ -43,6 +45,7 @@ def run(argv: list[str] | None = None, *, session_factory=None) -> int:
 
     ``session_factory`` replaces how a recording opens its devices (tests play files).
     """
+    setup_logging(app_home())
     qapp = qt_app(argv)
     from notes_app.gui.main_window import MainWindow
 

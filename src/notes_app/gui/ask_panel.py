@@ -35,8 +35,7 @@ from notes_app.gui import theme
 from notes_app.gui.workers import DbWriter, start_job
 from notes_app.render import clock
 from notes_app.semantic import embedder_for
-from notes_app.store.chat import ChatStore, Exchange
-from notes_app.store.db import open_db
+from notes_app.store.chat import Exchange
 from notes_app.store.repo import Repo
 from notes_app.store.search import Filters
 
@@ -63,8 +62,7 @@ def ask_job(settings: Settings, meeting_id: int | None, question: str) -> Callab
     """A worker function answering ``question`` about one meeting (or all, with None)."""
 
     def run(_progress) -> Answer:
-        repo = Repo(open_db(settings.db_path))  # this worker thread's own connection
-        try:
+        with Repo.open(settings.db_path) as repo:  # this worker thread's own connection
             return answer_question(
                 repo,
                 question,
@@ -72,8 +70,6 @@ def ask_job(settings: Settings, meeting_id: int | None, question: str) -> Callab
                 llm_settings=settings.llm,
                 embedder=embedder_for(settings.llm),
             )
-        finally:
-            repo.db.conn.close()
 
     return run
 
@@ -248,7 +244,7 @@ class AskPanel(QDialog):
         self._shown_version += 1
         version, meeting_id = self._shown_version, self.scope_id()
         self.writer.submit(
-            lambda repo: ChatStore(repo.db).history(meeting_id, limit=20),
+            lambda repo: repo.chat.history(meeting_id, limit=20),
             on_done=lambda ex: self._history_loaded(version, ex),
             on_fail=self._failed,
             owner=self,
@@ -285,9 +281,7 @@ class AskPanel(QDialog):
         self.question.clear()
         citations = answer.to_dict()["citations"]
         self.writer.submit(
-            lambda repo: ChatStore(repo.db).add(
-                meeting_id, question, answer.text, answer.mode, citations
-            ),
+            lambda repo: repo.chat.add(meeting_id, question, answer.text, answer.mode, citations),
             on_fail=self._failed,
             owner=self,
         )

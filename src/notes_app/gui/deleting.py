@@ -54,12 +54,7 @@ def delete_job(settings: Settings, meeting_id: int):
 
     def run(_progress):
         from notes_app import deletion
-        from notes_app.store.db import open_db
-
-        repo = Repo(open_db(settings.db_path))
-        try:
+        with Repo.open(settings.db_path) as repo:
             return deletion.delete_meeting(settings, repo, meeting_id)
-        finally:
-            repo.db.conn.close()
 
     return run

@@ -58,7 +58,6 @@ def build_session(settings: Settings, bridge: SessionBridge):
     from notes_app.audio.capture import Capture
     from notes_app.audio.devices import finder_for_platform
     from notes_app.session import MeetingSession
-    from notes_app.store.db import open_db
     from notes_app.store.repo import Repo
     from notes_app.transcribe.engine import WhisperEngine
     from notes_app.transcribe.models import default_project_dir, resolve_model
@@ -79,7 +78,7 @@ def build_session(settings: Settings, bridge: SessionBridge):
     capture = Capture(sounddevice, {CHANNEL_ME: choice.mic, CHANNEL_THEM: choice.system})
     language = settings.transcribe.language
     return MeetingSession(
-        Repo(open_db(settings.db_path)),
+        Repo.open(settings.db_path),
         engine,
         capture,
         audio_dir=settings.audio_dir,

@@ -33,7 +33,6 @@ from notes_app import render
 from notes_app.config import Settings
 from notes_app.errors import NotesAppError, StorageError
 from notes_app.gui.workers import start_job
-from notes_app.store.db import open_db
 from notes_app.store.repo import Repo, now_iso
 from notes_app.store.shares import ShareRecord
 
@@ -54,11 +53,8 @@ def _with_repo(settings: Settings, fn: Callable[[Repo], Any]) -> Callable[[Any],
     """A worker function running ``fn`` with that thread's own database connection."""
 
     def run(_progress) -> Any:
-        repo = Repo(open_db(settings.db_path))
-        try:
+        with Repo.open(settings.db_path) as repo:
             return fn(repo)
-        finally:
-            repo.db.conn.close()
 
     return run
 

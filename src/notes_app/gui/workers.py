@@ -7,8 +7,8 @@ connections), so slots may touch widgets. The core never sees Qt: it gets a plai
 
 from __future__ import annotations
 
+import logging
 import threading
-import traceback
 from collections.abc import Callable
 from typing import Any
 
@@ -16,8 +16,9 @@ import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 from notes_app.errors import NotesAppError, StorageError
-from notes_app.store.db import open_db
 from notes_app.store.repo import Repo
+
+log = logging.getLogger(__name__)
 
 
 class JobSignals(QObject):
@@ -43,7 +44,7 @@ class Job(QRunnable):
         except NotesAppError as e:
             self.signals.failed.emit(e)
         except Exception as e:  # noqa: BLE001 - a bug must become a dialog, not a dead thread
-            traceback.print_exc()
+            log.exception("A background job failed")  # the traceback goes to the log
             self.signals.failed.emit(
                 NotesAppError(
                     f"Something went wrong: {type(e).__name__}: {e}. Your notes are saved; "
@@ -134,7 +135,7 @@ class DbWriter:
     def repo(self) -> Repo:
         """The writer thread's own Repo (call only from inside a submitted function)."""
         if getattr(self._local, "repo", None) is None:
-            self._local.repo = Repo(open_db(self.db_path))
+            self._local.repo = Repo.open(self.db_path)
         return self._local.repo
 
     def submit(
@@ -171,7 +172,7 @@ class DbWriter:
         def close_conn(_progress):
             repo = getattr(self._local, "repo", None)
             if repo is not None:
-                repo.db.conn.close()
+                repo.close()
                 self._local.repo = None
             done.set()
 
