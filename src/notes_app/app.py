@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from notes_app.config import Settings, load_settings
-from notes_app.store.db import open_db
 from notes_app.store.repo import Repo
 
 
@@ -26,10 +25,10 @@ class App:
     @property
     def repo(self) -> Repo:
         if self._repo is None:
-            self._repo = Repo(open_db(self.settings.db_path))
+            self._repo = Repo.open(self.settings.db_path)
         return self._repo
 
     def close(self) -> None:
         if self._repo is not None:
-            self._repo.db.conn.close()
+            self._repo.close()
             self._repo = None

@@ -22,7 +22,6 @@ from notes_app.domain import Block, Segment
 from notes_app.render import clock
 from notes_app.semantic import Embedder, reciprocal_rank_fusion
 from notes_app.store.search import Filters, SearchResult, search
-from notes_app.store.vectors import VectorStore
 
 DONT_SAY = "The meetings don't say."
 
@@ -217,6 +216,7 @@ class TranscriptSource(Protocol):
     """What store retrieval needs from the repository (``Repo`` provides it)."""
 
     db: Any
+    vectors: Any  # a VectorStore on the same database
 
     def get_transcript(self, meeting_id: int) -> Any: ...
 
@@ -319,7 +319,7 @@ def _nearest_segments(
         meetings = list(dict.fromkeys(h.meeting_id for h in hits))[:_SEMANTIC_MEETINGS]
     if not meetings:
         return []
-    store = VectorStore(repo.db)
+    store = repo.vectors
     missing = store.missing(embedder.name, meetings)
     if missing:
         vectors = embedder.embed([text for _, _, text in missing])

@@ -34,7 +34,6 @@ from notes_app.audio.capture import Aligner, Capture, Chunk, StreamStopped
 from notes_app.audio.spool import SpoolWriter, encode_flac, lock_path, write_lock
 from notes_app.domain import CHANNEL_SPEAKER, Meeting, Segment, renumber
 from notes_app.errors import AudioError, NotesAppError, StorageError
-from notes_app.store.db import open_db
 from notes_app.store.repo import Repo
 from notes_app.transcribe.live import LiveTranscriber
 
@@ -47,12 +46,6 @@ LEVEL_EVERY = 0.1
 
 def utc_now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
-
-
-def db_file(repo: Repo) -> str:
-    """The file behind ``repo``, so the transcriber thread can open its own connection."""
-    row = repo.db.execute("PRAGMA database_list").fetchone()
-    return row[2]
 
 
 class MeetingSession:
@@ -81,8 +74,8 @@ class MeetingSession:
         self.language = language or None
         self.keep_audio = keep_audio
         self.now = now
-        path = db_file(repo)
-        self.open_repo = open_repo or (lambda: Repo(open_db(path)))
+        path = repo.path  # the transcriber thread opens its own connection to it
+        self.open_repo = open_repo or (lambda: Repo.open(path))
         self.tentative_every = tentative_every
         self.on_segment = on_segment or (lambda seg: None)
         self.on_tentative = on_tentative
@@ -282,7 +275,7 @@ class MeetingSession:
         )
         lock_path(self.spool_path).unlink(missing_ok=True)
         if self._writer is not None:
-            self._writer.db.conn.close()
+            self._writer.close()
         return repo.get_meeting(self.meeting_id)
 
     def _final_audio(self) -> Path | None:

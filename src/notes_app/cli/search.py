@@ -109,7 +109,7 @@ def ask_cmd(
     meeting_id, question = _split_question(words, all_meetings or since is not None, history)
     if meeting_id is not None:
         app.repo.get_meeting(meeting_id)
-    chats = ChatStore(app.repo.db)
+    chats = app.repo.chat
     if history:
         _print_history(chats, meeting_id, as_json)
         return

@@ -54,6 +54,7 @@ def delete_job(settings: Settings, meeting_id: int):
 
     def run(_progress):
         from notes_app import deletion
+
         with Repo.open(settings.db_path) as repo:
             return deletion.delete_meeting(settings, repo, meeting_id)
 

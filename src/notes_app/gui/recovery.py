@@ -13,12 +13,10 @@ def recover_all(settings: Settings, meeting_ids: list[int]) -> Callable[[Callabl
 
     def run(progress: Callable[[Any], None]) -> list[Any]:
         from notes_app.recover import recover_meeting
-        from notes_app.store.db import open_db
         from notes_app.store.repo import Repo
         from notes_app.transcribe.engine import WhisperEngine
         from notes_app.transcribe.models import default_project_dir, resolve_model
 
-        repo = Repo(open_db(settings.db_path))  # this worker thread's own connection
         model = resolve_model(
             settings.transcribe.model,
             project_dir=default_project_dir(),
@@ -28,7 +26,7 @@ def recover_all(settings: Settings, meeting_ids: list[int]) -> Callable[[Callabl
         engine = WhisperEngine(model, settings.transcribe.compute_type, settings.transcribe.threads)
         language = settings.transcribe.language
         done = []
-        try:
+        with Repo.open(settings.db_path) as repo:  # this worker thread's own connection
             for meeting_id in meeting_ids:
                 done.append(
                     recover_meeting(
@@ -40,8 +38,6 @@ def recover_all(settings: Settings, meeting_ids: list[int]) -> Callable[[Callabl
                         on_progress=lambda d, t: progress((d, t)),
                     )
                 )
-        finally:
-            repo.db.conn.close()
         return done
 
     return run

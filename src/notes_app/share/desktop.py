@@ -17,7 +17,7 @@ from notes_app.share.client import ShareClient
 from notes_app.share.local import LocalServer, ensure_local_server
 from notes_app.share.model import ShareOptions, Snapshot, parse_expiry
 from notes_app.store.repo import Repo, now_iso
-from notes_app.store.shares import ShareRecord, ShareRecords
+from notes_app.store.shares import ShareRecord
 
 LocalStarter = Callable[[Path], LocalServer]
 
@@ -42,7 +42,7 @@ class Sharing:
     ):
         self.settings = settings
         self.repo = repo
-        self.records = ShareRecords(repo.db)
+        self.records = repo.shares
         self.start_local = start_local
         self.client_factory = client_factory
 
