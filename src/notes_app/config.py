@@ -9,6 +9,7 @@ file unless the user has no keyring.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import os
 import sys
 from dataclasses import dataclass, field
@@ -26,6 +27,8 @@ else:  # pragma: no cover
 
 APP_NAME = "notes-app"
 SETTINGS_FILE = "settings.toml"
+
+log = logging.getLogger(__name__)
 
 
 def app_home() -> Path:
@@ -277,7 +280,8 @@ class _Secrets:
             ):
                 return None
             return keyring
-        except Exception:  # noqa: BLE001 - no usable keyring is a normal state, not an error
+        except Exception:  # noqa: BLE001 - backends fail in many ways; no keyring is a normal state
+            log.info("No usable keyring; secrets stay in %s", SETTINGS_FILE, exc_info=True)
             return None
 
     def get(self, key: str) -> str | None:
@@ -287,22 +291,33 @@ class _Secrets:
         try:
             return kr.get_password(self.service, key)
         except Exception:  # noqa: BLE001 - a locked or broken keyring falls back to the file
+            log.warning(
+                "Could not read %s from the keyring; using %s.", key, SETTINGS_FILE, exc_info=True
+            )
             return None
 
     def set(self, key: str, value: str) -> bool:
         kr = self._keyring()
         if kr is None:
             return False
+        from keyring.errors import PasswordDeleteError
+
         try:
             if value:
                 kr.set_password(self.service, key, value)
             else:
                 try:
                     kr.delete_password(self.service, key)
-                except Exception:  # noqa: BLE001 - deleting a missing secret is fine
-                    pass
+                except PasswordDeleteError:
+                    pass  # nothing stored under that key: already deleted
             return True
-        except Exception:  # noqa: BLE001
+        except Exception:  # noqa: BLE001 - a locked or broken keyring falls back to the file
+            log.warning(
+                "Could not store %s in the keyring; writing it to %s instead.",
+                key,
+                SETTINGS_FILE,
+                exc_info=True,
+            )
             return False
 
 

@@ -13,6 +13,7 @@ the meeting.
 
 from __future__ import annotations
 
+import logging
 import os
 import queue
 import threading
@@ -26,6 +27,8 @@ import numpy as np
 
 from notes_app.audio.devices import InputDevice
 from notes_app.errors import AudioError
+
+log = logging.getLogger(__name__)
 
 RATE = 16000
 BLOCK_SECONDS = 0.1
@@ -199,7 +202,7 @@ class Capture:
                 stream.stop()
                 stream.close()
             except Exception:  # noqa: BLE001 - a device already gone cannot be closed; fine
-                pass
+                log.warning("Closing an audio stream failed; going on", exc_info=True)
         self._streams.clear()
 
 

@@ -14,6 +14,7 @@ one whose text matches what the system channel said at the same time is dropped 
 from __future__ import annotations
 
 import difflib
+import logging
 import queue
 import threading
 import time
@@ -25,6 +26,8 @@ import numpy as np
 from notes_app.domain import CHANNEL_ME, CHANNEL_SPEAKER, CHANNEL_THEM, Segment
 from notes_app.errors import NotesAppError
 from notes_app.transcribe.cleanup import normalise
+
+log = logging.getLogger(__name__)
 
 RATE = 16000
 WINDOW = 512  # silero's window at 16 kHz: 32 ms
@@ -235,6 +238,7 @@ class LiveTranscriber:
         self._lock = threading.Lock()
         self._thread = threading.Thread(target=self._run, name="live-transcriber", daemon=True)
         self._last_tentative = 0.0
+        self._tentative_failed = False
         self.dropped_echo = 0
         self.latencies: list[float] = []  # seconds from an utterance's end being fed to commit
 
@@ -292,6 +296,7 @@ class LiveTranscriber:
         except NotesAppError as e:
             self._report(e)
         except Exception as e:  # noqa: BLE001 - the worker must outlive any one utterance
+            log.exception("Transcribing an utterance failed; the worker goes on")
             self._report(
                 NotesAppError(
                     f"Transcribing {utt.end - utt.start:.0f} s of audio failed ({e}); the audio "
@@ -391,6 +396,10 @@ class LiveTranscriber:
                     audio, language=self.language, offset=start, vad=False
                 )
             except Exception:  # noqa: BLE001 - a tentative guess is optional; the final one counts
+                # Logged once per recording: a broken engine would otherwise repeat it every second.
+                if not self._tentative_failed:
+                    log.warning("A tentative transcript failed; going on", exc_info=True)
+                self._tentative_failed = True
                 continue
             self.on_tentative(channel, " ".join(s.text for s in segs))
 
