@@ -30,7 +30,7 @@ from notes_app.app import App  # noqa: E402
 from notes_app.audio.capture import Capture, FileInputModule  # noqa: E402
 from notes_app.audio.devices import InputDevice  # noqa: E402
 from notes_app.domain import CHANNEL_ME, CHANNEL_THEM  # noqa: E402
-from notes_app.session import MeetingSession  # noqa: E402
+from notes_app.session import MeetingSession, SessionListener  # noqa: E402
 from notes_app.transcribe.engine import WhisperEngine  # noqa: E402
 from notes_app.transcribe.models import default_project_dir, resolve_model  # noqa: E402
 
@@ -98,6 +98,10 @@ def main() -> None:
     latencies: list[float] = []
     pending = list(ends)
 
+    class Listener(SessionListener):
+        def on_segment(self, seg) -> None:
+            on_segment(seg)
+
     def on_segment(seg) -> None:
         heard = capture.clock() - capture.t0
         # The scripted utterance this text belongs to: same side, ending nearest its end.
@@ -115,7 +119,7 @@ def main() -> None:
         capture,
         audio_dir=app.settings.audio_dir,
         language="en",
-        on_segment=on_segment,
+        listener=Listener(),
     )
     length = len(next(iter(sources.values()))) / RATE
     cpu0, wall0 = cpu_seconds(), time.monotonic()

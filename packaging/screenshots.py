@@ -155,7 +155,7 @@ def sample_session_factory(speed: float):
             audio_dir=settings.audio_dir,
             language="en",
             keep_audio=False,
-            **bridge.callbacks(),
+            listener=bridge,
         )
 
     return factory

@@ -39,6 +39,6 @@ def file_session(
         audio_dir=settings.audio_dir,
         language="en",
         keep_audio=keep_audio,
+        listener=bridge,
         **extra,
-        **bridge.callbacks(),
     )

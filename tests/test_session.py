@@ -11,7 +11,7 @@ from notes_app.audio.capture import Capture, FileInputModule
 from notes_app.audio.devices import InputDevice
 from notes_app.domain import CHANNEL_ME, CHANNEL_THEM
 from notes_app.errors import NotesAppError
-from notes_app.session import MeetingSession
+from notes_app.session import MeetingSession, SessionListener
 
 SPEED = 2.0
 
@@ -29,6 +29,13 @@ def call(tmp_path_factory):
     }
 
 
+class Listener(SessionListener):
+    """The given callbacks in place of the no-op methods."""
+
+    def __init__(self, **callbacks):
+        self.__dict__.update(callbacks)
+
+
 def make_session(app, engine, sources, **callbacks):
     fake = FileInputModule(sources, speed=SPEED)
     devices = {
@@ -37,7 +44,12 @@ def make_session(app, engine, sources, **callbacks):
     }
     capture = Capture(fake, devices, clock=fake.clock)
     return MeetingSession(
-        app.repo, engine, capture, audio_dir=app.settings.audio_dir, language="en", **callbacks
+        app.repo,
+        engine,
+        capture,
+        audio_dir=app.settings.audio_dir,
+        language="en",
+        listener=Listener(**callbacks),
     )
 
 

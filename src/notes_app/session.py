@@ -1,7 +1,8 @@
 """MeetingSession: capture → crash-safe spool → live transcription → SQLite, while the user types.
 
-Both the window and ``notes-app record`` drive this. It has no Qt: it reports through plain
-callbacks, each called on one of the session's threads (the window forwards them to signals):
+Both the window and ``notes-app record`` drive this. It has no Qt: it reports to one
+``SessionListener``, whose methods are called on the session's threads (the window forwards
+them to signals):
 
 - ``on_segment(Segment)``: a committed line of transcript (already saved);
 - ``on_tentative(channel, text)``: the speech in progress ("" clears it);
@@ -21,6 +22,7 @@ segments through its own database connection (SQLite connections are best kept p
 
 from __future__ import annotations
 
+import logging
 import threading
 import uuid
 from collections.abc import Callable
@@ -37,6 +39,8 @@ from notes_app.errors import AudioError, NotesAppError, StorageError
 from notes_app.store.repo import Repo
 from notes_app.transcribe.live import LiveTranscriber
 
+log = logging.getLogger(__name__)
+
 FLUSH_EVERY = 1.0  # seconds: the most audio a crash can lose
 # A channel that has delivered nothing for this long (an idle output's monitor sends nothing)
 # is padded with silence so the other channel is not held back.
@@ -46,6 +50,26 @@ LEVEL_EVERY = 0.1
 
 def utc_now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+class SessionListener:
+    """What a session reports, each method called on one of its threads. Every method does
+    nothing here: subclass and override the ones you show."""
+
+    def on_segment(self, segment: Segment) -> None:
+        """A committed line of transcript, already saved."""
+
+    def on_tentative(self, channel: int, text: str) -> None:
+        """The speech in progress on ``channel``; "" clears it."""
+
+    def on_level(self, channel: int, rms: float) -> None:
+        """Input loudness, about ten times a second per channel."""
+
+    def on_backlog(self, seconds: float) -> None:
+        """How far the transcript is behind the audio."""
+
+    def on_error(self, error: NotesAppError) -> None:
+        """Something failed; recording goes on with what still works."""
 
 
 class MeetingSession:
@@ -58,14 +82,10 @@ class MeetingSession:
         audio_dir: Path,
         language: str | None,
         keep_audio: bool = True,
+        listener: SessionListener | None = None,
         now: Callable[[], str] = utc_now,
         open_repo: Callable[[], Repo] | None = None,
         tentative_every: float | None = None,
-        on_segment: Callable[[Segment], None] | None = None,
-        on_tentative: Callable[[int, str], None] | None = None,
-        on_level: Callable[[int, float], None] | None = None,
-        on_backlog: Callable[[float], None] | None = None,
-        on_error: Callable[[NotesAppError], None] | None = None,
     ):
         self.repo = repo
         self.engine = engine
@@ -77,11 +97,7 @@ class MeetingSession:
         path = repo.path  # the transcriber thread opens its own connection to it
         self.open_repo = open_repo or (lambda: Repo.open(path))
         self.tentative_every = tentative_every
-        self.on_segment = on_segment or (lambda seg: None)
-        self.on_tentative = on_tentative
-        self.on_level = on_level or (lambda ch, rms: None)
-        self.on_backlog = on_backlog or (lambda s: None)
-        self.on_error = on_error or (lambda e: None)
+        self.listener = listener or SessionListener()
         self.meeting_id: int | None = None
         self.spool_path: Path | None = None
         self.committed: list[Segment] = []
@@ -104,7 +120,7 @@ class MeetingSession:
         """
         self.spool_path = self._new_spool_path()
         for failure in self.capture.start():
-            self.on_error(failure)
+            self.listener.on_error(failure)
         agenda = notes if notes.strip() else None  # typed before the call: an agenda
         try:
             self._spool = SpoolWriter(self.spool_path, self.capture.channels)
@@ -137,8 +153,8 @@ class MeetingSession:
             channels=self.capture.channels,
             language=self.language,
             on_commit=self._commit,
-            on_tentative=self.on_tentative,
-            on_error=self.on_error,
+            on_tentative=self.listener.on_tentative,
+            on_error=self.listener.on_error,
             tentative_every=self.tentative_every,
         )
         self._transcriber.start()
@@ -175,7 +191,7 @@ class MeetingSession:
         self.capture.stop()
         self._stop.set()
         self._pump.join()
-        self._drain(on_drain or self.on_backlog)
+        self._drain(on_drain or self.listener.on_backlog)
         return self._finish()
 
     # --- pump thread: capture → aligner → spool + transcriber -----------------------------------
@@ -192,15 +208,17 @@ class MeetingSession:
                     self._route(aligner.place(item))
                     self._report_level(item)
                 elif isinstance(item, StreamStopped):
-                    self.on_error(self._lost_device(item))
+                    self.listener.on_error(self._lost_device(item))
                 now = self.capture.clock()
                 if now - last_flush >= FLUSH_EVERY and not self._stop.is_set():
                     last_flush = now
                     self._route(aligner.pad_to(now - self.capture.t0 - QUIET_CHANNEL_LAG))
                     self._spool.flush()
-                    self.on_backlog(self.backlog)
+                    self.listener.on_backlog(self.backlog)
             except NotesAppError as e:
-                self.on_error(e)  # e.g. a full disk: say so, keep going with what still works
+                self.listener.on_error(
+                    e
+                )  # e.g. a full disk: say so, keep going with what still works
         self._close_spool()
 
     def _route(self, pieces: list[tuple[int, np.ndarray]]) -> None:
@@ -212,14 +230,14 @@ class MeetingSession:
         try:
             self._spool.close()
         except StorageError as e:
-            self.on_error(e)
+            self.listener.on_error(e)
 
     def _report_level(self, chunk: Chunk) -> None:
         t = chunk.end
         if t - self._last_level.get(chunk.channel, -1.0) >= LEVEL_EVERY:
             self._last_level[chunk.channel] = t
             rms = float(np.sqrt(np.mean(np.square(chunk.samples)))) if len(chunk.samples) else 0.0
-            self.on_level(chunk.channel, rms)
+            self.listener.on_level(chunk.channel, rms)
 
     def _lost_device(self, stopped: StreamStopped) -> AudioError:
         side = CHANNEL_SPEAKER[stopped.channel]
@@ -240,15 +258,15 @@ class MeetingSession:
             self._writer.add_segments(self.meeting_id, self._unsaved)
         except NotesAppError as e:
             # Kept in memory and retried with the next commit and at stop.
-            self.on_error(e)
+            self.listener.on_error(e)
         else:
             self.committed.extend(self._unsaved)
             self._unsaved = []
         for seg in numbered:
             try:
-                self.on_segment(seg)
+                self.listener.on_segment(seg)
             except Exception:  # noqa: BLE001 - a display callback must not stop the transcript
-                continue
+                log.exception("Showing a transcript line failed; the transcript goes on")
 
     def _drain(self, report: Callable[[float], None]) -> None:
         self._transcriber.finish_async()
@@ -285,7 +303,7 @@ class MeetingSession:
         try:
             flac = encode_flac(self.spool_path, self.spool_path.with_suffix(".flac"))
         except AudioError as e:
-            self.on_error(e)
+            self.listener.on_error(e)
             return self.spool_path  # the WAV is complete and playable; keep it
         self.spool_path.unlink(missing_ok=True)
         return flac

@@ -19,7 +19,7 @@ from notes_app.cli.transcribe import build_engine, pick_language
 from notes_app.domain import CHANNEL_ME, CHANNEL_SPEAKER, CHANNEL_THEM, Segment
 from notes_app.errors import AudioError, NotesAppError
 from notes_app.recover import recover_meeting, unfinished
-from notes_app.session import MeetingSession, seconds_label
+from notes_app.session import MeetingSession, SessionListener, seconds_label
 
 BEHIND_WARNING = 5.0  # seconds of transcript backlog worth telling the user about
 
@@ -34,6 +34,33 @@ def _emit(as_json: bool, event: str, text: str | None = None, *, err: bool = Fal
         click.echo(json.dumps({"event": event, **fields}, ensure_ascii=False))
     elif text is not None:
         click.echo(text, err=err)
+
+
+class _Printer(SessionListener):
+    """Prints what the recording reports: lines as they are committed, warnings, backlog."""
+
+    def __init__(self, as_json: bool):
+        self.as_json = as_json
+        self.told_behind = 0.0
+
+    def on_segment(self, segment: Segment) -> None:
+        line = f"{seconds_label(segment.start)} {segment.speaker}: {segment.text}"
+        _emit(self.as_json, "segment", line, fields=segment.to_dict())
+
+    def on_error(self, error: NotesAppError) -> None:
+        _emit(self.as_json, "error", f"Warning: {error}", err=True, message=str(error))
+
+    def on_backlog(self, seconds: float) -> None:
+        now = time.monotonic()
+        if seconds >= BEHIND_WARNING and now - self.told_behind >= BEHIND_WARNING:
+            self.told_behind = now
+            _emit(
+                self.as_json,
+                "backlog",
+                f"transcript {seconds:.0f} s behind",
+                err=True,
+                seconds=round(seconds, 1),
+            )
 
 
 def _sounddevice():
@@ -117,27 +144,6 @@ def record(title, duration, notes_file, mic, system, model, as_json) -> None:
     engine.load()  # before capture starts, so the first words do not wait for the model
     capture = Capture(_sounddevice(), {CHANNEL_ME: choice.mic, CHANNEL_THEM: choice.system})
 
-    def on_segment(seg: Segment) -> None:
-        line = f"{seconds_label(seg.start)} {seg.speaker}: {seg.text}"
-        _emit(as_json, "segment", line, fields=seg.to_dict())
-
-    def on_error(err: NotesAppError) -> None:
-        _emit(as_json, "error", f"Warning: {err}", err=True, message=str(err))
-
-    behind = {"told": 0.0}
-
-    def on_backlog(seconds: float) -> None:
-        now = time.monotonic()
-        if seconds >= BEHIND_WARNING and now - behind["told"] >= BEHIND_WARNING:
-            behind["told"] = now
-            _emit(
-                as_json,
-                "backlog",
-                f"transcript {seconds:.0f} s behind",
-                err=True,
-                seconds=round(seconds, 1),
-            )
-
     session = MeetingSession(
         app.repo,
         engine,
@@ -145,9 +151,7 @@ def record(title, duration, notes_file, mic, system, model, as_json) -> None:
         audio_dir=settings.audio_dir,
         language=pick_language(None, settings, model_name),
         keep_audio=settings.audio.keep_audio,
-        on_segment=on_segment,
-        on_error=on_error,
-        on_backlog=on_backlog,
+        listener=_Printer(as_json),
     )
     stop = threading.Event()
     _stop_signals(stop)

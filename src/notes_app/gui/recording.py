@@ -17,6 +17,7 @@ from notes_app.config import Settings
 from notes_app.domain import CHANNEL_ME, CHANNEL_THEM
 from notes_app.errors import NotesAppError
 from notes_app.gui.workers import start_job
+from notes_app.session import SessionListener
 
 
 def available() -> bool:
@@ -27,22 +28,29 @@ def available() -> bool:
     return True
 
 
-class SessionBridge(QObject):
+class SessionBridge(QObject, SessionListener):
+    """The session's listener: each report becomes a signal, queued to the GUI thread."""
+
     segment = Signal(object)  # Segment
     tentative = Signal(int, str)
     level = Signal(int, float)
     backlog = Signal(float)
     error = Signal(object)  # NotesAppError
 
-    def callbacks(self) -> dict[str, Callable]:
-        """The keyword callbacks MeetingSession takes, each emitting a signal."""
-        return {
-            "on_segment": self.segment.emit,
-            "on_tentative": self.tentative.emit,
-            "on_level": self.level.emit,
-            "on_backlog": self.backlog.emit,
-            "on_error": self.error.emit,
-        }
+    def on_segment(self, segment) -> None:
+        self.segment.emit(segment)
+
+    def on_tentative(self, channel: int, text: str) -> None:
+        self.tentative.emit(channel, text)
+
+    def on_level(self, channel: int, rms: float) -> None:
+        self.level.emit(channel, rms)
+
+    def on_backlog(self, seconds: float) -> None:
+        self.backlog.emit(seconds)
+
+    def on_error(self, error) -> None:
+        self.error.emit(error)
 
 
 SessionFactory = Callable[[Settings, SessionBridge], object]
@@ -84,7 +92,7 @@ def build_session(settings: Settings, bridge: SessionBridge):
         audio_dir=settings.audio_dir,
         language=None if language in ("", "auto") else language,
         keep_audio=settings.audio.keep_audio,
-        **bridge.callbacks(),
+        listener=bridge,
     )
 
 
