@@ -12,6 +12,7 @@ import dataclasses
 import logging
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -132,7 +133,7 @@ ENV_OVERRIDES = (
 SECRET_KEYS = ("llm.api_key", "share.token")
 
 
-def _sections() -> dict[str, type]:
+def _sections() -> dict[str, Any]:
     return {f.name: f.type for f in dataclasses.fields(Settings) if f.name != "home"}
 
 
@@ -154,27 +155,114 @@ def _split(key: str) -> tuple[str, str]:
 
 
 def _coerce(key: str, current: Any, value: Any) -> Any:
-    """Turn a string typed on the command line into the type the setting has."""
-    if not isinstance(value, str):
-        return value
+    """A typed value for ``key``: a string typed on the command line, or a TOML value, checked."""
     if isinstance(current, bool):
-        low = value.strip().lower()
+        if isinstance(value, bool):
+            return value
+        low = str(value).strip().lower()
         if low in ("1", "true", "yes", "on"):
             return True
         if low in ("0", "false", "no", "off"):
             return False
         raise ConfigError(f"Setting {key} takes true or false, not {value!r}.")
     if isinstance(current, int):
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
         try:
-            return int(value)
+            if isinstance(value, str):
+                return int(value.strip())
         except ValueError:
-            raise ConfigError(f"Setting {key} takes a whole number, not {value!r}.") from None
+            pass
+        raise ConfigError(f"Setting {key} takes a whole number, not {value!r}.")
     if isinstance(current, float):
-        try:
+        if isinstance(value, int | float) and not isinstance(value, bool):
             return float(value)
+        try:
+            if isinstance(value, str):
+                return float(value.strip())
         except ValueError:
-            raise ConfigError(f"Setting {key} takes a number, not {value!r}.") from None
-    return value
+            pass
+        raise ConfigError(f"Setting {key} takes a number, not {value!r}.")
+    if not isinstance(value, str):
+        raise ConfigError(f"Setting {key} takes text, not {value!r}.")
+    return value.strip()
+
+
+def _at_least(low: float, unit: str = "") -> Callable[[Any], str | None]:
+    def check(value: Any) -> str | None:
+        return None if value >= low else f"must be at least {low:g}{unit}"
+
+    return check
+
+
+def _more_than(low: float, unit: str = "") -> Callable[[Any], str | None]:
+    def check(value: Any) -> str | None:
+        return None if value > low else f"must be more than {low:g}{unit}"
+
+    return check
+
+
+def _one_of(*choices: str) -> Callable[[Any], str | None]:
+    def check(value: Any) -> str | None:
+        return None if value in choices else f"must be one of {', '.join(choices)}"
+
+    return check
+
+
+def _url(value: Any) -> str | None:
+    if value == "" or value.startswith(("http://", "https://")):
+        return None
+    return "must be empty or a web address starting with http:// or https://"
+
+
+def _not_empty(value: Any) -> str | None:
+    return None if value else "cannot be empty"
+
+
+def _language(value: Any) -> str | None:
+    if value in ("", "auto") or (value.isascii() and value.isalpha() and 2 <= len(value) <= 3):
+        return None
+    return "must be a language code such as en or de, or auto to detect it"
+
+
+# Checked whenever a value is set (command line, window, settings.toml, environment), so a value
+# that would crash later (a negative timeout) is refused with a sentence at once.
+_CHECKS: dict[str, Callable[[Any], str | None]] = {
+    "transcribe.model": _not_empty,
+    "transcribe.language": _language,
+    "transcribe.compute_type": _one_of(
+        "int8",
+        "int8_float32",
+        "int8_float16",
+        "int8_bfloat16",
+        "int16",
+        "float16",
+        "bfloat16",
+        "float32",
+        "auto",
+        "default",
+    ),  # fmt: skip
+    "transcribe.threads": _at_least(0),
+    "llm.base_url": _url,
+    "llm.timeout": _more_than(0, " seconds"),
+    "llm.context_tokens": _at_least(512, " tokens"),
+    "llm.max_retries": _at_least(0),
+    "enhance.mode": _one_of("auto", "llm", "offline"),
+    "enhance.template": _not_empty,
+    "share.server_url": _url,
+}
+
+
+def check_value(key: str, value: Any) -> Any:
+    """``value`` typed for ``key`` and checked; ConfigError with a sentence when it will not do."""
+    section, name = _split(key)
+    typed = _coerce(key, getattr(getattr(Settings(home=Path(".")), section), name), value)
+    check = _CHECKS.get(key)
+    problem = check(typed) if check else None
+    if problem:
+        shown = f"{typed:g}" if isinstance(typed, float) else repr(typed)
+        raise ConfigError(f"Setting {key} {problem}, not {shown}.")
+    return typed
 
 
 def get_value(settings: Settings, key: str) -> Any:
@@ -184,8 +272,7 @@ def get_value(settings: Settings, key: str) -> Any:
 
 def set_value(settings: Settings, key: str, value: Any) -> None:
     section, name = _split(key)
-    obj = getattr(settings, section)
-    setattr(obj, name, _coerce(key, getattr(obj, name), value))
+    setattr(getattr(settings, section), name, check_value(key, value))
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -204,14 +291,21 @@ def load_settings(home: Path | None = None, *, env: dict[str, str] | None = None
     env = dict(os.environ) if env is None else env
     home = Path(home) if home else app_home()
     settings = Settings(home=home)
-    data = _read_toml(settings.settings_path)
+    path = settings.settings_path
+    data = _read_toml(path)
     for section, values in data.items():
         if section not in _sections() or not isinstance(values, dict):
             continue  # unknown sections from a newer version are kept on disk, ignored here
         for name, value in values.items():
             key = f"{section}.{name}"
             if key in all_keys():
-                set_value(settings, key, value)
+                try:
+                    set_value(settings, key, value)
+                except ConfigError as e:
+                    raise ConfigError(
+                        f"{e} (in {path}). Fix it with `notes-app config set {key} VALUE`, "
+                        "or delete that line to use the default."
+                    ) from None
     for key in SECRET_KEYS:
         if not get_value(settings, key):
             secret = secrets_store().get(key)
@@ -219,7 +313,10 @@ def load_settings(home: Path | None = None, *, env: dict[str, str] | None = None
                 set_value(settings, key, secret)
     for var, key in ENV_OVERRIDES:
         if env.get(var):
-            set_value(settings, key, env[var])
+            try:
+                set_value(settings, key, env[var])
+            except ConfigError as e:
+                raise ConfigError(f"{e} (from the environment variable {var}).") from None
     if not settings.llm.api_key and env.get("OPENAI_API_KEY"):
         settings.llm.api_key = env["OPENAI_API_KEY"]
     return settings
@@ -227,13 +324,13 @@ def load_settings(home: Path | None = None, *, env: dict[str, str] | None = None
 
 def save_setting(home: Path, key: str, value: Any) -> Any:
     """Persist one setting (secrets to the keyring when there is one); returns the stored value."""
-    probe = Settings(home=home)
-    set_value(probe, key, value)  # validates key and type
-    typed = get_value(probe, key)
+    typed = check_value(key, value)
+    # Only this key is read back: a bad value elsewhere in the file never blocks fixing it.
+    path = Settings(home=home).settings_path
     if key in SECRET_KEYS and secrets_store().set(key, typed):
-        _write_key(probe.settings_path, key, None)
+        _write_key(path, key, None)
         return typed
-    _write_key(probe.settings_path, key, typed)
+    _write_key(path, key, typed)
     return typed
 
 

@@ -33,13 +33,14 @@ def config_get(key: str | None) -> None:
             click.echo(f"{k} = {value}")
 
 
-@config_group.command("set")
+# Unknown options are values: `config set llm.timeout -1` gets the setting's own error.
+@config_group.command("set", context_settings={"ignore_unknown_options": True})
 @click.argument("key")
 @click.argument("value")
 def config_set(key: str, value: str) -> None:
     """Change a setting, e.g. `notes-app config set llm.base_url http://localhost:11434/v1`."""
-    app = get_app()
-    stored = cfg.save_setting(app.settings.home, key, value)
+    # Not through get_app(): a bad value of another key in settings.toml must not stop this one.
+    stored = cfg.save_setting(cfg.app_home(), key, value)
     shown = cfg.mask(str(stored)) if key in cfg.SECRET_KEYS else stored
     click.echo(f"{key} = {shown}")
 
@@ -47,7 +48,7 @@ def config_set(key: str, value: str) -> None:
 @config_group.command("path")
 def config_path() -> None:
     """Print the data folder (set NOTES_APP_HOME to move it)."""
-    click.echo(get_app().settings.home)
+    click.echo(cfg.app_home())
 
 
 @click.command("list")
