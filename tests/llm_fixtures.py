@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-import copy
+import json
+import re
+from collections.abc import Callable
 from types import SimpleNamespace
+
+from llm_server import Reply, Request
 
 from notes_app.domain import Segment, Transcript
 
@@ -18,26 +22,52 @@ SEGMENTS = (
 )
 TRANSCRIPT = Transcript(SEGMENTS)
 
-GOOD_BLOCKS = [
-    {"type": "heading", "text": "Pricing", "source": "user", "note_line": 1, "segments": [],
-     "level": 1},
-    {"type": "bullet", "text": "annual discount", "source": "user", "note_line": 2,
-     "segments": [], "level": 1},
-    {"type": "bullet", "text": "15% discount if they sign this quarter", "source": "ai",
-     "note_line": 2, "segments": [1], "level": 1},
-    {"type": "bullet", "text": "launch timing", "source": "user", "note_line": 4, "segments": [],
-     "level": 1},
-    {"type": "bullet", "text": "Launch planned for March 3, pending QA sign-off", "source": "ai",
-     "note_line": 4, "segments": [3, 4], "level": 1},
-    {"type": "heading", "text": "Action items", "source": "ai", "note_line": None,
-     "segments": [], "level": 2},
-    {"type": "bullet", "text": "Priya: send the revised quote (due: Friday)", "source": "ai",
-     "note_line": None, "segments": [2], "level": 1},
-]  # fmt: skip
+# What the model is asked to write for NOTES (the offline enhancer's evidence, in order): the
+# "annual discount" note, the "launch timing" note, the action item.
+GOOD_LINES = [
+    "Them offered a 15 percent discount on the annual plan if they sign this quarter.",
+    "Launch planned for March 3rd.",
+    "Priya: send the revised quote (due: Friday)",
+]
+
+_NOTE_HEAD = re.compile(r"^Note (\d+)(?: \(([^)]*)\))?: (.*)$", re.M)
 
 
-def good_blocks() -> list[dict]:
-    return copy.deepcopy(GOOD_BLOCKS)
+def notes_in(request: Request) -> list[tuple[int, str, list[str]]]:
+    """The notes a request asks about: (number, the note, its transcript lines)."""
+    prompt = request.messages[-1]["content"]
+    heads = list(_NOTE_HEAD.finditer(prompt))
+    out = []
+    for k, m in enumerate(heads):
+        end = heads[k + 1].start() if k + 1 < len(heads) else len(prompt)
+        body = prompt[m.end() : end]
+        evidence = [ln[2:] for ln in body.splitlines() if ln.startswith("- ")]
+        out.append((int(m.group(1)), m.group(3), evidence))
+    return out
+
+
+def items_reply(contexts: list[str | None], **kw) -> Reply:
+    items = [{"note": n, "context": c} for n, c in enumerate(contexts, start=1)]
+    return Reply.json({"items": items}, **kw)
+
+
+def quoting_responder(
+    rewrite: Callable[[str, list[str]], str | None] | None = None,
+) -> Callable[[Request], Reply]:
+    """Answer every note with its first transcript line (or ``rewrite(note, evidence)``)."""
+
+    def respond(request: Request) -> Reply:
+        contexts = []
+        for _number, note, evidence in notes_in(request):
+            if rewrite is not None:
+                contexts.append(rewrite(note, evidence))
+            else:
+                contexts.append(evidence[0].split(": ", 1)[-1] if evidence else None)
+        return Reply.text(json.dumps({"items": [
+            {"note": n, "context": c} for n, c in enumerate(contexts, start=1)
+        ]}), chunk_size=9)  # fmt: skip
+
+    return respond
 
 
 def llm_settings(base_url: str, **overrides) -> SimpleNamespace:

@@ -9,8 +9,7 @@ pytest.importorskip("notes_app.enhance.enhancer")
 
 import llm_server as scripted_llm  # noqa: E402
 import test_gui  # noqa: E402
-from llm_fixtures import NOTES, SEGMENTS, good_blocks  # noqa: E402
-from llm_server import Reply  # noqa: E402
+from llm_fixtures import GOOD_LINES, NOTES, SEGMENTS, items_reply  # noqa: E402
 
 from notes_app.gui.enhanced_view import LEGEND, STREAMING_LEGEND  # noqa: E402
 from notes_app.gui.meeting_view import ENHANCED, RAW  # noqa: E402
@@ -45,16 +44,16 @@ def record_streaming(window) -> list[tuple[int, str]]:
 def test_blocks_grow_in_the_view_then_the_checked_result_replaces_them(
     qtbot, window, app, llm_server
 ):
-    llm_server.queue(Reply.json({"blocks": good_blocks()}, chunk_size=7))
+    llm_server.queue(items_reply(GOOD_LINES, chunk_size=7))
     mid = llm_meeting(app, window, llm_server)
     seen = record_streaming(window)
     window.view.enhance_button.click()
     qtbot.waitUntil(lambda: app.repo.get_enhanced(mid) is not None, timeout=20_000)
     qtbot.waitUntil(lambda: window.view.enhanced is not None)
 
-    assert [n for n, _ in seen] == list(range(1, len(good_blocks()) + 1))
+    assert [n for n, _ in seen] == list(range(1, 8))  # 3 user lines, 3 AI lines, 1 heading
     assert all(STREAMING_LEGEND in text for _, text in seen)
-    assert "15% discount" not in seen[1][1] and "15% discount" in seen[2][1]  # it grew
+    assert "15 percent" not in seen[1][1] and "15 percent" in seen[2][1]  # it grew
     final = window.view.enhanced_view.toPlainText()
     assert LEGEND in final and STREAMING_LEGEND not in final
     assert window.view.stack.currentIndex() == ENHANCED
@@ -64,7 +63,7 @@ def test_blocks_grow_in_the_view_then_the_checked_result_replaces_them(
 def test_a_stream_that_fails_midway_puts_the_notes_back_and_shows_one_dialog(
     qtbot, window, app, llm_server
 ):
-    llm_server.queue(Reply.json({"blocks": good_blocks()}, chunk_size=7, stall_after=30))
+    llm_server.queue(items_reply(GOOD_LINES, chunk_size=7, stall_after=25))
     app.settings.llm.timeout = 1.0
     mid = llm_meeting(app, window, llm_server)
     seen = record_streaming(window)

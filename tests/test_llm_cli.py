@@ -10,7 +10,7 @@ import socket
 
 import pytest
 from click.testing import CliRunner
-from llm_fixtures import NOTES, SEGMENTS, good_blocks
+from llm_fixtures import GOOD_LINES, NOTES, SEGMENTS, items_reply
 from llm_server import Reply, ScriptedLLMServer, llm_server  # noqa: F401
 
 from notes_app.cli import main
@@ -44,7 +44,7 @@ def stored_meeting(repo) -> int:
 
 def test_enhance_uses_the_configured_llm_and_stores_a_version(configured, repo):
     mid = stored_meeting(repo)
-    configured.queue(Reply.json({"blocks": good_blocks()}))
+    configured.queue(items_reply(GOOD_LINES))
     result = cli("enhance", str(mid), "--json")
 
     assert result.exit_code == 0, result.stderr
@@ -59,7 +59,7 @@ def test_enhance_uses_the_configured_llm_and_stores_a_version(configured, repo):
 
 def test_enhance_text_output_says_it_was_the_llm(configured, repo):
     mid = stored_meeting(repo)
-    configured.queue(Reply.json({"blocks": good_blocks()}))
+    configured.queue(items_reply(GOOD_LINES))
     result = cli("enhance", str(mid), "--template", "standup")
     assert result.exit_code == 0, result.stderr
     assert "LLM test-model" in result.stdout and "annual discount" in result.stdout
@@ -85,7 +85,7 @@ def test_llm_flag_without_an_endpoint_says_how_to_set_one(repo):
 
 @pytest.mark.parametrize(
     "reply",
-    [Reply.error(500, f"upstream failed for key {KEY}"), Reply.text('{"blocks": [{"type": "he')],
+    [Reply.error(500, f"upstream failed for key {KEY}"), Reply.error(404, "no such model")],
 )
 def test_a_failure_stores_nothing_and_leaves_notes_and_transcript(configured, repo, reply):
     mid = stored_meeting(repo)
@@ -97,6 +97,17 @@ def test_a_failure_stores_nothing_and_leaves_notes_and_transcript(configured, re
     assert repo.list_enhanced(mid) == []
     assert repo.get_meeting(mid).notes == NOTES
     assert repo.get_transcript(mid).segments == SEGMENTS
+
+
+def test_lines_that_fail_the_checks_keep_the_offline_text_and_the_cli_says_so(configured, repo):
+    mid = stored_meeting(repo)
+    configured.queue(items_reply(["Them offered 40 percent.", *GOOD_LINES[1:]]))
+    result = cli("enhance", str(mid), "--json")
+
+    assert result.exit_code == 0, result.stderr
+    assert "1 of 3 AI lines kept the offline text" in result.stderr
+    assert json.loads(result.stdout)["mode"] == "llm"
+    assert "40 percent" not in result.stdout
 
 
 def test_fallback_offline_stores_offline_notes_and_says_so(configured, repo):

@@ -1,23 +1,36 @@
-"""LLM enhancement end to end: real openai client, real HTTP server on 127.0.0.1, scripted
-replies; the checks that keep the user's lines and the citations honest."""
+"""Evidence-first LLM enhancement end to end: real openai client, real HTTP server on 127.0.0.1,
+scripted replies. The offline enhancer picks each note's evidence; the model writes one line per
+note from it; the checks keep what the model may not say out of the notes."""
 
 from __future__ import annotations
 
 import json
-import re
 
 import pytest
-from llm_fixtures import NOTES, SEGMENTS, TRANSCRIPT, good_blocks, llm_settings
+from llm_fixtures import (
+    GOOD_LINES,
+    NOTES,
+    SEGMENTS,
+    TRANSCRIPT,
+    items_reply,
+    llm_settings,
+    notes_in,
+    quoting_responder,
+)
 from llm_server import Reply, ScriptedLLMServer, llm_server  # noqa: F401
 
 from notes_app.domain import Meeting, Segment, Transcript
-from notes_app.enhance.enhancer import choose_mode, enhance
+from notes_app.enhance import checks
+from notes_app.enhance.enhancer import BATCH_SIZE, choose_mode, enhance
+from notes_app.enhance.notes_parse import parse_notes
+from notes_app.enhance.offline import enhance_offline
 from notes_app.errors import ConfigError, LLMError
 
 KEY = "sk-test-SECRET-1234"
+USER_LINES = ["Pricing", "annual discount", "launch timing"]
 
 
-def run(server: ScriptedLLMServer, notes: str = NOTES, transcript=TRANSCRIPT, **kw):
+def run(server: ScriptedLLMServer, notes=NOTES, transcript=TRANSCRIPT, **kw):
     settings = llm_settings(server.base_url, **kw.pop("settings", {}))
     return enhance(transcript, notes, llm_settings=settings, mode=kw.pop("mode", "llm"), **kw)
 
@@ -30,245 +43,256 @@ def ai(result, text_part: str):
     return next(b for b in result.blocks if b.source == "ai" and text_part in b.text)
 
 
-def test_good_reply_fits_the_enhanced_notes_contract(llm_server):  # noqa: F811
-    llm_server.queue(Reply.json({"blocks": good_blocks()}))
+def offline_texts(notes=NOTES, transcript=TRANSCRIPT) -> list[str]:
+    return [b.text for b in enhance_offline(transcript, notes).blocks]
+
+
+def test_each_note_gets_one_line_from_its_evidence_citing_that_evidence(llm_server):  # noqa: F811
+    llm_server.queue(items_reply(GOOD_LINES))
     result = run(llm_server, template="sales-call")
 
+    assert len(llm_server.chat_requests) == 1  # three lines, one request
     assert result.mode == "llm" and result.model == "test-model"
-    assert result.template == "sales-call"
-    assert [b.source for b in result.blocks] == ["user", "user", "ai", "user", "ai", "ai", "ai"]
-    assert user_texts(result) == ["Pricing", "annual discount", "launch timing"]
+    assert result.template == "sales-call" and result.notice is None
+    assert [(b.source, b.text) for b in result.blocks] == [
+        ("user", "Pricing"),
+        ("user", "annual discount"),
+        ("ai", GOOD_LINES[0]),
+        ("user", "launch timing"),
+        ("ai", GOOD_LINES[1]),
+        ("ai", "Action items"),
+        ("ai", GOOD_LINES[2]),
+    ]
+    # Citations are the evidence the line was written from: what the offline enhancer cited.
+    assert [c.segment for c in ai(result, "15 percent").citations] == [0, 1]
+    assert ai(result, "15 percent").note_line == 2
+    assert [c.segment for c in ai(result, "March 3rd").citations] == [3]
+    assert [c.segment for c in ai(result, "Priya").citations] == [2]
+    assert ai(result, "Priya").note_line is None
     assert all(b.verified for b in result.blocks)
-    assert [c.segment for c in ai(result, "15%").citations] == [1]
-    assert ai(result, "15%").note_line == 2
-    action_heading = ai(result, "Action items")
-    assert [c.segment for c in action_heading.citations] == [2]
     data = json.loads(json.dumps(result.to_dict()))
     assert data["mode"] == "llm" and data["blocks"][2]["verified"] is True
 
 
-def test_prompt_has_labelled_notes_segment_ids_speakers_and_meeting(llm_server):  # noqa: F811
-    llm_server.queue(Reply.json({"blocks": good_blocks()}))
-    meeting = Meeting(
-        id=7, title="Acme renewal", started_at="2024-05-02T14:00:00", attendees=("Priya", "Sam")
+def test_the_prompt_holds_each_notes_evidence_not_the_transcript(llm_server):  # noqa: F811
+    llm_server.queue(items_reply(GOOD_LINES))
+    meeting = Meeting(id=7, title="Acme renewal", attendees=("Priya", "Sam"))
+    run(llm_server, meeting=meeting, template="1:1")
+
+    request = llm_server.chat_requests[0]
+    asked = notes_in(request)
+    assert [(n, note) for n, note, _ in asked] == [
+        (1, "annual discount"),
+        (2, "launch timing"),
+        (3, "Priya: send the revised quote by Friday"),
+    ]
+    assert asked[0][2] == [
+        "You: Let's talk pricing for the annual plan.",
+        "Them: We can offer a 15 percent discount if they sign this quarter.",
+    ]
+    assert asked[1][2] == ["You: And the launch is planned for March 3rd."]
+    assert "QA signs off" not in request.prompt  # a segment no note was grounded in
+    assert 'Note 1 (under "Pricing")' in request.prompt
+    assert "Note 3 (ACTION ITEM)" in request.prompt
+    assert "Meeting: Acme renewal" in request.prompt and "Attendees: Priya, Sam" in request.prompt
+    assert "Blockers and concerns" in request.prompt  # the one-on-one template's sections
+    assert request.body["response_format"]["type"] == "json_schema"
+    assert request.body["max_tokens"] > 0
+
+
+def test_the_question_before_an_answer_is_part_of_its_evidence(llm_server):  # noqa: F811
+    segments = (
+        Segment(0, 0.0, 4.0, "Morning, everyone.", "me"),
+        Segment(1, 4.0, 8.0, "Where are we with the mobile launch?", "me"),
+        Segment(2, 8.0, 14.0, "We are aiming for the twelfth of March for the launch.", "Anna"),
     )
-    result = run(llm_server, meeting=meeting, template="1:1", agenda_lines=[1])
+    llm_server.queue(items_reply(["Anna: aiming for the twelfth of March."]))
+    result = run(llm_server, notes="- launch date\n", transcript=Transcript(segments))
 
-    prompt = llm_server.chat_requests[0].prompt
-    assert "<notes>" in prompt and "</notes>" in prompt
-    assert "2 | - annual discount" in prompt and "1 AGENDA | # Pricing" in prompt
-    assert "[1] 00:05 them: We can offer a 15 percent discount" in prompt
-    assert "[3] 00:15 me: And the launch" in prompt
-    assert "Meeting: Acme renewal" in prompt and "Attendees: Priya, Sam" in prompt
-    assert "Date: 2024-05-02 14:00" in prompt
-    assert "Blockers and concerns" in prompt  # the one-on-one template's sections
-    assert result.meeting_id == 7 and result.template == "one-on-one"
-    body = llm_server.chat_requests[0].body
-    assert body["response_format"]["type"] == "json_schema"
+    (asked,) = notes_in(llm_server.chat_requests[0])
+    assert asked[2][0] == "You: Where are we with the mobile launch?"
+    assert [c.segment for c in ai(result, "twelfth").citations] == [1, 2]
 
 
-def test_blocks_stream_to_the_caller_as_they_arrive(llm_server):  # noqa: F811
-    llm_server.queue(Reply.json({"blocks": good_blocks()}, chunk_size=7))
+def test_parsed_note_lines_are_taken_as_they_are(llm_server):  # noqa: F811
+    llm_server.queue(items_reply(GOOD_LINES))
+    result = run(llm_server, notes=parse_notes(NOTES))
+    assert user_texts(result) == USER_LINES
+    assert [b.note_line for b in result.blocks if b.source == "user"] == [1, 2, 4]
+    assert ai(result, "March 3rd").note_line == 4
+
+
+def test_lines_stream_in_note_order_as_the_reply_arrives(llm_server):  # noqa: F811
+    llm_server.queue(items_reply(GOOD_LINES, chunk_size=7))
     streamed = []
     result = run(llm_server, on_block=streamed.append)
 
     assert llm_server.chat_requests[0].body["stream"] is True
-    assert [b.text for b in streamed] == [b["text"] for b in good_blocks()]
-    assert streamed[0].source == "user" and streamed[2].citations[0].segment == 1
-    assert len(result.blocks) == len(streamed)
+    assert streamed == list(result.blocks)
 
 
-def test_dropped_and_altered_user_lines_are_put_back_verbatim_in_place(llm_server):  # noqa: F811
-    blocks = good_blocks()
-    blocks[1]["text"] = "Annual discount of 15% agreed"  # altered
-    del blocks[3]  # "launch timing" dropped
-    llm_server.queue(Reply.json({"blocks": blocks}))
-    result = run(llm_server)
-
-    assert user_texts(result) == ["Pricing", "annual discount", "launch timing"]
-    kinds = [(b.source, b.text) for b in result.blocks][:5]
-    assert kinds[1] == ("user", "annual discount")
-    assert kinds[3] == ("user", "launch timing")
-    assert kinds[4][0] == "ai" and "March 3" in kinds[4][1]  # its context stays under it
-
-
-def test_a_user_block_the_user_never_wrote_becomes_an_unverified_ai_line(llm_server):  # noqa: F811
-    blocks = good_blocks()
-    blocks.insert(
-        2,
-        {
-            "type": "bullet",
-            "text": "Budget is $2M",
-            "source": "user",
-            "note_line": None,
-            "segments": [],
-            "level": 1,
-        },
+def test_notes_go_in_batches_and_every_line_stays_in_order(llm_server):  # noqa: F811
+    topics = ["budget", "hiring", "office", "travel", "laptops", "training", "security",
+              "catering", "parking", "licences", "cloud", "printers"]  # fmt: skip
+    segments = tuple(
+        Segment(i, i * 10.0, i * 10.0 + 9, f"The {t} line item is {i + 2} thousand dollars.", "Ann")
+        for i, t in enumerate(topics)
     )
-    llm_server.queue(Reply.json({"blocks": blocks}))
-    result = run(llm_server)
-    impostor = ai(result, "Budget is $2M")
-    assert not impostor.verified and user_texts(result) == [
-        "Pricing",
-        "annual discount",
-        "launch timing",
-    ]
-
-
-def test_citations_to_missing_segments_are_removed(llm_server):  # noqa: F811
-    blocks = good_blocks()
-    blocks[2]["segments"] = [1, 99]
-    blocks[4]["segments"] = [42]
-    llm_server.queue(Reply.json({"blocks": blocks}))
-    result = run(llm_server)
-
-    discount = ai(result, "15%")
-    assert [c.segment for c in discount.citations] == [1] and discount.verified
-    launch = ai(result, "Launch planned")
-    assert launch.citations == () and launch.verified is False
-    assert launch.to_dict()["verified"] is False
-
-
-def test_invented_numbers_dates_and_names_are_marked_unverified(llm_server):  # noqa: F811
-    blocks = good_blocks()
-    blocks[2]["text"] = "20% discount if they sign this quarter"  # transcript says 15
-    blocks[4]["text"] = "Launch planned for April 9"  # transcript says March 3rd
-    blocks[6]["text"] = "Marcus: send the revised quote (due: Friday)"  # Priya said it
-    blocks.append(
-        {
-            "type": "bullet",
-            "text": "Discount confirmed for the annual plan",
-            "source": "ai",
-            "note_line": 2,
-            "segments": [0, 1],
-            "level": 1,
-        }
-    )
-    llm_server.queue(Reply.json({"blocks": blocks}))
-    result = run(llm_server)
-
-    assert not ai(result, "20% discount").verified
-    assert not ai(result, "April 9").verified
-    assert not ai(result, "Marcus").verified
-    assert ai(result, "Discount confirmed").verified  # no numbers or names to doubt
-    assert len([b for b in result.blocks if b.source == "ai"]) == 5  # kept, only marked
-
-
-def test_a_speakers_name_is_known_from_who_said_the_cited_segment(llm_server):  # noqa: F811
-    segments = (Segment(0, 0.0, 4.0, "I can send the quote tomorrow.", "Priya"),)
-    blocks = [{"type": "bullet", "text": "Quote to be sent by Priya", "source": "ai",
-               "note_line": None, "segments": [0], "level": 1}]  # fmt: skip
-    llm_server.queue(Reply.json({"blocks": blocks}))
-    result = run(llm_server, notes="", transcript=Transcript(segments))
-    assert result.blocks[0].verified
-
-
-def test_json_in_fences_with_prose_and_trailing_commas_is_accepted(llm_server):  # noqa: F811
-    text = "Here are your notes!\n```json\n" + json.dumps({"blocks": good_blocks()})[:-2]
-    text += ",]}\n```\nLet me know if you need anything else."
-    llm_server.queue(Reply.text(text))
-    assert user_texts(run(llm_server)) == ["Pricing", "annual discount", "launch timing"]
-
-
-@pytest.mark.parametrize(
-    "reply, expected",
-    [
-        (
-            Reply.text('{"blocks": [{"type": "heading", "text": "Pricing", "source": "us'),
-            "stops after 0 complete blocks",
-        ),
-        (Reply.json({"blocks": good_blocks()}, finish_reason="length"), "ran out of output"),
-        (Reply.text("Sorry, as a language model I cannot do that."), "no JSON"),
-        (Reply.json({"notes": "free text"}), "without a list of blocks"),
-    ],
-)
-def test_truncated_or_garbage_replies_are_clear_errors(llm_server, reply, expected):  # noqa: F811
-    llm_server.queue(reply)
-    with pytest.raises(LLMError) as err:
-        run(llm_server)
-    assert expected in str(err.value) and llm_server.base_url in str(err.value)
-
-
-def test_a_stream_that_stalls_midway_is_a_timeout_error(llm_server):  # noqa: F811
-    llm_server.queue(Reply.json({"blocks": good_blocks()}, chunk_size=40, stall_after=4))
-    streamed = []
-    with pytest.raises(LLMError, match="did not answer within 1 s"):
-        run(llm_server, settings={"timeout": 1.0}, on_block=streamed.append)
-    assert 0 < len(streamed) < len(good_blocks())  # shown while arriving, yet nothing returned
-
-
-def test_no_notes_gives_notes_written_from_the_transcript(llm_server):  # noqa: F811
-    blocks = [b for b in good_blocks() if b["source"] == "ai"]
-    llm_server.queue(Reply.json({"blocks": blocks}))
-    result = run(llm_server, notes="")
-    assert "no notes" in llm_server.chat_requests[0].prompt
-    assert [b.source for b in result.blocks] == ["ai"] * 4 and result.blocks[0].verified
-
-
-# --- long meetings: map and reduce ---------------------------------------------------------------
-
-
-def long_transcript(n: int = 60) -> Transcript:
-    return Transcript(
-        tuple(
-            Segment(
-                i,
-                i * 10.0,
-                i * 10.0 + 9,
-                f"Item {i}: the budget line number {i} is settled "
-                "after a long discussion of suppliers and timelines.",
-                "them",
-            )
-            for i in range(n)
-        )
-    )
-
-
-def part_responder(request) -> Reply:
-    """Answer each part with one cited line per part and one action item."""
-    ids = [int(m) for m in re.findall(r"^\[(\d+)\]", request.prompt, re.M)]
-    first = ids[0]
-    return Reply.json({"blocks": [
-        {"type": "heading", "text": "Budget", "source": "user", "note_line": 1, "segments": [],
-         "level": 1},
-        {"type": "bullet", "text": f"Budget line {first} is settled", "source": "ai",
-         "note_line": 1, "segments": [first], "level": 1},
-        {"type": "heading", "text": "Action items", "source": "ai", "note_line": None,
-         "segments": [], "level": 2},
-        {"type": "bullet", "text": f"Follow up on item {ids[-1]}", "source": "ai",
-         "note_line": None, "segments": [ids[-1]], "level": 1},
-    ]})  # fmt: skip
-
-
-def test_long_meeting_is_split_enhanced_in_parts_and_merged(llm_server):  # noqa: F811
-    llm_server.responder = part_responder
-    transcript = long_transcript()
+    notes = "# Costs\n" + "".join(f"- {t}\n" for t in topics)
+    llm_server.responder = quoting_responder()
     progress: list[tuple] = []
     result = run(
         llm_server,
-        notes="# Budget\n",
-        transcript=transcript,
-        settings={"context_tokens": 2000},
+        notes=notes,
+        transcript=Transcript(segments),
         on_progress=lambda *a: progress.append(a),
     )
 
     requests = llm_server.chat_requests
-    assert len(requests) >= 3
-    seen = [int(m) for r in requests for m in re.findall(r"^\[(\d+)\]", r.prompt, re.M)]
-    assert seen == list(range(60))  # every segment sent exactly once: nothing cut
-    assert "part 1 of" in requests[0].prompt
-    cited = {c.segment for b in result.blocks for c in b.citations}
-    assert 0 in cited and 59 in cited  # the first and the last part both made it
-    assert [b.text for b in result.blocks if b.type == "heading"] == ["Budget", "Action items"]
-    assert user_texts(result) == ["Budget"]
+    sizes = [len(notes_in(r)) for r in requests]
+    assert len(requests) >= 3 and max(sizes) <= BATCH_SIZE and sum(sizes) == len(topics)
+    assert user_texts(result) == ["Costs", *topics]
+    for t in topics:  # each line's context sits under it and cites its own segment
+        block = ai(result, f"The {t} line item")
+        assert block.note_line == topics.index(t) + 2
+        assert [c.segment for c in block.citations] == [topics.index(t)]
     assert progress[0] == (0, len(requests)) and progress[-1] == (len(requests),) * 2
 
 
-def test_notes_too_long_for_the_context_is_an_error_not_a_cut(llm_server):  # noqa: F811
-    notes = "\n".join(f"- point {i} about something long enough" for i in range(200))
-    with pytest.raises(LLMError, match="llm.context_tokens"):
-        run(llm_server, notes=notes, settings={"context_tokens": 1000})
-    assert llm_server.chat_requests == []
+def test_a_line_with_a_number_or_name_not_in_its_evidence_keeps_the_offline_text(
+    llm_server,  # noqa: F811
+):
+    lines = list(GOOD_LINES)
+    lines[0] = "Them offered a 20 percent discount on the annual plan."  # the meeting said 15
+    llm_server.queue(items_reply(lines))
+    result = run(llm_server)
+
+    offline = offline_texts()
+    assert "Them: We can offer a 15 percent discount if they sign this quarter." in offline
+    texts = [b.text for b in result.blocks]
+    assert "20 percent" not in " ".join(texts)
+    assert texts[2:4] == offline[2:4]  # both offline lines under "annual discount"
+    assert ai(result, "March 3rd").text == GOOD_LINES[1]  # the others are the model's
+    assert result.notice and result.notice.startswith("1 of 3 AI lines kept the offline text")
+    assert user_texts(result) == USER_LINES
+
+
+@pytest.mark.parametrize(
+    "line, reason",
+    [
+        ("Marcus: send the revised quote (due: Friday)", "name"),  # Priya said it
+        ("Priya: send the revised quote (due: Monday)", "name"),
+        ("Priya: send the revised quote by June 5", "quantity"),
+    ],
+)
+def test_the_guard_names_what_a_line_brought_in(line, reason):
+    evidence = (SEGMENTS[2],)
+    verdict = checks.check_context(line, evidence, "", people={"Priya", "Marcus"})
+    assert not verdict.ok and reason in verdict.reason
+    assert checks.check_context(GOOD_LINES[2], evidence).ok
+
+
+def test_a_speaker_opening_a_sentence_must_be_in_the_evidence():
+    evidence = (Segment(0, 0, 4, "I can send the quote tomorrow.", "Priya"),)
+    assert checks.check_context("Priya will send the quote tomorrow.", evidence).ok
+    assert not checks.check_context(
+        "Marcus will send the quote tomorrow.", evidence, people={"Priya", "Marcus"}
+    ).ok
+
+
+def test_a_reply_failing_beyond_the_threshold_gives_the_whole_batch_offline_text(
+    llm_server,  # noqa: F811
+):
+    lines = [
+        "Them offered 25 percent.",  # wrong number
+        "Launch planned for April 9.",  # wrong date
+        GOOD_LINES[2],  # fine, but its reply is not trusted
+    ]
+    llm_server.queue(items_reply(lines))
+    reports = []
+    result = run(llm_server, on_checked=reports.append)
+
+    assert [b.text for b in result.blocks] == offline_texts()
+    assert result.mode == "llm" and all(b.verified for b in result.blocks)
+    assert reports[0].guard_tripped and reports[0].written == 0 and reports[0].fell_back == 3
+    assert result.notice == (
+        "3 of 3 AI lines kept the offline text; 1 of 1 replies failed the checks as a whole."
+    )
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        Reply.text("Sorry, as a language model I cannot do that."),
+        Reply.json({"notes": "free text"}),
+        Reply.text('{"items": [{"note": 1, "context": "Them offered a 15 percent disc'),
+    ],
+)
+def test_an_unusable_reply_keeps_the_offline_text_for_its_lines(llm_server, reply):  # noqa: F811
+    llm_server.queue(reply)
+    result = run(llm_server)
+    assert result.mode == "llm"
+    assert [b.text for b in result.blocks] == offline_texts()
+    assert result.notice.startswith("3 of 3 AI lines kept the offline text")
+
+
+def test_null_or_missing_lines_keep_the_offline_text_and_fenced_json_is_read(llm_server):  # noqa: F811
+    body = json.dumps(
+        {"items": [{"note": 1, "context": GOOD_LINES[0]}, {"note": 3, "context": None}]}
+    )
+    llm_server.queue(Reply.text(f"Here you go!\n```json\n{body}\n```"))
+    result = run(llm_server)
+    offline = offline_texts()
+    assert ai(result, "15 percent").text == GOOD_LINES[0]
+    assert [b.text for b in result.blocks][3:] == offline[4:]  # note 2 left out, note 3 null
+    assert result.notice.startswith("2 of 3")
+
+
+def test_a_note_the_meeting_never_covered_gets_nothing(llm_server):  # noqa: F811
+    notes = NOTES + "- office plants\n"
+    llm_server.responder = quoting_responder()
+    result = run(llm_server, notes=notes)
+    assert "office plants" not in llm_server.chat_requests[0].prompt
+    plants = next(i for i, b in enumerate(result.blocks) if b.text == "office plants")
+    following = result.blocks[plants + 1]
+    assert following.note_line is None  # the action items come next, nothing under it
+
+
+def test_sections_come_after_all_of_the_users_lines(llm_server):  # noqa: F811
+    notes = "# Pricing\n- annual discount\n# Launch\n- launch timing\n"
+    llm_server.responder = quoting_responder()
+    result = run(llm_server, notes=notes)
+    last_user = max(i for i, b in enumerate(result.blocks) if b.source == "user")
+    heading = next(i for i, b in enumerate(result.blocks) if b.text == "Action items")
+    assert heading > last_user
+
+
+def test_a_context_overflow_halves_the_batch_and_retries(llm_server):  # noqa: F811
+    overflow = Reply.error(
+        400, "This model's maximum context length is 8192 tokens, you requested 8284 tokens"
+    )
+    llm_server.queue(overflow, items_reply([GOOD_LINES[0]]), items_reply(GOOD_LINES[1:]))
+    result = run(llm_server, settings={"max_retries": 0})
+
+    sizes = [len(notes_in(r)) for r in llm_server.chat_requests]
+    assert sizes == [3, 1, 2]
+    assert [b.text for b in result.blocks if b.source == "ai" and b.type == "bullet"] == GOOD_LINES
+
+
+def test_a_stream_that_stalls_midway_is_a_timeout_error(llm_server):  # noqa: F811
+    llm_server.queue(items_reply(GOOD_LINES, chunk_size=20, stall_after=6))
+    streamed = []
+    with pytest.raises(LLMError, match="did not answer within 1 s"):
+        run(llm_server, settings={"timeout": 1.0}, on_block=streamed.append)
+    assert [b.text for b in streamed][:3] == ["Pricing", "annual discount", GOOD_LINES[0]]
+
+
+def test_no_notes_rewords_the_offline_summary_points(llm_server):  # noqa: F811
+    llm_server.responder = quoting_responder()
+    result = run(llm_server, notes="")
+    assert result.mode == "llm" and all(b.source == "ai" for b in result.blocks)
+    assert all(b.citations for b in result.blocks)
+    assert "Note 1" in llm_server.chat_requests[0].prompt
 
 
 # --- mode and fallback ---------------------------------------------------------------------------
@@ -285,7 +309,7 @@ def test_auto_mode_uses_the_llm_only_when_configured():
 def test_offline_mode_never_calls_the_server(llm_server):  # noqa: F811
     result = run(llm_server, mode="offline")
     assert result.mode == "offline" and llm_server.chat_requests == []
-    assert user_texts(result) == ["Pricing", "annual discount", "launch timing"]
+    assert user_texts(result) == USER_LINES
 
 
 def test_fallback_offline_turns_a_failure_into_labelled_offline_notes(llm_server):  # noqa: F811
@@ -299,7 +323,7 @@ def test_fallback_offline_turns_a_failure_into_labelled_offline_notes(llm_server
     result = run(llm_server, settings=settings, fallback="offline")
     assert result.mode == "offline"
     assert result.model.startswith("offline (LLM failed: The LLM endpoint")
-    assert user_texts(result) == ["Pricing", "annual discount", "launch timing"]
+    assert user_texts(result) == USER_LINES
     json.dumps(result.to_dict())
 
 
@@ -314,25 +338,20 @@ def test_user_template_from_the_templates_folder(llm_server, tmp_path):  # noqa:
         "## Emphasis\nRecord every vote count.\n",
         encoding="utf-8",
     )
-    llm_server.queue(Reply.json({"blocks": good_blocks()}))
+    llm_server.queue(items_reply(GOOD_LINES))
     result = run(llm_server, template="board", templates_dir=tmp_path)
     prompt = llm_server.chat_requests[0].prompt
     assert "Financials; Votes" in prompt and "Record every vote count." in prompt
     assert result.template == "board"
 
 
-def test_segments_used_in_fixtures_are_consistent():
-    assert [s.index for s in SEGMENTS] == list(range(len(SEGMENTS)))
-
-
-def test_notes_typed_before_the_recording_are_sent_as_agenda(llm_server):  # noqa: F811
-    llm_server.queue(Reply.json({"blocks": good_blocks()}))
-    # "# Pricing" and "- annual discount" were typed before the call; "- launch timing" during it.
+def test_notes_typed_before_the_recording_are_marked_as_agenda(llm_server):  # noqa: F811
+    llm_server.queue(items_reply(GOOD_LINES))
     meeting = Meeting(id=3, title="Renewal", agenda="# Pricing\n- annual discount\n")
     run(llm_server, meeting=meeting)
     prompt = llm_server.chat_requests[0].prompt
-    assert "1 AGENDA | # Pricing" in prompt and "2 AGENDA | - annual discount" in prompt
-    assert "4 | - launch timing" in prompt
+    assert "an agenda topic typed before the meeting): annual discount" in prompt
+    assert 'Note 2 (under "Pricing"): launch timing' in prompt
 
 
 def test_agenda_line_numbers_follow_edits():

@@ -151,6 +151,9 @@ class EnhancedNotes:
     template: str | None = None
     version: int | None = None
     created_at: str | None = None
+    # One line for the user about this run (e.g. how many AI lines kept the offline text);
+    # shown when the notes are made, not stored with them.
+    notice: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -1,35 +1,74 @@
 """Enhancement with a choice of engine: an LLM, the offline enhancer, or whichever is available.
 
-``enhance`` is what the CLI and the window call. In LLM mode it builds the prompt, streams the
-reply (handing each block to ``on_block`` as soon as it is complete), checks the reply (see
-``checks``), and returns the same ``EnhancedNotes`` contract as the offline enhancer. A
-transcript too long for the model's context is split into parts that are enhanced one by one
-and merged: nothing is cut silently. It never stores anything; the caller stores the result,
-so a failure leaves nothing half-written.
+``enhance`` is what the command line and the window call. The LLM mode is evidence-first:
+
+1. the offline enhancer runs first and picks, for every note line, the transcript segments that
+   ground it (and the segments behind its action items and decisions);
+2. each note line that got context becomes a task: the note plus its evidence (those segments,
+   in full, with who said them, and the question just before them when another speaker asked
+   one); a few tasks go to the model per request, which writes one line of context per note;
+3. each line is checked (``checks``): one that brings a number, name or date its evidence does
+   not contain keeps the offline text, and so does every line of a reply that failed the checks
+   beyond ``checks.GUARD_THRESHOLD``; the user is told in one line how many fell back.
+
+The user's lines are copied from the notes, never from the model, so they stay verbatim and in
+order; an AI line cites its evidence, so citations are right by construction; lines with no
+offline context get none; action items and decisions come after all of the user's lines.
+Lines stream to ``on_block`` in order as they are written. Nothing is stored here: the caller
+stores the result, so a failure leaves nothing half-written.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from notes_app.domain import Block, EnhancedNotes, Meeting, Segment, Transcript
+from notes_app.domain import Block, Citation, EnhancedNotes, Meeting, Segment, Transcript
 from notes_app.enhance import checks, prompts
 from notes_app.enhance.lenient_json import JSONNotFound, loads_lenient, scan_array_objects
 from notes_app.enhance.llm import ChatReply, LLMClient
-from notes_app.enhance.notes_parse import agenda_line_numbers
+from notes_app.enhance.notes_parse import (
+    NoteLine,
+    agenda_line_numbers,
+    parse_notes,
+    section_context,
+)
+from notes_app.enhance.offline import enhance_offline, user_block
 from notes_app.enhance.templates import Template, load_template
 from notes_app.errors import ConfigError, LLMError
 
+log = logging.getLogger(__name__)
+
 MODES = ("auto", "llm", "offline")
 FALLBACKS = (None, "offline")
-# Share of the context kept free for the reply: it repeats every note line and adds to them.
-OUTPUT_SHARE = 1 / 3
+# Notes per request, and the prompt size a batch stays under: a small local model answers a
+# ~1k-token prompt in a few seconds, and a short list of notes keeps its answers in place.
+BATCH_SIZE = 5
+BATCH_PROMPT_TOKENS = 1100
+_SECTION_KINDS = {"action items": prompts.ACTION, "decisions": prompts.DECISION}
 
 OnBlock = Callable[[Block], None]
 OnProgress = Callable[..., None]
-OnChecked = Callable[[checks.CheckedReply], None]
+
+
+@dataclass(frozen=True)
+class BatchReport:
+    """What became of one request's lines (for ``on_checked``, benchmarks and logs)."""
+
+    number: int
+    lines: int  # tasks in the request
+    written: int  # lines whose model text was kept
+    reasons: tuple[str, ...] = ()  # why the others kept the offline text
+    guard_tripped: bool = False
+
+    @property
+    def fell_back(self) -> int:
+        return self.lines - self.written
+
+
+OnChecked = Callable[[BatchReport], None]
 
 
 def llm_configured(llm_settings: Any) -> bool:
@@ -48,7 +87,7 @@ def choose_mode(mode: str | None, llm_settings: Any) -> str:
 
 def enhance(
     transcript: Transcript,
-    notes: str,
+    notes: str | Sequence[NoteLine],
     *,
     llm_settings: Any,
     mode: str | None = "auto",
@@ -62,24 +101,33 @@ def enhance(
     client: LLMClient | None = None,
     on_checked: OnChecked | None = None,
 ) -> EnhancedNotes:
-    """Enhance ``notes`` with ``transcript``. See the module doc; raises LLMError on failure
-    unless ``fallback="offline"``, which returns the offline result labelled as a fallback."""
+    """Enhance ``notes`` (the text as typed, or its parsed lines) with ``transcript``.
+
+    See the module doc. Raises LLMError on failure unless ``fallback="offline"``, which returns
+    the offline result labelled as a fallback.
+    """
     if fallback not in FALLBACKS:
         raise ConfigError(f"Unknown fallback {fallback!r}: the only fallback is 'offline'.")
     chosen = choose_mode(mode, llm_settings)
+    lines, text = _note_lines(notes)
+    tmpl = None
+    if chosen == "llm":
+        tmpl = (
+            template if isinstance(template, Template) else load_template(template, templates_dir)
+        )
+    offline = _offline(transcript, text, meeting)
+    if tmpl is None:
+        return offline
     if not agenda_lines and meeting is not None:
-        agenda_lines = agenda_line_numbers(notes, meeting.agenda)
-    if chosen == "offline":
-        return _offline(transcript, notes, meeting)
-    tmpl = template if isinstance(template, Template) else load_template(template, templates_dir)
+        agenda_lines = agenda_line_numbers(text, meeting.agenda)
     try:
         llm = client or LLMClient.from_settings(llm_settings)
         return enhance_with_llm(
             llm,
             transcript,
-            notes,
+            lines,
+            offline,
             template=tmpl,
-            context_tokens=int(llm_settings.context_tokens),
             on_block=on_block,
             on_progress=on_progress,
             meeting=meeting,
@@ -89,13 +137,23 @@ def enhance(
     except LLMError as e:
         if fallback != "offline":
             raise
-        result = _offline(transcript, notes, meeting)
-        return replace(result, model=f"offline (LLM failed: {_first_sentence(str(e))})")
+        log.warning("LLM enhancement failed; falling back to offline notes", exc_info=True)
+        return replace(offline, model=f"offline (LLM failed: {_first_sentence(str(e))})")
+
+
+def _note_lines(notes: str | Sequence[NoteLine]) -> tuple[list[NoteLine], str]:
+    """Parse once: the note lines, and the text they stand for (for the offline enhancer)."""
+    if isinstance(notes, str):
+        return parse_notes(notes), notes
+    lines = list(notes)
+    rows = [""] * max((ln.line for ln in lines), default=0)
+    for ln in lines:
+        rows[ln.line - 1] = ln.raw or ln.text
+    return lines, "\n".join(rows) + ("\n" if rows else "")
 
 
 def _offline(transcript: Transcript, notes: str, meeting: Meeting | None) -> EnhancedNotes:
-    from notes_app.enhance.offline import enhance_offline
-
+    # TODO(lead): pass the parsed lines once enhance_offline(transcript, lines_or_text) lands.
     return enhance_offline(
         transcript,
         notes,
@@ -109,133 +167,362 @@ def _first_sentence(message: str, limit: int = 160) -> str:
     return head if len(head) <= limit else head[: limit - 1] + "…"
 
 
+# --- the plan: what the offline notes leave for the model to write --------------------------------
+
+
+@dataclass
+class _Slot:
+    """One place in the final notes: a fixed block (a user line, a section title) or a task
+    whose lines are the model's when it passes the checks, else the offline ones."""
+
+    fixed: Block | None = None
+    task: prompts.Task | None = None
+    offline: tuple[Block, ...] = ()
+    level: int = 1
+    note_line: int | None = None
+    written: tuple[Block, ...] | None = None  # set once the task is decided
+
+    @property
+    def blocks(self) -> tuple[Block, ...]:
+        if self.fixed is not None:
+            return (self.fixed,)
+        return self.written if self.written is not None else self.offline
+
+
+def plan(
+    transcript: Transcript,
+    lines: Sequence[NoteLine],
+    offline: EnhancedNotes,
+    agenda_lines: Iterable[int] = (),
+) -> list[_Slot]:
+    """The final notes as slots: each user line in order, the task for its context under it,
+    then the offline notes' own sections (action items, decisions, topics) with a task per
+    item. Lines the offline enhancer gave no context get no task."""
+    under: dict[int, list[Block]] = {}
+    trailing: list[Block] = []
+    for block in offline.blocks:
+        if block.source != "ai":
+            continue
+        if block.note_line is not None:
+            under.setdefault(block.note_line, []).append(block)
+        else:
+            trailing.append(block)
+    segs = _SegmentLookup(transcript)
+    sections = section_context(list(lines))
+    agenda = set(agenda_lines)
+    slots: list[_Slot] = []
+    for ln in lines:
+        slots.append(_Slot(fixed=user_block(ln)))
+        found = under.get(ln.line)
+        if not found:
+            continue
+        evidence = segs.evidence(found)
+        task = prompts.Task(
+            len(slots),
+            prompts.NOTE,
+            ln.text,
+            evidence,
+            sections.get(ln.line, ""),
+            ln.line in agenda,
+        )
+        slots.append(
+            _Slot(task=task, offline=tuple(found), level=found[0].level, note_line=ln.line)
+        )
+    kind = prompts.SUMMARY
+    for block in trailing:
+        if block.type == "heading":
+            slots.append(_Slot(fixed=block))
+            kind = _SECTION_KINDS.get(block.text.strip().lower(), prompts.SUMMARY)
+            continue
+        task = prompts.Task(len(slots), kind, block.text, segs.evidence([block]))
+        slots.append(_Slot(task=task, offline=(block,), level=block.level))
+    return slots
+
+
+class _SegmentLookup:
+    def __init__(self, transcript: Transcript):
+        self.ordered = transcript.segments
+        self.position = {s.index: i for i, s in enumerate(self.ordered)}
+
+    def evidence(self, blocks: Sequence[Block]) -> tuple[Segment, ...]:
+        """The segments the blocks cite, in order, plus the question just before the first one
+        when another speaker asked it (the answer alone often does not say what was asked)."""
+        cited = sorted(
+            {
+                self.position[c.segment]
+                for b in blocks
+                for c in b.citations
+                if c.segment in self.position
+            }
+        )
+        if not cited:
+            return ()
+        first = cited[0]
+        if first > 0:
+            before, answer = self.ordered[first - 1], self.ordered[first]
+            if before.text.rstrip().endswith("?") and before.speaker != answer.speaker:
+                cited.insert(0, first - 1)
+        return tuple(self.ordered[i] for i in cited)
+
+
 # --- the LLM path --------------------------------------------------------------------------------
 
 
 def enhance_with_llm(
     llm: LLMClient,
     transcript: Transcript,
-    notes: str,
+    lines: Sequence[NoteLine],
+    offline: EnhancedNotes,
     *,
     template: Template,
-    context_tokens: int,
     on_block: OnBlock | None = None,
     on_progress: OnProgress | None = None,
     meeting: Meeting | None = None,
     agenda_lines: Iterable[int] = (),
     on_checked: OnChecked | None = None,
+    batch_size: int = BATCH_SIZE,
 ) -> EnhancedNotes:
-    """Enhance with ``llm``; ``on_checked`` sees what the checks repaired in each reply."""
-    agenda = tuple(agenda_lines)
-    parts = split_transcript(transcript, notes, template, context_tokens, meeting, agenda)
-    replies: list[checks.CheckedReply] = []
-    for part in parts:
+    """Rewrite the offline notes' context lines with ``llm``, batch by batch (module doc)."""
+    slots = plan(transcript, lines, offline, agenda_lines)
+    tasks = [s.task for s in slots if s.task is not None]
+    stream = _Stream(slots, on_block)
+    people = {s.speaker for s in transcript.segments if s.speaker}
+    if meeting is not None:
+        people.update(meeting.attendees)
+    writer = _Writer(llm, template, meeting, people, stream)
+    batches = make_batches(tasks, template, batch_size)
+    reports: list[BatchReport] = []
+    stream.flush()
+    for number, batch in enumerate(batches, start=1):
         if on_progress:
-            on_progress(part.number - 1, part.total)
-        messages = prompts.build_messages(
-            notes, part, template, meeting=meeting, agenda_lines=agenda
+            on_progress(number - 1, len(batches))
+        report = writer.run(number, batch)
+        reports.append(report)
+        log.info(
+            "Batch %d: %d of %d lines written%s",
+            number,
+            report.written,
+            report.lines,
+            " (quality guard tripped)" if report.guard_tripped else "",
         )
-        # Streaming blocks one by one only makes sense when one reply is the whole result.
-        stream_to = on_block if part.total == 1 else None
-        raw_blocks = _ask(llm, messages, notes, part.segments, stream_to)
-        replies.append(checks.check_reply(raw_blocks, notes, part.segments))
         if on_checked:
-            on_checked(replies[-1])
+            on_checked(report)
     if on_progress:
-        on_progress(len(parts), len(parts))
+        on_progress(len(batches), len(batches))
+    stream.flush()
     return EnhancedNotes(
-        meeting_id=meeting.id if meeting else None,
+        meeting_id=offline.meeting_id,
         mode="llm",
-        blocks=checks.assemble(notes, replies),
+        blocks=tuple(b for s in slots for b in s.blocks),
         model=llm.model,
         template=template.name,
+        notice=fallback_notice(reports),
     )
 
 
-def _ask(
-    llm: LLMClient,
-    messages: list[dict[str, str]],
-    notes: str,
-    segments: Sequence[Segment],
-    on_block: OnBlock | None,
-) -> tuple[dict[str, Any], ...]:
-    """One request; returns the reply's raw blocks, complete, or raises LLMError."""
-    feeder = _BlockFeeder(notes, segments, on_block) if on_block else None
-    reply = llm.chat(messages, schema=prompts.REPLY_SCHEMA, on_text=feeder.feed if feeder else None)
-    return parse_reply_blocks(llm, reply)
+def fallback_notice(reports: Sequence[BatchReport]) -> str | None:
+    """One line telling the user how many lines kept the offline text, when any did."""
+    total = sum(r.lines for r in reports)
+    fell = sum(r.fell_back for r in reports)
+    if not fell:
+        return None
+    guarded = sum(r.guard_tripped for r in reports)
+    why = (
+        f"; {guarded} of {len(reports)} replies failed the checks as a whole"
+        if guarded
+        else ": the model's line was missing or named something its evidence does not say"
+    )
+    return f"{fell} of {total} AI lines kept the offline text{why}."
 
 
-def parse_reply_blocks(llm: LLMClient, reply: ChatReply) -> tuple[dict[str, Any], ...]:
-    scanned = scan_array_objects(reply.text, "blocks")
+def make_batches(
+    tasks: Sequence[prompts.Task], template: Template, batch_size: int = BATCH_SIZE
+) -> list[list[prompts.Task]]:
+    """Tasks in order, a few per request, each request's prompt kept near BATCH_PROMPT_TOKENS."""
+    fixed = prompts.estimate_tokens(prompts.system_prompt(template))
+    batches: list[list[prompts.Task]] = []
+    used = 0
+    for task in tasks:
+        size = prompts.estimate_tokens(prompts.task_block(1, task)) + 2
+        full = batches and (
+            len(batches[-1]) >= batch_size or fixed + used + size > BATCH_PROMPT_TOKENS
+        )
+        if not batches or full:
+            batches.append([])
+            used = 0
+        batches[-1].append(task)
+        used += size
+    return batches
+
+
+@dataclass
+class _Writer:
+    """Sends batches to the model and decides each task's lines."""
+
+    llm: LLMClient
+    template: Template
+    meeting: Meeting | None
+    people: set[str]
+    stream: _Stream
+    by_key: dict[int, _Slot] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.by_key = {s.task.key: s for s in self.stream.slots if s.task is not None}
+
+    def run(self, number: int, batch: Sequence[prompts.Task]) -> BatchReport:
+        verdicts = self._ask(batch)
+        tripped = checks.guard_tripped([v for v, _ in verdicts.values()])
+        reasons = []
+        written = 0
+        for task in batch:
+            verdict, block = verdicts.get(task.key, (checks.Verdict.failed("no line"), None))
+            slot = self.by_key[task.key]
+            if verdict.ok and block is not None and not tripped:
+                slot.written = (block,)
+                written += 1
+            else:
+                slot.written = slot.offline
+                reasons.append(verdict.reason if not verdict.ok else "quality guard")
+        self.stream.flush()
+        return BatchReport(number, len(batch), written, tuple(reasons), tripped)
+
+    def _ask(self, batch: Sequence[prompts.Task]) -> dict[int, tuple[checks.Verdict, Block | None]]:
+        """The model's lines for ``batch``, checked; on a context overflow, in halves."""
+        decided: dict[int, tuple[checks.Verdict, Block | None]] = {}
+        feeder = _ItemFeeder(batch, self._decide, decided, self.stream) if self.stream.on else None
+        messages = prompts.build_messages(batch, self.template, self.meeting)
+        try:
+            reply = self.llm.chat(
+                messages,
+                schema=prompts.REPLY_SCHEMA,
+                on_text=feeder.feed if feeder else None,
+                max_tokens=prompts.reply_tokens(len(batch)),
+                temperature=0.1,
+            )
+        except LLMError as e:
+            if not _context_overflow(e) or len(batch) == 1:
+                raise
+            half = len(batch) // 2
+            log.info("Context overflow on %d notes; retrying in halves", len(batch))
+            return self._ask(batch[:half]) | self._ask(batch[half:])
+        for task, raw in zip_items(batch, reply).items():
+            if task.key not in decided:
+                decided[task.key] = self._decide(task, raw)
+        return decided
+
+    def _decide(self, task: prompts.Task, raw: Any) -> tuple[checks.Verdict, Block | None]:
+        text = checks.clean_context(raw)
+        if text is None:
+            return checks.Verdict.failed("no context from the model"), None
+        if " ".join(text.lower().split()) == " ".join(task.text.lower().split()):
+            return checks.Verdict.failed("repeats the note"), None
+        verdict = checks.check_context(text, task.evidence, task.text, self.people)
+        slot = self.by_key[task.key]
+        block = Block(
+            type="bullet",
+            text=text,
+            source="ai",
+            note_line=slot.note_line,
+            citations=tuple(Citation.of(s) for s in task.evidence),
+            level=slot.level,
+        )
+        return verdict, block
+
+
+def zip_items(batch: Sequence[prompts.Task], reply: ChatReply) -> dict[prompts.Task, Any]:
+    """Each task's raw context from the reply (absent when the model left it out)."""
+    scanned = scan_array_objects(reply.text, "items")
+    objects: Sequence[Any] = scanned.objects
     if not scanned.found:
         try:
             value = loads_lenient(reply.text)
-        except JSONNotFound as e:
-            raise llm.unusable_reply(str(e), reply) from None
-        raise llm.unusable_reply(f"JSON without a list of blocks: {str(value)[:60]!r}", reply)
-    if not scanned.closed or reply.finish_reason == "length":
-        raise llm.unusable_reply(
-            f"the reply stops after {len(scanned.objects)} complete blocks", reply
-        )
-    return scanned.objects
+        except JSONNotFound:
+            log.warning("Unusable reply for %d notes: %r", len(batch), reply.text[:200])
+            return {}
+        # A single-note request is sometimes answered with the item alone.
+        objects = [value] if isinstance(value, dict) and "context" in value else []
+    out: dict[prompts.Task, Any] = {}
+    for position, obj in enumerate(objects):
+        if not isinstance(obj, dict):
+            continue
+        task = _task_for(batch, obj.get("note"), position)
+        if task is not None and task not in out:
+            out[task] = obj.get("context")
+    return out
 
 
-class _BlockFeeder:
-    """Turns streamed text into blocks: each complete one goes to ``on_block`` once."""
+def _task_for(batch: Sequence[prompts.Task], number: Any, position: int) -> prompts.Task | None:
+    """The task an item answers: by its note number (1-based in the request), else in order."""
+    if isinstance(number, str) and number.strip().isdigit():
+        number = int(number)
+    if isinstance(number, int) and not isinstance(number, bool) and 1 <= number <= len(batch):
+        return batch[number - 1]
+    return batch[position] if position < len(batch) else None
 
-    def __init__(self, notes: str, segments: Sequence[Segment], on_block: OnBlock):
-        self.notes = notes
-        self.segments = segments
+
+def _context_overflow(e: LLMError) -> bool:
+    """Did the request not fit the model's context (rather than fail for another reason)?"""
+    if any("overflow" in cls.__name__.lower() for cls in type(e).__mro__):
+        return True
+    text = str(e).lower()
+    return "context" in text and any(
+        w in text for w in ("maximum context", "context length", "context window", "exceed")
+    )
+
+
+class _Stream:
+    """Hands blocks to ``on_block`` in note order, as soon as everything before them is known."""
+
+    def __init__(self, slots: list[_Slot], on_block: OnBlock | None):
+        self.slots = slots
         self.on_block = on_block
-        self.text = ""
         self.sent = 0
+
+    @property
+    def on(self) -> bool:
+        return self.on_block is not None
+
+    def flush(self) -> None:
+        if self.on_block is None:
+            return
+        while self.sent < len(self.slots):
+            slot = self.slots[self.sent]
+            if slot.fixed is None and slot.written is None:
+                return
+            for block in slot.blocks:
+                self.on_block(block)
+            self.sent += 1
+
+
+class _ItemFeeder:
+    """Turns streamed text into items: each complete one is checked and shown at once."""
+
+    def __init__(self, batch, decide, decided, stream: _Stream):
+        self.batch = batch
+        self.decide = decide
+        self.decided = decided
+        self.stream = stream
+        self.text = ""
+        self.seen = 0
 
     def feed(self, piece: str) -> None:
         self.text += piece
         if "}" not in piece:
-            return  # no block can have been completed by this piece
-        objects = scan_array_objects(self.text, "blocks").objects
-        for raw in objects[self.sent :]:
-            self.on_block(checks.to_stream_block(raw, self.notes, self.segments))
-        self.sent = len(objects)
-
-
-# --- long meetings -------------------------------------------------------------------------------
-
-
-def split_transcript(
-    transcript: Transcript,
-    notes: str,
-    template: Template,
-    context_tokens: int,
-    meeting: Meeting | None = None,
-    agenda_lines: Sequence[int] = (),
-) -> list[prompts.TranscriptPart]:
-    """The transcript in as few parts as fit the context with the prompt and room to reply."""
-    empty = prompts.TranscriptPart(segments=(), number=1, total=2)  # header as when split
-    fixed = sum(
-        prompts.estimate_tokens(m["content"])
-        for m in prompts.build_messages(
-            notes, empty, template, meeting=meeting, agenda_lines=agenda_lines
-        )
-    )
-    budget = int(context_tokens * (1 - OUTPUT_SHARE)) - fixed
-    segments = transcript.segments
-    sizes = [prompts.estimate_tokens(prompts.segment_line(s) + "\n") for s in segments]
-    if segments and budget < max(sizes):
-        raise LLMError(
-            f"The notes and instructions alone take about {fixed} tokens, too many for the "
-            f"configured context of {context_tokens} tokens. Raise it with "
-            "`notes-app config set llm.context_tokens 32768` (if the model allows), or use "
-            "--offline."
-        )
-    groups: list[list[Segment]] = [[]]
-    used = 0
-    for seg, size in zip(segments, sizes, strict=True):
-        if groups[-1] and used + size > budget:
-            groups.append([])
-            used = 0
-        groups[-1].append(seg)
-        used += size
-    total = len(groups)
-    return [prompts.TranscriptPart(tuple(g), i, total) for i, g in enumerate(groups, start=1)]
+            return  # no item can have been completed by this piece
+        objects = scan_array_objects(self.text, "items").objects
+        for position in range(self.seen, len(objects)):
+            obj = objects[position]
+            task = (
+                _task_for(self.batch, obj.get("note"), position) if isinstance(obj, dict) else None
+            )
+            if task is None or task.key in self.decided:
+                continue
+            verdict, block = self.decide(task, obj.get("context"))
+            self.decided[task.key] = (verdict, block)
+            slot = self.stream.slots[task.key]
+            if slot.written is None:
+                # Shown now; the guard may still give the whole batch the offline text later,
+                # and the returned notes (which replace what was streamed) say so.
+                slot.written = (block,) if verdict.ok and block is not None else slot.offline
+        self.seen = len(objects)
+        self.stream.flush()
