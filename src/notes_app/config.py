@@ -48,6 +48,8 @@ class TranscribeSettings:
     language: str = "en"  # "" or "auto" lets Whisper detect it
     compute_type: str = "int8"
     threads: int = 0  # 0: let CTranslate2 choose
+    vocabulary: list[str] = field(default_factory=list)  # names and terms the recogniser is taught
+    final_model: str = ""  # model for the pass over the whole recording; "" = the live one
 
 
 @dataclass

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -23,6 +23,7 @@ from notes_app.domain import CHANNEL_SPEAKER, Segment, Transcript, renumber
 from notes_app.errors import ModelNotFound
 from notes_app.transcribe.cleanup import RawSegment, clean_segments
 from notes_app.transcribe.models import default_project_dir, resolve_model
+from notes_app.transcribe.vocabulary import HOTWORDS_TOKENS, hotwords_text
 
 Progress = Callable[[float, float], None]  # (done_seconds, total_seconds)
 
@@ -96,6 +97,20 @@ class WhisperEngine:
         _ = self.model
         return self
 
+    def hotwords(self, terms: Sequence[str]) -> str | None:
+        """``terms`` as Whisper's hotwords, the last ones dropped until they fit its prompt."""
+        terms = list(terms)
+        text = hotwords_text(terms)
+        counter = getattr(self.model, "hf_tokenizer", None) if text else None
+        if counter is None:
+            return text  # an injected model without a tokenizer: vocabulary.py's estimate holds
+        while text and len(counter.encode(" " + text, add_special_tokens=False).ids) > (
+            HOTWORDS_TOKENS
+        ):
+            terms.pop()
+            text = hotwords_text(terms)
+        return text
+
     def _load(self) -> Any:
         try:
             return self._factory(
@@ -118,10 +133,14 @@ class WhisperEngine:
         offset: float = 0.0,
         vad: bool = True,
         on_progress: Progress | None = None,
+        vocabulary: Sequence[str] = (),
+        beam_size: int | None = None,
     ) -> list[Segment]:
         """Float32 mono 16 kHz samples -> cleaned segments, times shifted by ``offset``.
 
         Segments come back indexed 0..n-1 with no speaker or channel; the caller assigns them.
+        ``vocabulary``: terms the speech is likely to hold (see vocabulary.py), given to Whisper
+        as hotwords. ``beam_size`` overrides the engine's for this call (live catch-up).
         """
         audio = np.asarray(audio, dtype=np.float32).reshape(-1)
         total = len(audio) / SAMPLE_RATE
@@ -129,7 +148,12 @@ class WhisperEngine:
             if on_progress is not None:
                 on_progress(total, total)
             return []
-        raw = self._recognise(audio, language, vad, total, on_progress)
+        options = {
+            "language": forced_language(language),
+            "beam_size": beam_size or self.beam_size,
+            "hotwords": self.hotwords(vocabulary),
+        }
+        raw = self._recognise(audio, options, vad, total, on_progress)
         cleaned = clean_segments(raw)
         return [
             Segment(index=i, start=s.start + offset, end=s.end + offset, text=s.text)
@@ -139,7 +163,7 @@ class WhisperEngine:
     def _recognise(
         self,
         audio: np.ndarray,
-        language: str | None,
+        options: dict[str, Any],
         vad: bool,
         total: float,
         on_progress: Progress | None,
@@ -147,7 +171,7 @@ class WhisperEngine:
         spans = speech_passages(audio) if vad else [(0, len(audio))]
         raw: list[RawSegment] = []
         for first, last in spans:
-            raw.extend(self._recognise_passage(audio, first, last, language))
+            raw.extend(self._recognise_passage(audio, first, last, options))
             if on_progress is not None:
                 on_progress(min(last / SAMPLE_RATE, total), total)
         if on_progress is not None:
@@ -155,15 +179,14 @@ class WhisperEngine:
         return raw
 
     def _recognise_passage(
-        self, audio: np.ndarray, first: int, last: int, language: str | None
+        self, audio: np.ndarray, first: int, last: int, options: dict[str, Any]
     ) -> list[RawSegment]:
         """One stretch of speech; times come back relative to the whole array."""
         passage = audio[first:last]
         base, limit = first / SAMPLE_RATE, last / SAMPLE_RATE
         segments, _info = self.model.transcribe(
             passage,
-            language=forced_language(language),
-            beam_size=self.beam_size,
+            **options,
             vad_filter=False,  # the passage is already speech, cut out by our own VAD pass
             # Feeding the previous text back is what lets one hallucination turn into a loop.
             condition_on_previous_text=False,
@@ -187,7 +210,12 @@ class WhisperEngine:
         return raw
 
     def transcribe_file(
-        self, path: Path, *, language: str | None, on_progress: Progress | None = None
+        self,
+        path: Path,
+        *,
+        language: str | None,
+        on_progress: Progress | None = None,
+        vocabulary: Sequence[str] = (),
     ) -> Transcript:
         """A whole file. Stereo: left = me, right = them, merged by time. Mono: speaker None.
 
@@ -204,7 +232,9 @@ class WhisperEngine:
                 def report(done: float, _total: float, _base: float = done_before) -> None:
                     on_progress(_base + done, total)
 
-            found = self.transcribe_array(samples, language=language, on_progress=report)
+            found = self.transcribe_array(
+                samples, language=language, on_progress=report, vocabulary=vocabulary
+            )
             if audio.is_stereo:
                 found = [replace(s, channel=number, speaker=CHANNEL_SPEAKER[number]) for s in found]
             segments.extend(found)
