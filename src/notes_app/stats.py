@@ -8,13 +8,14 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any
 
 from notes_app.ask import STOPWORDS
 from notes_app.domain import ME, THEM, Segment
 from notes_app.store import stats_sql
+
+if TYPE_CHECKING:  # the store hands the database in; no SQL here
+    import sqlite_utils
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _WORD = re.compile(r"[^\W\d_]{3,}", re.UNICODE)  # words of letters only, 3+ long
