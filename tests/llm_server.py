@@ -39,6 +39,8 @@ class Reply:
     raw_body: bytes | None = None  # sent as is instead of a chat completion
     chunk_size: int = 12  # characters per streamed chunk
     stall_after: int | None = None  # streamed chunks sent before the stream hangs
+    content_type: str = "application/json"  # of a raw_body
+    trickle: float = 0.0  # seconds between single bytes of the body (a server that dribbles)
 
     @classmethod
     def text(cls, content: str, **kw: Any) -> Reply:
@@ -62,6 +64,12 @@ class Reply:
     @classmethod
     def hang(cls, seconds: float = 30.0) -> Reply:
         return cls(content="{}", delay=seconds)
+
+    @classmethod
+    def raw(cls, body: str | bytes, content_type: str = "text/plain", **kw: Any) -> Reply:
+        """A 200 whose body is ``body`` as is: plain text, a web page, cut-off JSON."""
+        data = body.encode() if isinstance(body, str) else body
+        return cls(raw_body=data, content_type=content_type, **kw)
 
 
 @dataclass
@@ -90,14 +98,21 @@ class ScriptedLLMServer:
         api_key: str | None = None,
         default: Reply | None = None,
         reject_response_format: tuple[str, ...] = (),
+        reject_status: int = 400,
+        tokenize: bool = False,
     ):
         self.models = list(models)
         self.api_key = api_key
         self.default = default or Reply.json({"blocks": []})
         # response_format types answered with HTTP 400, like servers without structured output
         self.reject_response_format = set(reject_response_format)
+        self.reject_status = reject_status  # 400 most servers, 422 FastAPI, 500 llama-cpp-python
+        self.tokenize = tokenize  # serve llama-cpp-python's /extras/tokenize/count (words)
         self.responder: Callable[[Request], Reply] | None = None
         self.requests: list[Request] = []
+        self.models_reply: Reply | None = None  # sent for GET /models instead of the list
+        self.trickled = 0  # bytes sent by trickling replies
+        self.trickle_broken = False  # a trickle ended because the client closed
         self._queue: list[Reply] = []
         self._lock = threading.Lock()
         self._closing = threading.Event()
@@ -169,7 +184,9 @@ class ScriptedLLMServer:
                 return Reply.error(404, f"The model `{model}` does not exist.")
             fmt = (request.body.get("response_format") or {}).get("type")
             if fmt in self.reject_response_format:
-                return Reply.error(400, f"response_format {fmt} is not supported")
+                return Reply.error(
+                    self.reject_status, f"response_format: type {fmt!r} is not supported"
+                )
         return None
 
     def _wait(self, seconds: float) -> None:
@@ -191,6 +208,8 @@ def _handler_for(server: ScriptedLLMServer) -> type[BaseHTTPRequestHandler]:
             if gated is not None:
                 return self._send_reply(gated, request)
             if request.path.rstrip("/").endswith("/models"):
+                if server.models_reply is not None:
+                    return self._send_reply(server.models_reply, request)
                 data = [
                     {"id": m, "object": "model", "created": 0, "owned_by": "test"}
                     for m in server.models
@@ -210,6 +229,9 @@ def _handler_for(server: ScriptedLLMServer) -> type[BaseHTTPRequestHandler]:
             if gated is not None:
                 server._record(request)
                 return self._send_reply(gated, request)
+            if server.tokenize and request.path == "/extras/tokenize/count":
+                server._record(request)
+                return self._send_json(200, {"count": len(str(body.get("input")).split())})
             if not request.path.rstrip("/").endswith("/chat/completions"):
                 server._record(request)
                 return self._send_json(404, {"error": {"message": "not found"}})
@@ -224,10 +246,14 @@ def _handler_for(server: ScriptedLLMServer) -> type[BaseHTTPRequestHandler]:
             if server._closing.is_set():
                 return
             if reply.raw_body is not None or reply.status != 200:
-                return self._send_bytes(reply.status, reply.raw_body or b"{}", reply.headers)
+                headers = {"content-type": reply.content_type, **reply.headers}
+                return self._send_bytes(
+                    reply.status, reply.raw_body or b"{}", headers, reply.trickle
+                )
             if request.body.get("stream"):
                 return self._send_stream(reply, request)
-            self._send_json(200, _completion(reply, request), reply.headers)
+            body = json.dumps(_completion(reply, request)).encode()
+            self._send_bytes(200, body, reply.headers, reply.trickle)
 
         def _send_stream(self, reply: Reply, request: Request) -> None:
             self.send_response(200)
@@ -238,6 +264,12 @@ def _handler_for(server: ScriptedLLMServer) -> type[BaseHTTPRequestHandler]:
             self.close_connection = True
             text = reply.content
             pieces = [text[i : i + reply.chunk_size] for i in range(0, len(text), reply.chunk_size)]
+            if reply.trickle:
+                events = b"".join(
+                    b"data: " + json.dumps(_chunk(request, {"content": p}, None)).encode() + b"\n\n"
+                    for p in pieces
+                )
+                return self._dribble(events, reply.trickle)
             for number, piece in enumerate(pieces):
                 if number == reply.stall_after:
                     server._wait(30.0)  # a model server stuck mid-generation
@@ -254,14 +286,31 @@ def _handler_for(server: ScriptedLLMServer) -> type[BaseHTTPRequestHandler]:
         def _send_json(self, status: int, data: Any, headers: dict | None = None) -> None:
             self._send_bytes(status, json.dumps(data).encode(), headers or {})
 
-        def _send_bytes(self, status: int, body: bytes, headers: dict[str, str]) -> None:
+        def _send_bytes(
+            self, status: int, body: bytes, headers: dict[str, str], trickle: float = 0.0
+        ) -> None:
             self.send_response(status)
-            self.send_header("content-type", "application/json")
+            headers = {"content-type": "application/json", **headers}
             self.send_header("content-length", str(len(body)))
             for k, v in headers.items():
                 self.send_header(k, v)
             self.end_headers()
+            if trickle:
+                return self._dribble(body, trickle)
             self.wfile.write(body)
+
+        def _dribble(self, body: bytes, every: float) -> None:
+            """One byte at a time, ``every`` seconds apart, until done or closed."""
+            try:
+                for i in range(len(body)):
+                    self.wfile.write(body[i : i + 1])
+                    self.wfile.flush()
+                    server.trickled += 1
+                    server._wait(every)
+                    if server._closing.is_set():
+                        return
+            except OSError:  # the client gave up and closed the connection
+                server.trickle_broken = True
 
     return Handler
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import socket
 import time
 
@@ -10,7 +11,15 @@ import pytest
 from llm_server import Reply, ScriptedLLMServer, llm_server  # noqa: F401
 
 from notes_app.enhance.lenient_json import JSONNotFound, loads_lenient, scan_array_objects
-from notes_app.enhance.llm import LLMClient
+from notes_app.enhance.llm import (
+    FORMATS_CACHE,
+    ContextOverflow,
+    FormatMemory,
+    LLMClient,
+    estimate_message_tokens,
+    estimate_tokens,
+    format_memory,
+)
 from notes_app.errors import LLMError
 
 KEY = "sk-test-SECRET-1234"
@@ -170,3 +179,227 @@ def test_no_json_at_all():
     with pytest.raises(JSONNotFound):
         loads_lenient("no braces here")
     assert not scan_array_objects("no braces here", "blocks").found
+
+
+# --- real servers as they are ---------------------------------------------------------------------
+
+SCHEMA = {"type": "object", "properties": {"ok": {"type": "boolean"}}}
+
+
+def formats_sent(server: ScriptedLLMServer) -> list[str | None]:
+    return [(r.body.get("response_format") or {}).get("type") for r in server.chat_requests]
+
+
+@pytest.mark.parametrize("status", [400, 422, 500])
+def test_a_rejected_schema_steps_down_whatever_the_status(status):
+    # llama-cpp-python answers json_schema with HTTP 500 naming response_format
+    sleeps: list[float] = []
+    with ScriptedLLMServer(reject_response_format=("json_schema",), reject_status=status) as s:
+        s.queue(Reply.json({"ok": True}))
+        client = make_client(s.base_url, sleeps=sleeps)
+        client.memory = FormatMemory()
+        assert client.chat_json(HELLO, schema=SCHEMA) == {"ok": True}
+        assert formats_sent(s) == ["json_schema", "json_object"]
+    assert sleeps == []  # a rejected format is not a server hiccup: no back-off, no retry
+
+
+def test_no_structured_output_at_all_falls_back_to_free_text():
+    with ScriptedLLMServer(
+        reject_response_format=("json_schema", "json_object"), reject_status=500
+    ) as s:
+        s.queue(Reply.text('Here you go: {"ok": true}'))
+        client = make_client(s.base_url)
+        client.memory = FormatMemory()
+        assert client.chat_json(HELLO, schema=SCHEMA) == {"ok": True}
+        assert formats_sent(s) == ["json_schema", "json_object", None]
+        assert client.accepted_format == "text"
+
+
+def test_what_the_endpoint_accepts_is_remembered_across_clients_and_runs(tmp_path):
+    with ScriptedLLMServer(reject_response_format=("json_schema",), reject_status=500) as s:
+        first = make_client(s.base_url)
+        first.memory = format_memory(tmp_path)
+        first.chat_json(HELLO, schema=SCHEMA)
+        assert formats_sent(s) == ["json_schema", "json_object"]
+
+        second = make_client(s.base_url)  # same process, same data folder
+        second.memory = format_memory(tmp_path)
+        second.chat_json(HELLO, schema=SCHEMA)
+        later = make_client(s.base_url)  # a later run: only the file remains
+        later.memory = FormatMemory(tmp_path / FORMATS_CACHE)
+        later.chat_json(HELLO, schema=SCHEMA)
+        other_model = make_client(s.base_url)
+        s.models.append("other")
+        other_model.model = "other"
+        other_model.memory = FormatMemory(tmp_path / FORMATS_CACHE)
+        other_model.chat_json(HELLO, schema=SCHEMA)
+
+    assert formats_sent(s)[2:] == ["json_object", "json_object", "json_schema", "json_object"]
+    saved = json.loads((tmp_path / FORMATS_CACHE).read_text())
+    assert saved[f"{s.base_url} test-model"]["format"] == "json_object"
+
+
+def test_a_500_that_is_not_about_the_format_is_not_taken_for_one(llm_server):  # noqa: F811
+    llm_server.queue(Reply.error(500, "CUDA out of memory"), Reply.json({"ok": True}))
+    client = make_client(llm_server.base_url)
+    client.memory = FormatMemory()
+    assert client.chat_json(HELLO, schema=SCHEMA) == {"ok": True}
+    assert formats_sent(llm_server) == ["json_schema", "json_schema"]  # retried as it was
+
+
+@pytest.mark.parametrize(
+    ("status", "message", "limit", "requested"),
+    [
+        (
+            400,
+            "This model's maximum context length is 8192 tokens. However, you requested 8284 "
+            "tokens (7284 in the messages, 1000 in the completion).",
+            8192,
+            8284,
+        ),
+        (500, "Requested tokens (9000) exceed context window of 2048", 2048, 9000),
+        (400, "the request exceeds the available context size, try increasing it", None, None),
+    ],
+)
+def test_a_context_length_rejection_is_a_typed_error(llm_server, status, message, limit, requested):  # noqa: F811
+    sleeps: list[float] = []
+    llm_server.queue(Reply.error(status, message))
+    with pytest.raises(ContextOverflow) as err:
+        make_client(llm_server.base_url, sleeps=sleeps).chat(HELLO)
+    assert isinstance(err.value, LLMError)  # --fallback offline still catches it
+    assert (err.value.limit, err.value.requested) == (limit, requested)
+    assert "longer than the model's context" in str(err.value)
+    assert sleeps == [] and len(llm_server.chat_requests) == 1  # the same request fails again
+
+
+def test_token_estimate_errs_high():
+    # English from this project's sample runs about 4 characters per token on small models
+    text = "Sarah reported revenue of 4.2 million for the quarter, up 18 percent. " * 20
+    assert estimate_tokens(text) >= len(text) / 3
+    assert estimate_tokens("会议记录") == 4  # a token per character outside ASCII
+    messages = [{"role": "system", "content": "x" * 30}, {"role": "user", "content": "y" * 30}]
+    assert estimate_message_tokens(messages) == 10 + 10 + 2 * 8 + 4
+
+
+def test_count_tokens_asks_the_servers_tokenizer_when_it_has_one():
+    messages = [{"role": "user", "content": "one two three four"}]
+    with ScriptedLLMServer(tokenize=True) as s:
+        assert make_client(s.base_url).count_tokens(messages) == 4 + 8 + 4
+        assert any(r.path == "/extras/tokenize/count" for r in s.requests)
+    with ScriptedLLMServer() as s:  # no tokenizer: the estimate, and it is asked only once
+        client = make_client(s.base_url)
+        assert client.count_tokens(messages) == estimate_message_tokens(messages)
+        asked = len(s.requests)
+        client.count_tokens(messages)
+        assert len(s.requests) == asked
+
+
+@pytest.mark.parametrize("streamed", [False, True], ids=["whole", "streamed"])
+def test_a_trickling_server_is_cut_off_at_the_total_timeout(llm_server, streamed):  # noqa: F811
+    # a byte every second never trips a per-read timeout of 3 s; the total deadline does
+    llm_server.queue(Reply.text("a reply that takes minutes to arrive", trickle=1.0))
+    client = make_client(llm_server.base_url, timeout=3.0)
+    started = time.monotonic()
+    with pytest.raises(LLMError) as err:
+        client.chat(HELLO, on_text=(lambda _p: None) if streamed else None)
+    took = time.monotonic() - started
+    assert 2.9 <= took < 4.5
+    assert llm_server.trickled >= 2  # bytes did arrive, each well within a read timeout
+    assert "did not answer within 3 s" in str(err.value) and "llm.timeout" in str(err.value)
+    sent = llm_server.trickled
+    time.sleep(2.5)
+    assert llm_server.trickled <= sent + 1  # the abandoned request was closed, not left reading
+
+
+def test_streamed_pieces_arrive_on_the_calling_thread(llm_server):  # noqa: F811
+    import threading
+
+    llm_server.queue(Reply.text("pieces for the caller"))
+    threads = set()
+    make_client(llm_server.base_url).chat(
+        HELLO, on_text=lambda _p: threads.add(threading.get_ident())
+    )
+    assert threads == {threading.get_ident()}
+
+
+NOT_COMPLETIONS = {
+    "plain text": Reply.raw("Hello! I am a helpful assistant.", "text/plain"),
+    "html page": Reply.raw("<!doctype html><html><body>Login</body></html>", "text/html"),
+    "truncated json": Reply.raw('{"id": "x", "choices": [{"message": {"cont', "application/json"),
+    "other json": Reply.raw('{"status": "ok"}', "application/json"),
+    "empty": Reply.raw("", "application/json"),
+}
+
+
+@pytest.mark.parametrize("name", NOT_COMPLETIONS)
+def test_a_200_that_is_not_a_chat_completion_is_a_clear_error(llm_server, name):  # noqa: F811
+    llm_server.queue(NOT_COMPLETIONS[name])
+    with pytest.raises(LLMError) as err:
+        make_client(llm_server.base_url).chat(HELLO)
+    message = str(err.value)
+    assert "not a chat completion" in message and llm_server.base_url in message
+    assert "--fallback offline" in message
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        Reply.raw("<html><body>Login</body></html>", "text/html"),
+        Reply.raw('data: {"id": "x", "choices": [{"del\n\n', "text/event-stream"),
+    ],
+    ids=["html", "truncated event"],
+)
+def test_a_stream_that_is_not_a_chat_completion_is_a_clear_error(llm_server, reply):  # noqa: F811
+    llm_server.queue(reply)
+    with pytest.raises(LLMError, match="not a chat completion"):
+        make_client(llm_server.base_url).chat(HELLO, on_text=lambda _p: None)
+
+
+def test_an_error_object_in_a_200_is_reported(llm_server):  # noqa: F811
+    llm_server.queue(Reply.raw('{"error": {"message": "model is loading"}}', "application/json"))
+    with pytest.raises(LLMError, match="model is loading"):
+        make_client(llm_server.base_url).chat(HELLO)
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [Reply.raw("<html>Welcome to nginx</html>", "text/html"), Reply.raw('{"data": 5}')],
+    ids=["html", "other json"],
+)
+def test_a_model_list_that_is_not_one_is_a_clear_error(llm_server, reply):  # noqa: F811
+    llm_server.models_reply = reply
+    with pytest.raises(LLMError, match="not a chat completion|no model list"):
+        make_client(llm_server.base_url).list_models()
+
+
+@pytest.mark.parametrize("name", ["plain text", "html page", "truncated json"])
+def test_fallback_offline_catches_a_reply_that_is_not_a_completion(name):
+    from types import SimpleNamespace
+
+    from llm_fixtures import NOTES, TRANSCRIPT
+
+    from notes_app.enhance.enhancer import enhance
+
+    with ScriptedLLMServer(default=NOT_COMPLETIONS[name]) as s:
+        settings = SimpleNamespace(
+            base_url=s.base_url,
+            model="test-model",
+            api_key="",
+            timeout=10.0,
+            context_tokens=8192,
+            max_retries=0,
+        )
+        result = enhance(TRANSCRIPT, NOTES, llm_settings=settings, mode="llm", fallback="offline")
+    assert result.mode == "offline" and "not a chat completion" in result.model
+
+
+def test_embeddings_errors_go_through_the_same_mapper():
+    from notes_app.semantic import EndpointEmbedder
+
+    with ScriptedLLMServer(api_key="the-right-key") as s:
+        raw = openai.OpenAI(base_url=s.base_url, api_key=KEY, max_retries=0, timeout=5)
+        with pytest.raises(LLMError) as err:
+            EndpointEmbedder(raw, "embed-small").embed(["hello"])
+    message = str(err.value)
+    assert "refused the API key (HTTP 401)" in message and "'embed-small'" in message
+    assert KEY not in message

@@ -99,13 +99,11 @@ class EndpointEmbedder:
             chunk = [t or " " for t in texts[start : start + self.batch]]
             try:
                 reply = self.client.embeddings.create(model=self.model, input=chunk)
-            except Exception as e:  # the openai client raises many kinds; say which endpoint
-                base = getattr(self.client, "base_url", "the endpoint")
-                raise LLMError(
-                    f"Embeddings from {base} with model {self.model!r} failed: {e}. Check that "
-                    "the server offers /v1/embeddings for that model, or search offline."
-                ) from None
-            data = sorted(reply.data, key=lambda d: d.index)  # servers may answer out of order
+                data = sorted(reply.data, key=lambda d: d.index)  # servers may answer unordered
+            except Exception as e:  # openai's errors, or a reply that is no embeddings list
+                from notes_app.enhance.llm import embeddings_error
+
+                raise embeddings_error(e, self.client, self.model) from None
             if len(data) != len(chunk):
                 raise LLMError(
                     f"The embeddings endpoint returned {len(data)} vectors for {len(chunk)} texts."
