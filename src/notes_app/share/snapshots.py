@@ -27,6 +27,9 @@ from sqlite_utils.migrations import Migrations
 
 from notes_app.errors import ShareError, StorageError
 from notes_app.share.model import ShareOptions, Snapshot, parse_expiry
+from notes_app.store.db import one, rows, transaction
+
+SAVE_FAILED = "The share server could not save: {error}. Free disk space and try again."
 
 DB_FILE = "shares.db"
 PARSED_CACHE = 256
@@ -172,7 +175,7 @@ class SnapshotStore:
     def get_live(self, share_id: str) -> StoredShare | None:
         """The share if a recipient may see it now; None for unknown, revoked and expired alike."""
         with self._lock:
-            row = self._row("SELECT * FROM shares WHERE id = ?", [share_id])
+            row = one(self.db, "SELECT * FROM shares WHERE id = ?", [share_id])
         if row is None:
             return None
         share = self._share(row)
@@ -180,13 +183,12 @@ class SnapshotStore:
 
     def list_for(self, token: str) -> list[StoredShare]:
         with self._lock:
-            cur = self.db.execute(
+            found = rows(
+                self.db,
                 "SELECT * FROM shares WHERE token_hash = ? ORDER BY created_at DESC",
                 [hash_token(token)],
             )
-            cols = [c[0] for c in cur.description]
-            rows = [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
-        return [self._share(r) for r in rows]
+        return [self._share(r) for r in found]
 
     def revoke(self, token: str, share_id: str) -> bool:
         """Revoke a share published with ``token``. False if that token never published it."""
@@ -203,14 +205,8 @@ class SnapshotStore:
     @contextmanager
     def _write(self) -> Iterator[None]:
         """One write transaction, serialised with every other use of the connection."""
-        with self._lock:
-            try:
-                with self.db.conn:  # commits, or rolls back on error
-                    yield
-            except sqlite3.OperationalError as e:
-                raise StorageError(
-                    f"The share server could not save: {e}. Free disk space and try again."
-                ) from None
+        with self._lock, transaction(self.db, SAVE_FAILED):
+            yield
 
     def _share(self, row: dict[str, Any]) -> StoredShare:
         return StoredShare(
@@ -232,10 +228,3 @@ class SnapshotStore:
             while len(self._parsed) > PARSED_CACHE:
                 self._parsed.popitem(last=False)
         return snapshot
-
-    def _row(self, sql: str, params: list[Any]) -> dict[str, Any] | None:
-        cur = self.db.execute(sql, params)
-        row = cur.fetchone()
-        if row is None:
-            return None
-        return dict(zip([c[0] for c in cur.description], row, strict=True))

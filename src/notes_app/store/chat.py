@@ -12,7 +12,8 @@ from typing import Any
 
 import sqlite_utils
 
-from notes_app.store.repo import now_iso
+from notes_app.clock import now_iso
+from notes_app.store.db import rows, transaction
 
 
 def install_chat_schema(db: sqlite_utils.Database) -> None:
@@ -67,7 +68,7 @@ class ChatStore:
         mode: str,
         citations: list[dict[str, Any]],
     ) -> int:
-        with self.db.atomic():
+        with transaction(self.db):
             cur = self.db.execute(
                 "INSERT INTO ask_history (meeting_id, question, answer, mode, citations,"
                 " created_at) VALUES (?,?,?,?,?,?)",
@@ -79,13 +80,13 @@ class ChatStore:
         """Oldest first; ``meeting_id=None`` gives the questions asked across all meetings."""
         where = "meeting_id IS NULL" if meeting_id is None else "meeting_id = ?"
         params: list[Any] = [] if meeting_id is None else [meeting_id]
-        cur = self.db.execute(
+        found = rows(
+            self.db,
             f"SELECT * FROM (SELECT * FROM ask_history WHERE {where} ORDER BY id DESC LIMIT ?)"
             " ORDER BY id",
             [*params, int(limit)],
         )
-        cols = [c[0] for c in cur.description]
-        return [_exchange(dict(zip(cols, r, strict=True))) for r in cur.fetchall()]
+        return [_exchange(r) for r in found]
 
 
 def _exchange(row: dict[str, Any]) -> Exchange:

@@ -7,7 +7,10 @@ databases have already run it. Each runs in a transaction with the record that i
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
@@ -111,6 +114,53 @@ def m005_segment_vectors(db: sqlite_utils.Database) -> None:
 def m006_agenda(db: sqlite_utils.Database) -> None:
     # The notes already typed when the recording started: an agenda, not facts heard.
     db.execute("ALTER TABLE raw_notes ADD COLUMN agenda TEXT")
+
+
+def rows(db: sqlite_utils.Database, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+    """Every row of a query as a dict keyed by column name."""
+    return list(db.query(sql, list(params)))
+
+
+def one(db: sqlite_utils.Database, sql: str, params: Sequence[Any] = ()) -> dict[str, Any] | None:
+    """The first row of a query as a dict, or None when there is none."""
+    found = rows(db, sql, params)
+    return found[0] if found else None
+
+
+SAVE_FAILED = (
+    "Could not save to the database: {error}. Free disk space or close other copies of the app, "
+    "then try again; nothing was changed."
+)
+
+
+@contextmanager
+def transaction(db: sqlite_utils.Database, failed: str = SAVE_FAILED) -> Iterator[None]:
+    """One write transaction; inside another it nests as a savepoint.
+
+    It begins IMMEDIATE: the write lock is taken (waiting out the busy timeout) before the
+    first read, so another process committing in between cannot leave this one holding a
+    stale snapshot, which SQLite reports as "database is locked" at once, without waiting.
+    A full disk or a file locked for longer becomes a StorageError made from ``failed``
+    (``{error}`` stands for SQLite's own words).
+    """
+    try:
+        if db.conn.in_transaction:
+            with db.atomic():
+                yield
+            return
+        db.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            db.conn.rollback()
+            raise
+        try:
+            db.conn.execute("COMMIT")
+        except BaseException:
+            db.conn.rollback()
+            raise
+    except sqlite3.OperationalError as e:
+        raise StorageError(failed.format(error=e)) from None
 
 
 def open_db(path: Path | str, *, apply: bool = True) -> sqlite_utils.Database:

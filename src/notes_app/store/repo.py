@@ -1,46 +1,84 @@
 """The only module that speaks SQL about meetings, notes, transcripts and enhanced notes.
 
 Writes that belong together run in one transaction (``self.transaction()``, which nests
-as savepoints): an import that
-fails half-way leaves nothing behind.
+as savepoints): an import that fails half-way leaves nothing behind.
+
+``Repo.open(path)`` is the one door to the database: it opens (and upgrades) the file, and the
+repository closes it again with ``close()``, or at the end of a ``with`` block — which is how a
+worker thread gets a connection of its own::
+
+    with Repo.open(settings.db_path) as repo:
+        ...
+
+The other stores share its connection: ``repo.chat``, ``repo.shares``, ``repo.vectors``.
 """
 
 from __future__ import annotations
 
 import json
-import sqlite3
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
-from datetime import datetime, timezone
+from collections.abc import Iterable
+from contextlib import AbstractContextManager
+from functools import cached_property
+from pathlib import Path
 from typing import Any
 
 import sqlite_utils
 
+from notes_app.clock import now_iso
 from notes_app.domain import Block, EnhancedNotes, Meeting, Segment, Transcript
-from notes_app.errors import MeetingNotFound, StorageError
+from notes_app.errors import MeetingNotFound
+from notes_app.store.chat import ChatStore
+from notes_app.store.db import one, open_db, rows, transaction
+from notes_app.store.shares import ShareRecords
+from notes_app.store.vectors import VectorStore
+
+__all__ = ["MEETING_FIELDS", "Repo", "now_iso"]
 
 MEETING_FIELDS = ("title", "started_at", "ended_at", "duration", "language", "audio_path", "status")
-
-
-def now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
 class Repo:
     def __init__(self, db: sqlite_utils.Database):
         self.db = db
 
-    @contextmanager
-    def transaction(self) -> Iterator[None]:
-        """One transaction; translates a full disk or a locked file into a StorageError."""
-        try:
-            with self.db.atomic():
-                yield
-        except sqlite3.OperationalError as e:
-            raise StorageError(
-                f"Could not save to the database: {e}. Free disk space or close other copies "
-                "of the app, then try again; nothing was changed."
-            ) from None
+    @classmethod
+    def open(cls, path: Path | str) -> Repo:
+        """A repository on its own connection to the database at ``path`` (created if needed).
+
+        A connection belongs to the thread that uses it: each worker thread opens its own.
+        """
+        return cls(open_db(path))
+
+    def close(self) -> None:
+        self.db.conn.close()
+
+    def __enter__(self) -> Repo:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def path(self) -> str:
+        """The file behind this repository (for another thread to open its own connection)."""
+        return self.db.execute("PRAGMA database_list").fetchone()[2]
+
+    @cached_property
+    def chat(self) -> ChatStore:
+        return ChatStore(self.db)
+
+    @cached_property
+    def shares(self) -> ShareRecords:
+        return ShareRecords(self.db)
+
+    @cached_property
+    def vectors(self) -> VectorStore:
+        return VectorStore(self.db)
+
+    def transaction(self) -> AbstractContextManager[None]:
+        """One write transaction (nesting as a savepoint); a full disk or a file locked too long
+        becomes a StorageError and nothing is changed."""
+        return transaction(self.db)
 
     # --- meetings -----------------------------------------------------------------------------
 
@@ -262,13 +300,10 @@ class Repo:
     # --- helpers ------------------------------------------------------------------------------
 
     def _rows(self, sql: str, params: list[Any]) -> list[dict[str, Any]]:
-        cur = self.db.execute(sql, params)
-        cols = [c[0] for c in cur.description]
-        return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
+        return rows(self.db, sql, params)
 
     def _one(self, sql: str, params: list[Any]) -> dict[str, Any] | None:
-        rows = self._rows(sql, params)
-        return rows[0] if rows else None
+        return one(self.db, sql, params)
 
 
 def _meeting(row: dict[str, Any]) -> Meeting:

@@ -19,6 +19,8 @@ from typing import Any
 
 import sqlite_utils
 
+from notes_app.store.db import rows as _rows
+
 KINDS = ("title", "notes", "enhanced", "transcript")
 
 # bm25 weights per column (title, notes, enhanced, transcript): a word in the title says more
@@ -510,9 +512,3 @@ def _snippets(db: sqlite_utils.Database, match: str, ids: list[int]) -> dict[int
     )
     rows = db.execute(sql, [match, min(ids), max(ids), json.dumps(ids)]).fetchall()
     return {doc_id: text for doc_id, text in rows}
-
-
-def _rows(db: sqlite_utils.Database, sql: str, params: list[Any]) -> list[dict[str, Any]]:
-    cur = db.execute(sql, params)
-    cols = [c[0] for c in cur.description]
-    return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]

@@ -6,16 +6,19 @@ published link impossible to find and revoke.
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import sqlite_utils
 
-from notes_app.errors import ShareError, StorageError
-from notes_app.store.repo import now_iso
+from notes_app.clock import now_iso
+from notes_app.errors import ShareError
+from notes_app.store.db import rows, transaction
+
+SAVE_FAILED = (
+    "Could not save the share link record: {error}. Free disk space or close other copies of "
+    "the app, then try again."
+)
 
 
 def install_shares_schema(db: sqlite_utils.Database) -> None:
@@ -83,7 +86,7 @@ class ShareRecords:
         self.db = db
 
     def add(self, record: ShareRecord) -> None:
-        with self._transaction():
+        with transaction(self.db, SAVE_FAILED):
             self.db.execute(
                 "INSERT INTO share_links (id, meeting_id, title, server_url, url, local,"
                 " include_transcript, allow_questions, created_at, expires_at, revoked_at)"
@@ -118,27 +121,14 @@ class ShareRecords:
         )
 
     def mark_revoked(self, share_id: str) -> None:
-        with self._transaction():
+        with transaction(self.db, SAVE_FAILED):
             self.db.execute(
                 "UPDATE share_links SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?",
                 [now_iso(), share_id],
             )
 
-    @contextmanager
-    def _transaction(self) -> Iterator[None]:
-        try:
-            with self.db.atomic():
-                yield
-        except sqlite3.OperationalError as e:
-            raise StorageError(
-                f"Could not save the share link record: {e}. Free disk space or close other "
-                "copies of the app, then try again."
-            ) from None
-
     def _rows(self, sql: str, params: list[Any]) -> list[ShareRecord]:
-        cur = self.db.execute(sql, params)
-        cols = [c[0] for c in cur.description]
-        return [_record(dict(zip(cols, r, strict=True))) for r in cur.fetchall()]
+        return [_record(r) for r in rows(self.db, sql, params)]
 
 
 def _record(row: dict[str, Any]) -> ShareRecord:

@@ -7,6 +7,8 @@ from typing import Any
 
 import sqlite_utils
 
+from notes_app.store.db import rows
+
 
 def _since(since: str | None) -> tuple[str, list[Any]]:
     return ("m.started_at >= ?", [since]) if since else ("1", [])
@@ -15,15 +17,14 @@ def _since(since: str | None) -> tuple[str, list[Any]]:
 def meeting_rows(db: sqlite_utils.Database, since: str | None) -> list[dict[str, Any]]:
     """Each meeting with its length: the stored duration, else where its transcript ends."""
     where, params = _since(since)
-    cur = db.execute(
+    return rows(
+        db,
         f"""SELECT m.id, m.title, m.started_at, m.attendees,
                    coalesce(m.duration, (SELECT max(s.end) FROM segments s
                                          WHERE s.meeting_id = m.id), 0) AS duration
             FROM meetings m WHERE {where} ORDER BY m.started_at""",
         params,
     )
-    cols = [c[0] for c in cur.description]
-    return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
 
 
 def talk_seconds(db: sqlite_utils.Database, since: str | None) -> list[tuple[int, str, float]]:

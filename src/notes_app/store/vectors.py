@@ -13,6 +13,8 @@ from collections.abc import Sequence
 import numpy as np
 import sqlite_utils
 
+from notes_app.store.db import transaction
+
 
 def install_vectors_schema(db: sqlite_utils.Database) -> None:
     """Run by migration m005_segment_vectors. Never change what this creates."""
@@ -57,7 +59,7 @@ class VectorStore:
     def save(self, model: str, keys: Sequence[tuple[int, int]], vectors: np.ndarray) -> None:
         blobs = vectors.astype("<f2").tobytes()
         width = vectors.shape[1] * 2
-        with self.db.atomic():
+        with transaction(self.db):
             self.db.conn.executemany(
                 "INSERT OR REPLACE INTO segment_vectors(model, meeting_id, idx, vector)"
                 " VALUES (?, ?, ?, ?)",
