@@ -23,7 +23,6 @@ from pathlib import Path
 from notes_app.ask import retrieve_from_store, retrieve_passages
 from notes_app.domain import Segment
 from notes_app.semantic import StaticEmbedder
-from notes_app.store.db import open_db
 from notes_app.store.repo import Repo
 from notes_app.store.search import Filters
 
@@ -61,7 +60,7 @@ def main() -> None:
     args = ap.parse_args()
     meetings = load_meetings()
     with tempfile.TemporaryDirectory() as tmp:
-        repo = Repo(open_db(Path(tmp) / "eval.db"))
+        repo = Repo.open(Path(tmp) / "eval.db")
         embedder = StaticEmbedder()
         hits = {"store": 0, "hybrid": 0, "memory": 0, "random": 0}
         rng = random.Random(1)

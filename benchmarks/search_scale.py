@@ -68,7 +68,7 @@ def synth_meeting(rng: random.Random, src: dict) -> tuple[str, list[Segment], fl
 def build(path: Path, hours: float) -> None:
     rng = random.Random(7)
     sources = load_sources()
-    repo = Repo(open_db(path))
+    repo = Repo.open(path)
     start = datetime(2024, 1, 1, 9, tzinfo=timezone.utc)
     done, count, t0 = 0.0, 0, time.perf_counter()
     while done < hours * 3600:
@@ -88,8 +88,7 @@ def build(path: Path, hours: float) -> None:
         print(f"\rbuilding: {done / 3600:7.0f} h, {count} meetings", end="", file=sys.stderr)
     print(f"\nbuilt {count} meetings in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
     repo.db.execute("INSERT INTO search_index(search_index) VALUES ('optimize')")
-    repo.db.conn.commit()
-    repo.db.conn.close()
+    repo.close()
 
 
 def main() -> None:

@@ -12,7 +12,6 @@ from notes_app.audio.capture import Capture, FileInputModule
 from notes_app.audio.devices import InputDevice
 from notes_app.domain import CHANNEL_ME, CHANNEL_THEM
 from notes_app.session import MeetingSession
-from notes_app.store.db import open_db
 from notes_app.store.repo import Repo
 
 
@@ -33,7 +32,7 @@ def file_session(
         CHANNEL_THEM: InputDevice("call", "Test call", "monitor", open_device="call"),
     }
     return session_cls(
-        Repo(open_db(settings.db_path)),
+        Repo.open(settings.db_path),
         engine,
         Capture(sd, devices, clock=sd.clock),
         audio_dir=settings.audio_dir,

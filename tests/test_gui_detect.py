@@ -11,7 +11,6 @@ from notes_app.audio.detect import MeetingDetector, MicUser  # noqa: E402
 from notes_app.errors import AudioError  # noqa: E402
 from notes_app.gui.app import qt_app  # noqa: E402
 from notes_app.gui.main_window import MainWindow  # noqa: E402
-from notes_app.store.db import open_db  # noqa: E402
 from notes_app.store.repo import Repo  # noqa: E402
 
 
@@ -35,7 +34,7 @@ class FakeSession:
     seconds = 0.0
 
     def __init__(self, settings):
-        self.repo = Repo(open_db(settings.db_path))
+        self.repo = Repo.open(settings.db_path)
         self.meeting_id = None
 
     def start(self, title, notes, meeting_id=None):
@@ -48,7 +47,7 @@ class FakeSession:
     def stop(self, on_drain=None):
         self.repo.update_meeting(self.meeting_id, status="done")
         meeting = self.repo.get_meeting(self.meeting_id)
-        self.repo.db.conn.close()
+        self.repo.close()
         return meeting
 
 

@@ -18,7 +18,6 @@ pytest.importorskip("PySide6")
 
 from speech import say  # noqa: E402
 
-from notes_app.store.db import open_db  # noqa: E402
 from notes_app.store.repo import Repo  # noqa: E402
 
 pytestmark = pytest.mark.slow
@@ -46,8 +45,7 @@ def test_the_app_exits_with_0_after_a_recording(tmp_path, notes_home):
         assert "left for shutdown: []" in proc.stdout, proc.stdout
         assert "Fatal Python error" not in proc.stderr
         assert "error:" not in proc.stderr, proc.stderr[-3000:]
-    repo = Repo(open_db(notes_home / "notes.db"))
-    try:
+    with Repo.open(notes_home / "notes.db") as repo:
         meetings = repo.list_meetings()
         assert len(meetings) == 2
         for m in meetings:
@@ -55,5 +53,3 @@ def test_the_app_exits_with_0_after_a_recording(tmp_path, notes_home):
             assert full.status == "done"
             assert "launch date?" in full.notes
             assert repo.get_transcript(m.id).segments
-    finally:
-        repo.db.conn.close()
