@@ -11,12 +11,14 @@ from llm_server import Reply, ScriptedLLMServer
 
 from notes_app.ask import (
     DONT_SAY,
+    EXTRACTIVE_LABEL,
     Passage,
     extractive_answer,
     keywords,
     llm_answer,
     retrieve_from_store,
     retrieve_passages,
+    trim_passage,
 )
 from notes_app.cli import main
 from notes_app.domain import Block, Citation, Segment
@@ -122,8 +124,46 @@ def test_llm_answer_keeps_and_renumbers_valid_citations():
     assert answer.mode == "llm"
     assert answer.text == "Pricing by Friday, at most ten percent [1]. Discount asked [2]."
     assert answer.citations == (passages[1], passages[0])
-    assert "What did we promise Acme?" in prompt and passages[0].text in prompt
-    assert "ONLY the numbered passages" in prompt
+    assert "What did we promise Acme?" in prompt and "ONLY the numbered passages" in prompt
+    # Each passage is trimmed to the sentences that answer: the hiring plan is left out.
+    assert "them: We promised Acme pricing by Friday, ten percent at most" in prompt
+    assert "hiring plan" not in prompt and "hiring plan" in passages[0].text
+
+
+def test_a_trimmed_passage_keeps_the_answer_after_a_matching_question():
+    passage = Passage(1, 1, 0.0, 9.0, "me: Where are we on the launch date? Any news?\n"
+                      "Anna: The twelfth of March. Also the office move is done.", 1.0)  # fmt: skip
+    assert trim_passage("launch date", passage) == (
+        "me: Where are we on the launch date? Any news?\nAnna: The twelfth of March."
+    )
+    passage = Passage(1, 1, 0.0, 9.0, "me: What about the launch date?\n"
+                      "Anna: The twelfth of March. Also the office move is done.", 1.0)  # fmt: skip
+    assert trim_passage("launch date", passage) == (
+        "me: What about the launch date?\nAnna: The twelfth of March."
+    )
+
+
+def test_dont_know_with_a_passage_that_clearly_answers_shows_the_extractive_answer():
+    passages = _passages()
+    with ScriptedLLMServer() as server:
+        server.queue(Reply.text("The meetings don't say."))
+        answer = llm_answer("What pricing did we promise Acme?", passages, _Client(server))
+    assert answer.text.startswith(EXTRACTIVE_LABEL)
+    assert "We promised Acme pricing by Friday" in answer.text and answer.text.endswith("[1]")
+    assert answer.mode == "offline" and answer.citations == (passages[0],)
+
+    with ScriptedLLMServer() as server:  # the passages hold too little of the question
+        server.queue(Reply.text("The meetings don't say."))
+        answer = llm_answer("What did Acme say about the logo colours?", passages, _Client(server))
+    assert answer.text == DONT_SAY
+
+
+def test_an_uncited_answer_repeating_a_passage_is_attributed_to_it():
+    passages = _passages()
+    with ScriptedLLMServer() as server:
+        server.queue(Reply.text("We promised Acme pricing by Friday, ten percent at most."))
+        answer = llm_answer("What did we promise Acme?", passages, _Client(server))
+    assert answer.text.endswith("at most. [1]") and answer.citations == (passages[0],)
 
 
 @pytest.mark.parametrize(

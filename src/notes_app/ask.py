@@ -19,6 +19,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from notes_app.domain import Block, Segment
+from notes_app.enhance.text import sentences
 from notes_app.render import clock
 from notes_app.semantic import Embedder, reciprocal_rank_fusion
 from notes_app.store.search import Filters, SearchResult, search
@@ -371,32 +372,115 @@ class ChatClient(Protocol):
 
 SYSTEM_PROMPT = (
     "You answer questions about the user's meetings using ONLY the numbered passages given. "
-    "After every claim put the number of the passage that supports it in square brackets, "
-    "like [2]. Never use outside knowledge. If the passages do not answer the question, reply "
-    f"exactly: {DONT_SAY}"
+    "Answer in one or two short sentences. After every claim put the number of the passage that "
+    "supports it in square brackets, like [2]. Never use outside knowledge. If the passages do "
+    f"not answer the question, reply exactly: {DONT_SAY}"
 )
+EXTRACTIVE_LABEL = "Extractive answer (the model found none, but this passage matches):"
+# The share of the question's topic words a passage must hold for its own words to stand in
+# for a model that said the meetings don't say.
+EXTRACTIVE_COVERAGE = 0.6
+# A passage shown to the model is cut to the sentences that answer, at most this many words.
+PASSAGE_WORDS = 80
+# An uncited reply is attributed to a passage it shares this many topic words with.
+_ATTRIBUTE_TERMS = 3
 
 
 def llm_answer(question: str, passages: Sequence[Passage], client: ChatClient) -> Answer:
-    """Ask the model to answer from the passages; keep only citations that point at them."""
+    """Ask the model to answer from the passages; keep only citations that point at them.
+
+    The model sees each passage trimmed to the sentences that answer (a small model loses the
+    answer in a long passage). When it says the meetings don't say, but a passage holds most
+    of the question's words, that passage's answering sentences are the answer, labelled as
+    extractive.
+    """
+    model = getattr(client, "model", None)
     if not passages:
-        return Answer(DONT_SAY, "llm", model=getattr(client, "model", None))
-    numbered = "\n\n".join(f"[{n}] {_where(p)}\n{p.text}" for n, p in enumerate(passages, 1))
+        return Answer(DONT_SAY, "llm", model=model)
+    shown = [trim_passage(question, p) for p in passages]
+    numbered = "\n\n".join(
+        f"[{n}] {_where(p)}\n{text}"
+        for n, (p, text) in enumerate(zip(passages, shown, strict=True), 1)
+    )
     messages = [
         {"role": "system", "content": SYSTEM_PROMPT},
         {"role": "user", "content": f"Passages:\n\n{numbered}\n\nQuestion: {question}"},
     ]
-    reply = client.chat(messages)
-    return _cited_answer(reply.text, passages, getattr(client, "model", None))
+    reply = client.chat(messages, temperature=0.1, max_tokens=200)
+    answer = _cited_answer(reply.text, passages, model, shown)
+    if answer.text == DONT_SAY:
+        return _extractive_instead(question, passages, shown, model) or answer
+    return answer
+
+
+def trim_passage(question: str, passage: Passage, max_words: int = PASSAGE_WORDS) -> str:
+    """The passage's sentences that answer: those holding the question's topic words and the
+    one after each (an answer follows its question), each line keeping its speaker."""
+    query = {stem(w) for w in keywords(question)}
+    units: list[tuple[int, str, str]] = []  # (line, speaker prefix, sentence)
+    for number, line in enumerate(passage.text.splitlines()):
+        who, said = _split_speaker(line)
+        units.extend((number, who, sent) for sent in sentences(said))
+    hits = [i for i, (_, _, sent) in enumerate(units) if query & set(_terms(sent))]
+    if not hits:
+        return _cut_words(passage.text, max_words)
+    keep = {k for i in hits for k in (i, i + 1) if k < len(units)}
+    for i in hits:
+        if units[i][2].endswith("?"):  # a question: the next line's first sentence answers it
+            later = (k for k in range(i + 1, len(units)) if units[k][0] > units[i][0])
+            keep.update(k for k in [next(later, None)] if k is not None)
+    keep = sorted(keep)
+    out: list[str] = []
+    last_line = None
+    for i in keep:
+        number, who, sent = units[i]
+        if number == last_line and out:
+            out[-1] += " " + sent
+        else:
+            out.append(f"{who}{sent}")
+        last_line = number
+    return _cut_words("\n".join(out), max_words)
+
+
+def _split_speaker(line: str) -> tuple[str, str]:
+    """ "Sarah: we agreed" -> ("Sarah: ", "we agreed"); a line without a short speaker as is."""
+    who, sep, said = line.partition(": ")
+    if sep and 0 < len(who.split()) <= 3 and not who.endswith("."):
+        return who + sep, said
+    return "", line
+
+
+def _cut_words(text: str, max_words: int) -> str:
+    words = text.split(" ")
+    return text if len(words) <= max_words else " ".join(words[:max_words]) + " …"
+
+
+def extractive_coverage(question: str, text: str) -> float:
+    """The share of the question's topic words (stemmed) that ``text`` holds."""
+    query = {stem(w) for w in keywords(question)}
+    return len(query & set(_terms(text))) / len(query) if query else 0.0
+
+
+def _extractive_instead(
+    question: str, passages: Sequence[Passage], shown: Sequence[str], model: str | None
+) -> Answer | None:
+    best = max(range(len(passages)), key=lambda i: extractive_coverage(question, shown[i]))
+    if extractive_coverage(question, shown[best]) < EXTRACTIVE_COVERAGE:
+        return None
+    text = f"{EXTRACTIVE_LABEL}\n{shown[best]} [1]"
+    return Answer(text, "offline", (passages[best],), model)
 
 
 _MARK = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
 
 
-def _cited_answer(text: str, passages: Sequence[Passage], model: str | None) -> Answer:
+def _cited_answer(
+    text: str, passages: Sequence[Passage], model: str | None, shown: Sequence[str] = ()
+) -> Answer:
     """Renumber the reply's [n] marks to the citations actually used, in order of use.
 
-    A reply that cites nothing it was given is not grounded, so it becomes DONT_SAY.
+    A reply with no marks is attributed to the passage whose words it repeats, if one clearly
+    is its source; a reply citing nothing it was given is not grounded, so it becomes DONT_SAY.
     """
     order: list[int] = []
 
@@ -410,10 +494,27 @@ def _cited_answer(text: str, passages: Sequence[Passage], model: str | None) -> 
                 kept.append(str(order.index(n) + 1))
         return f"[{', '.join(kept)}]" if kept else ""
 
+    marked = bool(_MARK.search(text))
     body = _MARK.sub(renumber, text.strip()).strip()
-    if not order or _says_nothing(body):
+    if _says_nothing(body):
+        return Answer(DONT_SAY, "llm", model=model)
+    if not order and not marked:
+        source = _source_of(body, shown or [p.text for p in passages])
+        if source is not None:
+            order.append(source)
+            body = body.rstrip() + " [1]"
+    if not order:
         return Answer(DONT_SAY, "llm", model=model)
     return Answer(body, "llm", tuple(passages[n - 1] for n in order), model)
+
+
+def _source_of(answer: str, texts: Sequence[str]) -> int | None:
+    """The 1-based passage an uncited answer repeats the most topic words of, if enough."""
+    said = set(_terms(answer))
+    shared = [len(said & set(_terms(t))) for t in texts]
+    if not shared or max(shared) < _ATTRIBUTE_TERMS:
+        return None
+    return shared.index(max(shared)) + 1
 
 
 def _says_nothing(text: str) -> bool:
