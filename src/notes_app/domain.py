@@ -112,6 +112,12 @@ class Block:
     citations: tuple[Citation, ...] = ()
     verified: bool = True
     level: int = 1  # heading level (1-6); indentation depth for bullets
+    marker: str = ""  # a user's ordered-list marker ("1.", "2)"), shown before the text
+
+    @property
+    def shown_text(self) -> str:
+        """The text as the reader sees it: an ordered item keeps its number."""
+        return f"{self.marker} {self.text}" if self.marker else self.text
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {
@@ -125,6 +131,8 @@ class Block:
             d["verified"] = self.verified
         if self.level != 1:
             d["level"] = self.level
+        if self.marker:
+            d["marker"] = self.marker
         return d
 
     @classmethod
@@ -137,6 +145,7 @@ class Block:
             citations=tuple(Citation.from_dict(c) for c in d.get("citations", ())),
             verified=bool(d.get("verified", True)),
             level=int(d.get("level", 1)),
+            marker=str(d.get("marker") or ""),
         )
 
 

@@ -32,7 +32,7 @@ def _prefix(block: Block) -> str:
         return "#" * max(1, min(block.level, 6)) + " "
     if block.type == "bullet":
         indent = "  " * max(block.level - 1, 0)
-        return indent + "- "
+        return indent + (block.marker or "-") + " "
     return ""
 
 
@@ -131,10 +131,10 @@ HTML_CSS = """
 body{font:16px/1.55 system-ui,-apple-system,"Segoe UI",sans-serif;max-width:46rem;margin:2rem auto;
 padding:0 1rem;color:#1a1a1a;background:#fff}
 h1{font-size:1.6rem;margin-bottom:.2rem}.meta{color:#666;margin-bottom:1.5rem}
-.user{color:#111}.ai{color:#6b6b6b}.ai.unverified{color:#8a5a00}
+.user{color:#111;white-space:pre-wrap}.ai{color:#6b6b6b}.ai.unverified{color:#8a5a00}
 .ai.unverified::after{content:" unverified";font-size:.75em;border:1px solid #c9a34a;
 border-radius:3px;padding:0 .25em;margin-left:.3em}
-ul{padding-left:1.3rem}li{margin:.15rem 0}li.ai{list-style:circle}
+ul{padding-left:1.3rem}li{margin:.15rem 0}li.ai{list-style:circle}li.ordered{list-style:none}
 .cite{font:12px ui-monospace,monospace;color:#2563eb;background:#eef3ff;border-radius:4px;
 padding:0 .3em;margin-left:.25em;cursor:help;text-decoration:none;white-space:nowrap}
 .legend{font-size:.85rem;color:#666;border-left:3px solid #ddd;padding-left:.6rem}
@@ -180,7 +180,9 @@ def blocks_to_html(blocks: tuple[Block, ...], by_index: dict | None = None) -> s
             if not in_list:
                 out.append("<ul>")
                 in_list = True
-            out.append(f'<li class="{cls}">{html.escape(b.text)}{cites}</li>')
+            if b.marker:  # an ordered item shows the number the user typed
+                cls += " ordered"
+            out.append(f'<li class="{cls}">{html.escape(b.shown_text)}{cites}</li>')
             continue
         if in_list:
             out.append("</ul>")

@@ -5,6 +5,14 @@ Headings are ``#``/``##`` lines or a short line ending with ``:``; bullets start
 doubled dashes (``--`` is a sub-bullet, as people type in plain text). Blank lines are
 skipped but line numbers stay those of the file (1-based), so a block can point back at the
 line it came from.
+
+As in CommonMark, ``*``, ``+`` and ordered markers need a following space: ``4.2M``, ``3.5%``,
+``1)x`` and ``*bold*`` are text, not list items. A dash needs a space only before a digit
+(``-5%``); ``-Added:`` and ``--note`` are the plain-text bullets people type. An ordered
+marker is kept (``marker``) so the line shows its number everywhere it is rendered.
+
+This is the one grammar for note lines: the enhancer, the editor's highlighting and the
+enhanced view's editing all read lines through it.
 """
 
 from __future__ import annotations
@@ -13,8 +21,15 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
-_BULLET = re.compile(r"^([ \t]*)(?:(-{1,4}(?![\d-])|[*•+‣◦▪])|(\d{1,3}[.)]))\s*(\S.*)$")
+_HEADING = re.compile(r"^\s{0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
+_BULLET = re.compile(
+    r"^([ \t]*)(?:"
+    r"(-{1,4})(?:[ \t]+|(?=[^\s\d.,-]))"  # "- a", "--a"; not "-5%"
+    r"|([•‣◦▪])[ \t]*"  # a bullet glyph is never text
+    r"|([*+])[ \t]+"  # "* a"; not "*bold*"
+    r"|(\d{1,9}[.)])[ \t]+"  # "1. a"; not "4.2M" or "1)x"
+    r")(\S.*)$"
+)
 # A label line such as "Pricing:" — short, so a sentence that happens to end in ':' stays text.
 _LABEL_MAX_WORDS = 6
 # Lines that describe the meeting rather than what was said in it: nothing to ground.
@@ -40,6 +55,7 @@ class NoteLine:
     level: int = 1
     raw: str = ""
     metadata: bool = False  # "Date: …", "Attendees: …": about the meeting, not from it
+    marker: str = ""  # an ordered list's "1." or "2)", shown with the text; "" otherwise
 
     @property
     def is_heading(self) -> bool:
@@ -58,17 +74,27 @@ def parse_notes(notes: str) -> list[NoteLine]:
 def _parse_line(number: int, raw: str) -> NoteLine:
     meta = bool(_METADATA.match(raw))
     m = _HEADING.match(raw)
-    if m:
+    if m and m.group(2):
         return NoteLine(number, m.group(2), "heading", len(m.group(1)), raw, meta)
     m = _BULLET.match(raw)
     if m:
-        indent, dashes, _ordinal, text = m.groups()
+        indent, dashes, _glyph, _star, ordinal, text = m.groups()
         depth = _indent_depth(indent) + (len(dashes) - 1 if dashes else 0)
-        return NoteLine(number, text.rstrip(), "bullet", depth + 1, raw, meta)
+        return NoteLine(number, text.rstrip(), "bullet", depth + 1, raw, meta, ordinal or "")
     text = raw.strip()
     if _is_label(text):
         return NoteLine(number, text, "heading", 2, raw, meta)
     return NoteLine(number, text, "paragraph", 1, raw, meta)
+
+
+def parse_line(raw: str, number: int = 1) -> NoteLine:
+    """One line as typed (the editor and the enhanced view's editing use this too)."""
+    return _parse_line(number, raw.rstrip("\r\n"))
+
+
+def note_line_text(line: NoteLine) -> str:
+    """What the reader sees of a line: its text, with an ordered marker when it has one."""
+    return f"{line.marker} {line.text}" if line.marker else line.text
 
 
 def _indent_depth(indent: str) -> int:

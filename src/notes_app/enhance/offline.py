@@ -65,7 +65,14 @@ def enhance_offline(
 
 
 def user_block(ln: NoteLine) -> Block:
-    return Block(type=ln.kind, text=ln.text, source="user", note_line=ln.line, level=ln.level)
+    return Block(
+        type=ln.kind,
+        text=ln.text,
+        source="user",
+        note_line=ln.line,
+        level=ln.level,
+        marker=ln.marker,
+    )
 
 
 def context_blocks(

@@ -14,6 +14,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QSyntaxHighlighter, QTextCharFormat
 from PySide6.QtWidgets import QPlainTextEdit
 
+from notes_app.enhance.notes_parse import parse_line
 from notes_app.errors import NotesAppError
 from notes_app.gui import theme
 from notes_app.gui.workers import DbWriter
@@ -21,8 +22,6 @@ from notes_app.store.repo import Repo
 
 AUTOSAVE_DELAY_MS = 1000
 
-_HEADING = re.compile(r"^(#{1,6})\s+\S")
-_BULLET = re.compile(r"^(\s*)([-*•]|\d+[.)])\s")
 _BOLD = re.compile(r"\*\*[^*]+\*\*")
 _ACTION = re.compile(r"\b(TODO|Action|AI:)\b", re.IGNORECASE)
 
@@ -30,27 +29,29 @@ _ACTION = re.compile(r"\b(TODO|Action|AI:)\b", re.IGNORECASE)
 class MarkdownHighlighter(QSyntaxHighlighter):
     """Headings larger and bold, bullet markers in the accent colour, **bold** bold.
 
-    Each line is matched on its own with a few anchored patterns, so typing stays instant.
+    Each line is read on its own with the note-line grammar the enhancer uses
+    (``notes_parse.parse_line``), so what looks like a list item here is one there too.
     """
 
     def highlightBlock(self, text: str) -> None:  # noqa: N802 - Qt override
         c = theme.colors()
-        heading = _HEADING.match(text)
-        if heading:
+        line = parse_line(text)
+        lead = len(text) - len(text.lstrip())
+        if line.is_heading and text.lstrip().startswith("#"):
             fmt = QTextCharFormat()
             fmt.setFontWeight(QFont.Weight.Bold)
-            fmt.setFontPointSize(max(11.0, 16.0 - 1.5 * len(heading.group(1))))
+            fmt.setFontPointSize(max(11.0, 16.0 - 1.5 * line.level))
             self.setFormat(0, len(text), fmt)
             marks = QTextCharFormat()
             marks.setForeground(QColor(c.muted))
-            self.setFormat(0, len(heading.group(1)), marks)
+            self.setFormat(lead, line.level, marks)
             return
-        bullet = _BULLET.match(text)
-        if bullet:
+        if line.kind == "bullet":
             fmt = QTextCharFormat()
             fmt.setForeground(QColor(c.accent))
             fmt.setFontWeight(QFont.Weight.Bold)
-            self.setFormat(len(bullet.group(1)), len(bullet.group(2)), fmt)
+            start = text.find(line.text, lead)
+            self.setFormat(lead, max(start - lead, 0), fmt)
         for m in _BOLD.finditer(text):
             fmt = QTextCharFormat()
             fmt.setFontWeight(QFont.Weight.Bold)

@@ -6,19 +6,15 @@ citations, verification); changed or new lines become the user's own words.
 
 from __future__ import annotations
 
-import re
-
 from notes_app.domain import Block
-
-_HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
-_BULLET = re.compile(r"^(\s*)[-*•]\s+(.*)$")
+from notes_app.enhance.notes_parse import parse_line as parse_note_line
 
 
 def block_line(block: Block) -> str:
     if block.type == "heading":
         return "#" * max(1, min(block.level, 6)) + " " + block.text
     if block.type == "bullet":
-        return "  " * max(block.level - 1, 0) + "- " + block.text
+        return "  " * max(block.level - 1, 0) + (block.marker or "-") + " " + block.text
     return block.text
 
 
@@ -27,15 +23,9 @@ def blocks_to_text(blocks: tuple[Block, ...]) -> str:
 
 
 def parse_line(line: str) -> Block:
-    """A line the user typed, as a user block."""
-    heading = _HEADING.match(line)
-    if heading:
-        return Block("heading", heading.group(2).strip(), "user", level=len(heading.group(1)))
-    bullet = _BULLET.match(line)
-    if bullet:
-        level = len(bullet.group(1).expandtabs(2)) // 2 + 1
-        return Block("bullet", bullet.group(2).strip(), "user", level=level)
-    return Block("paragraph", line.strip(), "user")
+    """A line the user typed, as a user block (read with the notes' own grammar)."""
+    ln = parse_note_line(line)
+    return Block(ln.kind, ln.text, "user", level=ln.level, marker=ln.marker)
 
 
 def text_to_blocks(text: str, previous: tuple[Block, ...]) -> tuple[Block, ...]:

@@ -36,7 +36,7 @@ def notes_html(
     body {{ color: {c.text}; }}
     p, li {{ margin-top: 3px; margin-bottom: 3px; }}
     h1, h2, h3, h4 {{ margin-top: 14px; margin-bottom: 4px; font-weight: 600; }}
-    .user {{ color: {c.text}; }}
+    .user {{ color: {c.text}; white-space: pre-wrap; }}
     .ai {{ color: {c.muted}; }}
     .unverified {{ color: {c.warn}; }}
     .flag {{ color: {c.warn}; background-color: {c.warn_soft}; font-size: small; }}
@@ -77,7 +77,7 @@ def block_html(
     cls = block.source
     if unverified:
         cls += " unverified"
-    body = html.escape(block.text)
+    body = html.escape(block.shown_text)
     chips = "".join(_chip(c, by_index) for c in block.citations)
     flag = ""
     if unverified:

@@ -200,7 +200,7 @@ padding:.2rem 1.1rem 1rem}
 .notes section{scroll-margin-top:1rem}
 .notes ul{padding-left:1.3rem;margin:.3rem 0}.notes li{margin:.25rem 0;overflow-wrap:anywhere}
 .notes p{overflow-wrap:anywhere}
-.user{color:var(--fg)}.ai{color:var(--ai);font-style:italic}li.ai{list-style:circle}
+.user{color:var(--fg);white-space:pre-wrap}li.ordered{list-style:none}.ai{color:var(--ai);font-style:italic}li.ai{list-style:circle}
 .ai.unverified{color:var(--warn)}
 .ai.unverified::after{content:"unverified";font:600 .7rem system-ui,sans-serif;font-style:normal;
 background:var(--warnbg);color:var(--warn);border-radius:4px;padding:.05rem .35rem;
