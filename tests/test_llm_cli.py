@@ -139,7 +139,12 @@ def test_doctor_with_a_working_endpoint(configured):
     data = json.loads(result.stdout)
     assert data["ok"] and data["llm_configured"]
     names = [c["check"] for c in data["checks"]]
-    assert names[-3:] == ["endpoint reachable", "model exists", "model answers"]
+    assert names[-4:] == [
+        "endpoint reachable",
+        "model exists",
+        "model answers",
+        "structured output",
+    ]
     assert configured.chat_requests[0].prompt == "Reply with the single word OK."
 
 

@@ -53,11 +53,11 @@ def _data_checks(settings) -> list[Check]:
     return [folder, whisper, Check("log file", True, str(log_file(home)))]
 
 
-def _llm_checks(llm_settings, client: LLMClient | None = None) -> list[Check]:
-    """Reachable, model listed, answers a tiny prompt; stop at the first failure."""
+def _llm_checks(llm_settings, client: LLMClient | None = None, home=None) -> list[Check]:
+    """Reachable, model listed, answers a tiny prompt, gives JSON; stop at the first failure."""
     endpoint = llm_settings.base_url
     try:
-        llm = client or LLMClient.from_settings(llm_settings)
+        llm = client or LLMClient.from_settings(llm_settings, home=home)
     except LLMError as e:
         return [Check("llm settings", False, str(e))]
     checks = []
@@ -91,24 +91,145 @@ def _llm_checks(llm_settings, client: LLMClient | None = None) -> list[Check]:
         checks.append(Check("model answers", True, repr(reply.text.strip()[:40])))
     except LLMError as e:
         checks.append(Check("model answers", False, str(e)))
+        return checks
+    checks.append(_json_check(llm))
     return checks
+
+
+_FORMAT_NAMES = {
+    "json_schema": "a JSON schema",
+    "json_object": "JSON mode (the server turned down a JSON schema)",
+    "text": "plain text with JSON asked for in the prompt (the server has no JSON mode)",
+}
+
+
+def _json_check(llm: LLMClient) -> Check:
+    """One small JSON request, to learn (and remember) which structured output the server takes."""
+    schema = {
+        "type": "object",
+        "properties": {"ok": {"type": "boolean"}},
+        "required": ["ok"],
+    }
+    try:
+        llm.chat_json(
+            [
+                {
+                    "role": "user",
+                    "content": 'Reply with the JSON object {"ok": true} and nothing else.',
+                }
+            ],
+            schema=schema,
+            max_tokens=16,
+        )
+    except LLMError as e:
+        return Check("structured output", False, str(e))
+    return Check("structured output", True, _FORMAT_NAMES[llm.accepted_format])
+
+
+def _local_check(settings) -> tuple[Check, list]:
+    """Model servers running on this computer, with the commands that would use one."""
+    from notes_app.enhance import local_llm
+
+    servers = local_llm.find_local_servers()
+    if not servers:
+        return (
+            Check(
+                "local model server",
+                True,
+                "none running on this computer. For a private local model: install Ollama "
+                "(https://ollama.com), run `ollama serve`, then `notes-app doctor --pull`.",
+            ),
+            servers,
+        )
+    return Check("local model server", True, "; ".join(s.describe() for s in servers)), servers
+
+
+def _advice(settings, servers: list) -> list[str]:
+    """What to type to use a server found on this computer (none when it is already in use)."""
+    from notes_app.enhance import local_llm
+
+    lines: list[str] = []
+    for server in servers:
+        if settings.llm.base_url.rstrip("/") == server.base_url and (
+            settings.llm.model in server.models
+        ):
+            return []  # configured and present: nothing to suggest
+    for server in servers[:1]:
+        if server.chat_models:
+            lines.append(f"To use {server.name} at {server.base_url}:")
+            lines += [f"  {c}" for c in server.config_lines(server.suggested_model())]
+        elif server.kind == "ollama":
+            lines.append(
+                f"{server.name} has no chat model yet. Fetch the recommended one "
+                f"({local_llm.RECOMMENDED_MODEL}, {local_llm.RECOMMENDED_SIZE}) with "
+                "`notes-app doctor --pull`, then:"
+            )
+            lines += [f"  {c}" for c in server.config_lines(local_llm.RECOMMENDED_MODEL)]
+    return lines
+
+
+def _pull(model: str) -> None:
+    """Fetch ``model`` through the Ollama on this computer, with a progress line."""
+    from notes_app.enhance import local_llm
+
+    ollama = [s for s in local_llm.find_local_servers() if s.kind == "ollama"]
+    if not ollama:
+        raise LLMError(
+            "No Ollama is running on this computer, so there is nothing to pull a model into. "
+            "Install it from https://ollama.com and run `ollama serve`, then try again."
+        )
+    server = ollama[0]
+    click.echo(f"Pulling {model} into {server.name} at {server.root}…", err=True)
+    shown = [""]
+
+    def show(p) -> None:
+        text = p.status
+        if p.fraction is not None:
+            text += f" {p.fraction:4.0%} of {p.total / 1e6:,.0f} MB"
+        if text != shown[0]:
+            shown[0] = text
+            click.echo(f"  {text}", err=True)
+
+    local_llm.pull_model(server, model, on_progress=show)
+    click.echo(f"Pulled {model}. To use it:", err=True)
+    for line in server.config_lines(model):
+        click.echo(f"  {line}")
 
 
 @click.command("doctor")
 @json_option
-def doctor_cmd(as_json: bool) -> None:
-    """Check the setup: data folder, Whisper model, and the LLM endpoint if one is configured."""
+@click.option(
+    "--pull",
+    "pull",
+    is_flag=False,
+    flag_value="recommended",
+    default=None,
+    metavar="[MODEL]",
+    help="Fetch a model into the Ollama on this computer (default: a small recommended one).",
+)
+def doctor_cmd(as_json: bool, pull: str | None) -> None:
+    """Check the setup: data folder, Whisper model, the LLM endpoint if one is configured, and
+    model servers running on this computer."""
     settings = get_app().settings
+    if pull:
+        from notes_app.enhance.local_llm import RECOMMENDED_MODEL
+
+        _pull(RECOMMENDED_MODEL if pull == "recommended" else pull)
     results = _data_checks(settings)
+    local, servers = _local_check(settings)
+    results.append(local)
     configured = llm_configured(settings.llm)
     if configured or settings.llm.base_url or settings.llm.model:
-        results += _llm_checks(settings.llm)
+        results += _llm_checks(settings.llm, home=settings.home)
     failed = [c for c in results if not c.ok]
+    advice = _advice(settings, servers) if (failed or not configured) else []
     if as_json:
         print_json(
             {
                 "llm_configured": configured,
                 "checks": [c.to_dict() for c in results],
+                "local_servers": [s.to_dict() for s in servers],
+                "advice": advice,
                 "ok": not failed,
             }
         )
@@ -117,11 +238,16 @@ def doctor_cmd(as_json: bool) -> None:
             mark = click.style("ok  ", fg="green") if c.ok else click.style("FAIL", fg="red")
             click.echo(f"{mark} {c.name}: {c.detail}")
         if not configured and not failed:
-            click.echo(
-                "No LLM configured: enhancement runs offline. To use one, e.g. Ollama: "
+            example = (
+                ""
+                if advice
+                else " To use one, e.g. Ollama: "
                 "`notes-app config set llm.base_url http://localhost:11434/v1` and "
                 "`notes-app config set llm.model llama3.1`."
             )
+            click.echo(f"No LLM configured: enhancement runs offline.{example}")
+        for line in advice:
+            click.echo(line)
     if failed:
         raise NotesAppError(f"{len(failed)} check(s) failed: {failed[0].name}. See above.")
 
