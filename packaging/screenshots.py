@@ -109,18 +109,9 @@ def main(argv: list[str] | None = None) -> int:
 
 def build_demo_meeting(app) -> int:
     """The sample call transcribed, stored and enhanced offline, as `notes-app demo` does."""
-    from notes_app.cli.transcribe import build_engine, pick_language
-    from notes_app.sample import build_sample_meeting
-
-    engine, model_name = build_engine(app.settings, None)
-    print(f"Transcribing the sample with {model_name}…", file=sys.stderr)
-    sample = build_sample_meeting(
-        app.repo,
-        audio_dir=app.settings.audio_dir,
-        engine=engine,
-        language=pick_language(None, app.settings, model_name),
-    )
-    return sample.meeting_id
+    whisper = app.whisper()
+    print(f"Transcribing the sample with {whisper.model}…", file=sys.stderr)
+    return app.demo(whisper).meeting_id
 
 
 def sample_session_factory(speed: float):

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from notes_app.cli import main
-from notes_app.cli.importing import title_from_filename
+from notes_app.usecases.files import title_from_filename
 from notes_app.domain import ME, THEM, Segment, Transcript, renumber
 from notes_app.errors import TranscriptFormatError
 from notes_app.transcribe.importers import (

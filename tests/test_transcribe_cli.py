@@ -35,8 +35,8 @@ def recordings(tmp_path_factory) -> dict[str, Path]:
 def cli(monkeypatch, whisper_engine):
     """Run the CLI in-process with the session's model, so it is loaded only once."""
     monkeypatch.setattr(
-        "notes_app.cli.transcribe.build_engine",
-        lambda settings, model: (whisper_engine, model or settings.transcribe.model),
+        "notes_app.transcribe.engine.engine_for",
+        lambda settings, model=None, **_: (whisper_engine, model or settings.transcribe.model),
     )
 
     def run(*args: str):

@@ -1,16 +1,58 @@
-"""The composition root: settings read once, the database opened once, handed to the core.
+"""The use-case layer: one method per thing a user does, for the command line and the window.
 
-Both the command line and the window build one ``App`` and pass its parts down; nothing below
-this reads settings or opens the database on its own.
+``App`` alone wires the settings, the store, the Whisper engine and the enhancer: ``cli/`` parses
+and prints, ``gui/`` shows and runs these methods off the GUI thread, and neither assembles a
+job of its own. Settings are read once (``App.load``) and the database is opened once per
+thread: a worker thread takes ``with app.on_this_thread() as own:`` for a connection of its own.
+
+Heavy modules (faster-whisper, sounddevice, openai, httpx) are imported inside the methods that
+need them, so starting the command line or the window stays quick.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from notes_app.config import Settings, load_settings
+from notes_app.domain import EnhancedNotes, Meeting, Transcript
+from notes_app.errors import AudioError, NotesAppError
+from notes_app.events import BlockWritten, OnEvent, progress_reporter
 from notes_app.store.repo import Repo
+from notes_app.usecases.files import attendees_of, read_notes, title_from_filename
+
+if TYPE_CHECKING:
+    from notes_app.ask import Answer
+    from notes_app.deletion import Deleted
+    from notes_app.enhance.templates import Template
+    from notes_app.sample import SampleMeeting
+    from notes_app.session import MeetingSession, SessionListener
+    from notes_app.share.desktop import Sharing
+    from notes_app.share.model import ShareOptions
+    from notes_app.store.search import Filters
+    from notes_app.store.shares import ShareRecord
+    from notes_app.transcribe.engine import WhisperEngine
+
+
+@dataclass(frozen=True)
+class Whisper:
+    """A Whisper engine (it loads on first use), its model's name and the language to use."""
+
+    engine: WhisperEngine
+    model: str
+    language: str | None
+
+
+def language_for(model: str, language: str | None) -> str | None:
+    """The language to transcribe in: an English-only model is always English; "auto" or
+    nothing means detect it."""
+    if model.endswith(".en") and language in (None, "", "auto"):
+        return "en"
+    return None if language in (None, "", "auto") else language
 
 
 @dataclass
@@ -32,3 +74,285 @@ class App:
         if self._repo is not None:
             self._repo.close()
             self._repo = None
+
+    @contextmanager
+    def on_this_thread(self) -> Iterator[App]:
+        """The same settings with a database connection of this thread's own, closed after."""
+        own = App(self.settings)
+        try:
+            yield own
+        finally:
+            own.close()
+
+    # --- speech to text ---------------------------------------------------------------------------
+
+    def whisper(
+        self, model: str | None = None, language: str | None = None, *, live: bool = False
+    ) -> Whisper:
+        """The engine for ``model`` (default: the configured one) and the language for it:
+        ``language``, else the setting. ``live``: greedy decoding, to keep up with a call."""
+        from notes_app.transcribe.engine import engine_for
+
+        options = {"beam_size": 1} if live else {}
+        engine, name = engine_for(self.settings, model, **options)
+        chosen = language if language is not None else self.settings.transcribe.language
+        return Whisper(engine, name, language_for(name, chosen))
+
+    def transcribe_file(
+        self, path: Path, whisper: Whisper, *, on_event: OnEvent | None = None
+    ) -> Transcript:
+        """A transcript of an audio file (stereo: left = me, right = them)."""
+        return whisper.engine.transcribe_file(
+            path, language=whisper.language, on_progress=progress_reporter(on_event)
+        )
+
+    def save_transcribed(
+        self,
+        source: Path,
+        transcript: Transcript,
+        *,
+        title: str,
+        duration: float,
+        notes: str = "",
+    ) -> int:
+        """One new meeting holding the transcript, the notes and a copy of the audio, all or
+        nothing: if storing fails, the copy is removed again."""
+        from notes_app.transcribe.save import copy_audio
+
+        copied = copy_audio(source, self.settings.audio_dir)
+        try:
+            return self.repo.create_meeting(
+                title,
+                duration=duration,
+                language=transcript.language,
+                audio_path=str(copied),
+                notes=notes,
+                segments=transcript.segments,
+            )
+        except BaseException:
+            copied.unlink(missing_ok=True)
+            raise
+
+    def import_transcript(
+        self, path: Path, *, title: str | None = None, notes_path: Path | None = None
+    ) -> tuple[int, Transcript]:
+        """A transcript file (VTT, SRT, JSON, TXT) and the user's notes as a new meeting: both
+        are read first, then stored in one transaction."""
+        from notes_app.transcribe.importers import load_transcript
+
+        transcript = load_transcript(path)
+        notes = read_notes(notes_path) if notes_path else ""
+        started = datetime.now(timezone.utc).replace(microsecond=0)
+        meeting_id = self.repo.create_meeting(
+            title or title_from_filename(path),
+            started_at=started.isoformat(),
+            ended_at=(started + timedelta(seconds=transcript.duration)).isoformat(),
+            duration=transcript.duration,
+            language=transcript.language,
+            attendees=attendees_of(transcript),
+            notes=notes,
+            segments=transcript.segments,
+        )
+        return meeting_id, transcript
+
+    def demo(self, whisper: Whisper, *, on_event: OnEvent | None = None) -> SampleMeeting:
+        """The bundled sample meeting transcribed, stored with its notes and enhanced offline."""
+        from notes_app import sample
+
+        notes = sample.sample_notes()
+        with sample.sample_audio() as audio:
+            transcript = self.transcribe_file(audio, whisper, on_event=on_event)
+            meeting_id = self.save_transcribed(
+                audio,
+                transcript,
+                title=sample.SAMPLE_TITLE,
+                duration=sample.sample_info().duration,
+                notes=notes,
+            )
+        self.repo.update_meeting(meeting_id, attendees=list(sample.SAMPLE_ATTENDEES))
+        enhanced = self.enhance_meeting(meeting_id, mode="offline")
+        return sample.SampleMeeting(meeting_id, notes, transcript, enhanced)
+
+    # --- recording --------------------------------------------------------------------------------
+
+    def record_session(
+        self,
+        listener: SessionListener,
+        *,
+        model: str | None = None,
+        mic: str | None = None,
+        system: str | None = None,
+    ) -> MeetingSession:
+        """A session recording the chosen mic (me) and system audio (them), its model loaded.
+
+        Device problems that still leave something to record go to ``listener.on_warning``.
+        Takes a moment (devices, model): the window calls it on a worker thread.
+        """
+        from notes_app.audio.capture import Capture
+        from notes_app.audio.devices import finder_for_platform
+        from notes_app.domain import CHANNEL_ME, CHANNEL_THEM
+        from notes_app.session import MeetingSession
+
+        sounddevice = _sounddevice()
+        audio = self.settings.audio
+        choice = finder_for_platform(sounddevice).choose(
+            audio.mic_device if mic is None else mic,
+            audio.system_device if system is None else system,
+        )
+        if choice.mic is None and choice.system is None:
+            raise AudioError(
+                "Nothing to record: "
+                + (" ".join(choice.problems) or "both inputs are set to none.")
+            )
+        for problem in choice.problems:
+            listener.on_warning(problem)
+        whisper = self.whisper(model)
+        whisper.engine.load()  # before capture starts, so the first words do not wait for it
+        return MeetingSession(
+            self.repo,
+            whisper.engine,
+            Capture(sounddevice, {CHANNEL_ME: choice.mic, CHANNEL_THEM: choice.system}),
+            audio_dir=self.settings.audio_dir,
+            language=whisper.language,
+            keep_audio=audio.keep_audio,
+            listener=listener,
+        )
+
+    def unfinished(self) -> list[Meeting]:
+        """Meetings a crash left "recording" (their recorder is gone)."""
+        from notes_app.recover import unfinished
+
+        return unfinished(self.repo)
+
+    def recover(
+        self, meeting: Meeting, whisper: Whisper, *, on_event: OnEvent | None = None
+    ) -> Meeting:
+        """Finish a meeting a crash left "recording": what was saved stays, the spooled rest of
+        the audio is transcribed (the model loads only if there is some), the audio closed."""
+        from notes_app.recover import recover_meeting
+
+        return recover_meeting(
+            self.repo,
+            whisper.engine,
+            meeting,
+            language=whisper.language,
+            keep_audio=self.settings.audio.keep_audio,
+            on_progress=progress_reporter(on_event),
+        )
+
+    # --- enhancing --------------------------------------------------------------------------------
+
+    def templates(self) -> list[Template]:
+        """The built-in note templates and the user's own (Markdown files in templates/)."""
+        from notes_app.enhance.templates import list_templates
+
+        return list_templates(self.settings.templates_dir)
+
+    def enhance(
+        self,
+        meeting: Meeting,
+        transcript: Transcript,
+        *,
+        mode: str | None = None,
+        template: str | None = None,
+        fallback: str | None = None,
+        on_event: OnEvent | None = None,
+    ) -> EnhancedNotes:
+        """The meeting's notes (as given in ``meeting``) enhanced with ``transcript``; nothing is
+        stored. Blocks stream as ``BlockWritten``, parts of a long meeting as ``Progress``.
+        Safe on any thread: it reads only the settings."""
+        from notes_app.enhance import enhancer
+
+        settings = self.settings
+        notes = enhancer.enhance(
+            transcript,
+            meeting.notes,
+            llm_settings=settings.llm,
+            mode=mode or settings.enhance.mode,
+            template=template or settings.enhance.template,
+            templates_dir=settings.templates_dir,
+            fallback=fallback,
+            on_block=(lambda block: on_event(BlockWritten(block))) if on_event else None,
+            on_progress=progress_reporter(on_event),
+            meeting=meeting,
+        )
+        return notes if notes.meeting_id == meeting.id else replace(notes, meeting_id=meeting.id)
+
+    def enhance_meeting(self, meeting_id: int, **options: Any) -> EnhancedNotes:
+        """A stored meeting enhanced and the result stored as a new version (the notes as typed
+        are never overwritten). ``options`` are those of ``enhance``."""
+        meeting = self.repo.get_meeting(meeting_id)
+        transcript = self.repo.get_transcript(meeting_id)
+        if not transcript.segments:
+            raise NotesAppError(
+                f"Meeting {meeting_id} has no transcript, so there is nothing to ground the "
+                "notes in. Transcribe its audio or import a transcript first "
+                "(`notes-app import FILE --notes NOTES.md`)."
+            )
+        notes = self.enhance(meeting, transcript, **options)
+        # The notice (how many lines kept the offline text) is for this run, not stored.
+        return replace(self.repo.add_enhanced(notes), notice=notes.notice)
+
+    # --- asking -----------------------------------------------------------------------------------
+
+    def ask(self, question: str, filters: Filters, *, use_llm: bool | None = None) -> Answer:
+        """An answer with citations from the meetings ``filters`` select; the exchange is kept
+        in the meeting's (or the global) question history."""
+        from notes_app.ask import answer_question
+        from notes_app.semantic import embedder_for
+
+        # The semantic stage lifts recall on real meetings (benchmarks/retrieval_eval.py), so
+        # the bundled offline embedder is on whenever its package is installed.
+        answer = answer_question(
+            self.repo,
+            question,
+            filters,
+            llm_settings=self.settings.llm,
+            use_llm=use_llm,
+            embedder=embedder_for(self.settings.llm),
+        )
+        self.repo.chat.add(
+            filters.meeting_id, question, answer.text, answer.mode, answer.to_dict()["citations"]
+        )
+        return answer
+
+    # --- sharing and deleting ---------------------------------------------------------------------
+
+    def sharing(self) -> Sharing:
+        from notes_app.share.desktop import Sharing
+
+        return Sharing(self.settings, self.repo)
+
+    def share(self, meeting_id: int, options: ShareOptions) -> ShareRecord:
+        """Publish the meeting's latest enhanced notes as a private link."""
+        return self.sharing().publish(meeting_id, options)
+
+    def shares(self, meeting_id: int | None = None) -> list[ShareRecord]:
+        return self.sharing().list(meeting_id)
+
+    def unshare(self, share_id: str) -> tuple[ShareRecord, bool]:
+        """Revoke a link; the bool says whether the server still served it."""
+        return self.sharing().revoke(share_id)
+
+    def live_links(self, meeting_id: int) -> int:
+        """How many of the meeting's share links are still live (from the local records)."""
+        from notes_app.deletion import live_links
+
+        return len(live_links(self.sharing(), meeting_id))
+
+    def delete_meeting(self, meeting_id: int) -> Deleted:
+        """Revoke the meeting's links, then delete it and the audio the app recorded."""
+        from notes_app.deletion import delete_meeting
+
+        return delete_meeting(self.settings, self.repo, meeting_id, sharing=self.sharing())
+
+
+def _sounddevice():
+    try:
+        import sounddevice
+    except OSError as e:  # PortAudio itself is missing
+        raise AudioError(
+            f"PortAudio is not available ({e}). Install it (Debian/Ubuntu: apt install "
+            "libportaudio2) to record."
+        ) from None
+    return sounddevice

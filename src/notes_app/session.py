@@ -71,6 +71,9 @@ class SessionListener:
     def on_error(self, error: NotesAppError) -> None:
         """Something failed; recording goes on with what still works."""
 
+    def on_warning(self, message: str) -> None:
+        """Something the user should know before recording starts (e.g. no system audio)."""
+
 
 class MeetingSession:
     def __init__(

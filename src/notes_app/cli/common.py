@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from notes_app.app import App
+from notes_app.events import Event, Progress
 
 
 def get_app(ctx: click.Context | None = None) -> App:
@@ -53,3 +54,13 @@ def progress_bar(label: str, total: float, *, unit: str = "s") -> Iterator[Calla
                 state["pos"] += step
 
         yield update
+
+
+def progress_events(update: Callable[..., None]) -> Callable[[Event], None]:
+    """An ``on_event`` moving a progress bar's ``update(done, total)`` on each Progress."""
+
+    def on_event(event: Event) -> None:
+        if isinstance(event, Progress):
+            update(event.done, event.total)
+
+    return on_event

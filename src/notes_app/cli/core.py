@@ -125,21 +125,17 @@ def export_cmd(meeting_id: int, fmt: str, output: Path | None, version: int | No
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 def delete_cmd(meeting_id: int, yes: bool) -> None:
     """Delete a meeting with its notes, transcript and audio; its share links are revoked."""
-    from notes_app.deletion import delete_meeting, live_links
-    from notes_app.share.desktop import Sharing
-
     app = get_app()
     meeting = app.repo.get_meeting(meeting_id)
-    sharing = Sharing(app.settings, app.repo)
     if not yes:
-        links = len(live_links(sharing, meeting_id))
+        links = app.live_links(meeting_id)
         also = f" and revoke its {links} share link(s)" if links else ""
         click.confirm(
             f"Delete meeting {meeting_id} ({meeting.title!r}) with its notes, transcript "
             f"and audio{also}?",
             abort=True,
         )
-    done = delete_meeting(app.settings, app.repo, meeting_id, sharing=sharing)
+    done = app.delete_meeting(meeting_id)
     extra = f" and {done.removed_audio.name}" if done.removed_audio else ""
     revoked = f"; revoked {done.revoked_links} share link(s)" if done.revoked_links else ""
     click.echo(f"Deleted meeting {meeting_id}{extra}{revoked}.")

@@ -10,9 +10,8 @@ from __future__ import annotations
 import click
 
 from notes_app import render
-from notes_app.cli.common import get_app, progress_bar
-from notes_app.cli.transcribe import build_engine, pick_language
-from notes_app.sample import build_sample_meeting, sample_info
+from notes_app.cli.common import get_app, progress_bar, progress_events
+from notes_app.sample import sample_info
 
 
 @click.command("demo")
@@ -21,20 +20,14 @@ def demo_cmd(model: str | None) -> None:
     """Transcribe, store and enhance a short sample meeting, then print the notes."""
     app = get_app()
     info = sample_info()
-    engine, model_name = build_engine(app.settings, model)
+    whisper = app.whisper(model)
     click.echo(
-        f"Transcribing a {info.duration:.0f} s sample meeting locally with {model_name} "
+        f"Transcribing a {info.duration:.0f} s sample meeting locally with {whisper.model} "
         "(left channel = you, right channel = them)…",
         err=True,
     )
     with progress_bar("Transcribing", info.duration * info.channels) as update:
-        sample = build_sample_meeting(
-            app.repo,
-            audio_dir=app.settings.audio_dir,
-            engine=engine,
-            language=pick_language(None, app.settings, model_name),
-            on_progress=update,
-        )
+        sample = app.demo(whisper, on_event=progress_events(update))
     click.echo(click.style("\nTranscript", bold=True))
     for seg in sample.transcript.segments:
         who = f"{seg.speaker}: " if seg.speaker else ""

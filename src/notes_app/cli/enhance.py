@@ -9,51 +9,18 @@ overwritten, except by ``--notes``, which is the user handing in new notes.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
-from contextlib import nullcontext
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
 
 from notes_app import render
 from notes_app.app import App
-from notes_app.cli.common import get_app, json_option, print_json, progress_bar
-from notes_app.cli.importing import import_transcript, read_notes
-from notes_app.cli.llm import StreamPreview, enhance_options, fallback_notice, make_enhancer
-from notes_app.domain import EnhancedNotes, Transcript
+from notes_app.cli.common import get_app, json_option, print_json, progress_bar, progress_events
+from notes_app.cli.llm import StreamPreview, enhance_options, fallback_notice
 from notes_app.errors import NotesAppError
-
-# (transcript, notes, *, meeting_id, title) -> EnhancedNotes
-Enhancer = Callable[..., EnhancedNotes]
-
-
-def choose_enhancer(app: App, **options) -> Enhancer:
-    """The enhancer this run uses: the LLM when one is configured (or --llm), else offline.
-
-    ``options`` are those of ``cli.llm.make_enhancer`` (mode, template, fallback, callbacks).
-    """
-    return make_enhancer(app, **options)
-
-
-def enhance_stored(app: App, meeting_id: int, enhancer: Enhancer) -> EnhancedNotes:
-    """Enhance a stored meeting's notes and store the result as a new version."""
-    repo = app.repo
-    meeting = repo.get_meeting(meeting_id)
-    transcript = repo.get_transcript(meeting_id)
-    _require_transcript(meeting_id, transcript)
-    notes = enhancer(transcript, meeting.notes, meeting_id=meeting_id, title=meeting.title)
-    if notes.meeting_id != meeting_id:
-        notes = EnhancedNotes(meeting_id, notes.mode, notes.blocks, notes.model, notes.template)
-    return repo.add_enhanced(notes)
-
-
-def _require_transcript(meeting_id: int, transcript: Transcript) -> None:
-    if not transcript.segments:
-        raise NotesAppError(
-            f"Meeting {meeting_id} has no transcript, so there is nothing to ground the notes in. "
-            "Transcribe its audio or import a transcript first "
-            "(`notes-app import FILE --notes NOTES.md`)."
-        )
+from notes_app.usecases.files import read_notes
 
 
 @click.command("enhance")
@@ -92,21 +59,14 @@ def enhance_cmd(
     meeting_id = _meeting_to_enhance(app, meeting_id, notes_path, transcript_path, title)
     # Blocks stream to the terminal while the model writes; only a complete result is stored.
     preview = StreamPreview() if not as_json and sys.stderr.isatty() else None
-    progress = progress_bar("Enhancing", 1) if preview is None else nullcontext(preview.progress)
-    with progress as update:
-        try:
-            enhancer = choose_enhancer(
-                app,
-                mode=mode,
-                template=template,
-                fallback=fallback,
-                on_block=preview,
-                on_progress=update,
-            )
-            stored = enhance_stored(app, meeting_id, enhancer)
-        finally:
-            if preview is not None:
-                preview.erase()
+    with progress_bar("Enhancing", 1) if preview is None else _erasing(preview) as update:
+        stored = app.enhance_meeting(
+            meeting_id,
+            mode=mode,
+            template=template,
+            fallback=fallback,
+            on_event=preview.on_event if preview is not None else progress_events(update),
+        )
     notice = fallback_notice(stored)
     if notice:
         click.secho(notice, fg="yellow", err=True)
@@ -130,7 +90,7 @@ def _meeting_to_enhance(
             "meeting."
         )
     if transcript_path is not None:
-        new_id, _ = import_transcript(app.repo, transcript_path, title=title, notes_path=notes_path)
+        new_id, _ = app.import_transcript(transcript_path, title=title, notes_path=notes_path)
         click.echo(f"Imported {transcript_path.name} as meeting {new_id}.", err=True)
         return new_id
     if meeting_id is None:
@@ -144,6 +104,15 @@ def _meeting_to_enhance(
     if notes_path is not None:
         app.repo.set_notes(meeting_id, read_notes(notes_path))
     return meeting_id
+
+
+@contextmanager
+def _erasing(preview: StreamPreview) -> Iterator[None]:
+    """The preview goes once the checked notes are ready to print (or the run failed)."""
+    try:
+        yield None
+    finally:
+        preview.erase()
 
 
 COMMANDS = [enhance_cmd]

@@ -11,15 +11,13 @@ from pathlib import Path
 
 import click
 
-from notes_app.audio.capture import Capture
 from notes_app.audio.detect import MeetingDetector, MeetingEvent, mic_users_for_platform
-from notes_app.audio.devices import DeviceChoice, finder_for_platform
-from notes_app.cli.common import get_app, json_option, print_json, progress_bar
-from notes_app.cli.transcribe import build_engine, pick_language
-from notes_app.domain import CHANNEL_ME, CHANNEL_SPEAKER, CHANNEL_THEM, Segment
-from notes_app.errors import AudioError, NotesAppError
-from notes_app.recover import recover_meeting, unfinished
-from notes_app.session import MeetingSession, SessionListener, seconds_label
+from notes_app.audio.devices import finder_for_platform
+from notes_app.cli.common import get_app, json_option, print_json, progress_bar, progress_events
+from notes_app.domain import CHANNEL_SPEAKER, Segment
+from notes_app.errors import NotesAppError
+from notes_app.session import SessionListener, seconds_label
+from notes_app.usecases.files import read_notes
 
 BEHIND_WARNING = 5.0  # seconds of transcript backlog worth telling the user about
 
@@ -47,6 +45,9 @@ class _Printer(SessionListener):
         line = f"{seconds_label(segment.start)} {segment.speaker}: {segment.text}"
         _emit(self.as_json, "segment", line, fields=segment.to_dict())
 
+    def on_warning(self, message: str) -> None:
+        _emit(self.as_json, "warning", message, err=True, message=message)
+
     def on_error(self, error: NotesAppError) -> None:
         _emit(self.as_json, "error", f"Warning: {error}", err=True, message=str(error))
 
@@ -61,17 +62,6 @@ class _Printer(SessionListener):
                 err=True,
                 seconds=round(seconds, 1),
             )
-
-
-def _sounddevice():
-    try:
-        import sounddevice
-    except OSError as e:  # PortAudio itself is missing
-        raise AudioError(
-            f"PortAudio is not available ({e}). Install it (Debian/Ubuntu: apt install "
-            "libportaudio2) to record."
-        ) from None
-    return sounddevice
 
 
 @click.command()
@@ -93,17 +83,6 @@ def devices(as_json: bool) -> None:
     click.echo(f"System audio (them): {choice.system.name if choice.system else 'none'}")
     for problem in choice.problems:
         click.secho(problem, fg="yellow", err=True)
-
-
-def _choose(settings, mic: str | None, system: str | None) -> DeviceChoice:
-    mic = settings.audio.mic_device if mic is None else mic
-    system = settings.audio.system_device if system is None else system
-    choice = finder_for_platform().choose(mic, system)
-    if choice.mic is None and choice.system is None:
-        raise AudioError(
-            "Nothing to record: " + (" ".join(choice.problems) or "both inputs are set to none.")
-        )
-    return choice
 
 
 def _stop_signals(stop: threading.Event) -> None:
@@ -135,24 +114,10 @@ def record(title, duration, notes_file, mic, system, model, as_json) -> None:
     Stops on Ctrl-C, SIGTERM or --duration, finishes the transcript, and prints the meeting id.
     """
     app = get_app()
-    settings = app.settings
-    notes = notes_file.read_text(encoding="utf-8") if notes_file else ""
-    choice = _choose(settings, mic, system)
-    for problem in choice.problems:
-        _emit(as_json, "warning", problem, err=True, message=problem)
-    engine, model_name = build_engine(settings, model)
-    engine.load()  # before capture starts, so the first words do not wait for the model
-    capture = Capture(_sounddevice(), {CHANNEL_ME: choice.mic, CHANNEL_THEM: choice.system})
-
-    session = MeetingSession(
-        app.repo,
-        engine,
-        capture,
-        audio_dir=settings.audio_dir,
-        language=pick_language(None, settings, model_name),
-        keep_audio=settings.audio.keep_audio,
-        listener=_Printer(as_json),
-    )
+    notes = read_notes(notes_file) if notes_file else ""
+    printer = _Printer(as_json)
+    session = app.record_session(printer, model=model, mic=mic, system=system)
+    capture = session.capture
     stop = threading.Event()
     _stop_signals(stop)
     title = title or datetime.now().strftime("Meeting %Y-%m-%d %H:%M")
@@ -192,27 +157,19 @@ def record(title, duration, notes_file, mic, system, model, as_json) -> None:
 def recover(model, as_json) -> None:
     """Finish meetings whose recording was cut off (crash, kill, power loss)."""
     app = get_app()
-    todo = unfinished(app.repo)
+    todo = app.unfinished()
     if not todo:
         if as_json:
             print_json([])
         else:
             click.echo("Nothing to recover.")
         return
-    engine, model_name = build_engine(app.settings, model)
-    language = pick_language(None, app.settings, model_name)
+    whisper = app.whisper(model)
     done = []
     for meeting in todo:
         kept = app.repo.segment_count(meeting.id)
         with progress_bar(f"Recovering meeting {meeting.id}", 1) as update:
-            finished = recover_meeting(
-                app.repo,
-                engine,
-                meeting,
-                language=language,
-                keep_audio=app.settings.audio.keep_audio,
-                on_progress=update,
-            )
+            finished = app.recover(meeting, whisper, on_event=progress_events(update))
         total = app.repo.segment_count(meeting.id)
         done.append({"meeting": finished.to_dict(), "kept": kept, "added": total - kept})
         if not as_json:

@@ -12,12 +12,12 @@ from typing import IO, Any
 import click
 
 from notes_app.cli.common import get_app, json_option, print_json
-from notes_app.domain import Block, EnhancedNotes, Transcript
-from notes_app.enhance import enhancer
+from notes_app.domain import Block, EnhancedNotes
 from notes_app.enhance.enhancer import llm_configured
 from notes_app.enhance.llm import LLMClient
 from notes_app.enhance.templates import list_templates
 from notes_app.errors import LLMError, NotesAppError
+from notes_app.events import BlockWritten, Event, Progress
 from notes_app.logs import log_file
 
 
@@ -304,43 +304,6 @@ def enhance_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return command
 
 
-def make_enhancer(
-    app: Any,
-    *,
-    mode: str | None = None,
-    template: str | None = None,
-    fallback: str | None = None,
-    on_block: Callable[[Block], None] | None = None,
-    on_progress: Callable[..., None] | None = None,
-) -> Callable[..., EnhancedNotes]:
-    """An ``(transcript, notes, *, meeting_id, title)`` enhancer honouring the settings."""
-    settings = app.settings
-
-    def run(
-        transcript: Transcript,
-        notes: str,
-        *,
-        meeting_id: int | None = None,
-        title: str | None = None,
-    ) -> EnhancedNotes:
-        del title  # the stored meeting gives the title, with its date and attendees
-        meeting = app.repo.get_meeting(meeting_id) if meeting_id is not None else None
-        return enhancer.enhance(
-            transcript,
-            notes,
-            llm_settings=settings.llm,
-            mode=mode or settings.enhance.mode,
-            template=template or settings.enhance.template,
-            templates_dir=settings.templates_dir,
-            fallback=fallback,
-            on_block=on_block,
-            on_progress=on_progress,
-            meeting=meeting,
-        )
-
-    return run
-
-
 def fallback_notice(notes: EnhancedNotes) -> str | None:
     """The line telling the user an LLM failure was replaced by offline notes, if it was."""
     if notes.mode == "offline" and (notes.model or "").startswith("offline (LLM failed"):
@@ -365,6 +328,12 @@ class StreamPreview:
         """Long meetings go in parts; say which one is being written."""
         if total and total > 1 and done < total:
             self._line(f"Enhancing part {done + 1} of {total}…", dim=True)
+
+    def on_event(self, event: Event) -> None:
+        if isinstance(event, BlockWritten):
+            self(event.block)
+        elif isinstance(event, Progress):
+            self.progress(int(event.done), int(event.total) if event.total else None)
 
     def _line(self, text: str, *, dim: bool) -> None:
         click.echo(click.style(text, dim=dim), file=self.out)  # styles only on a terminal

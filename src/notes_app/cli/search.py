@@ -7,10 +7,9 @@ from datetime import datetime, timedelta
 import click
 
 from notes_app import render
-from notes_app.ask import Answer, answer_question
+from notes_app.ask import Answer
 from notes_app.cli.common import get_app, json_option, print_json
 from notes_app.errors import NotesAppError
-from notes_app.semantic import embedder_for
 from notes_app.stats import Stats, compute_stats
 from notes_app.store.chat import ChatStore
 from notes_app.store.search import Filters, SearchResult, search
@@ -109,24 +108,12 @@ def ask_cmd(
     meeting_id, question = _split_question(words, all_meetings or since is not None, history)
     if meeting_id is not None:
         app.repo.get_meeting(meeting_id)
-    chats = app.repo.chat
     if history:
-        _print_history(chats, meeting_id, as_json)
+        _print_history(app.repo.chat, meeting_id, as_json)
         return
     if not question:
         raise click.UsageError("Give a question, e.g. `notes-app ask 3 what did we decide`.")
-    filters = Filters(since=day(since), meeting_id=meeting_id)
-    # The semantic stage lifts recall on real meetings (benchmarks/retrieval_eval.py), so the
-    # bundled offline embedder is on whenever its package is installed.
-    answer = answer_question(
-        app.repo,
-        question,
-        filters,
-        llm_settings=app.settings.llm,
-        use_llm=use_llm,
-        embedder=embedder_for(app.settings.llm),
-    )
-    chats.add(meeting_id, question, answer.text, answer.mode, answer.to_dict()["citations"])
+    answer = app.ask(question, Filters(since=day(since), meeting_id=meeting_id), use_llm=use_llm)
     if as_json:
         print_json(answer.to_dict())
     else:

@@ -11,7 +11,6 @@ import click
 from notes_app.cli.common import get_app, json_option, print_json
 from notes_app.errors import ShareError
 from notes_app.share.answer import answerer_for
-from notes_app.share.desktop import Sharing
 from notes_app.share.local import local_dir
 from notes_app.share.model import DEFAULT_EXPIRES, ShareOptions
 from notes_app.share.server import Limits, create_app
@@ -114,7 +113,7 @@ def share_cmd(
     options = ShareOptions(
         include_transcript=transcript, expires=expires, allow_questions=not no_questions
     )
-    record = Sharing(app.settings, app.repo).publish(meeting_id, options)
+    record = app.share(meeting_id, options)
     if as_json:
         print_json(record.to_dict())
         return
@@ -139,7 +138,7 @@ def share_cmd(
 def shares_cmd(meeting_id: int | None, as_json: bool) -> None:
     """List the share links you published."""
     app = get_app()
-    records = Sharing(app.settings, app.repo).list(meeting_id)
+    records = app.shares(meeting_id)
     if as_json:
         print_json({"shares": [r.to_dict() for r in records]})
         return
@@ -165,7 +164,7 @@ def _record_line(r: ShareRecord, now: str) -> str:
 def unshare_cmd(share_id: str) -> None:
     """Revoke a share link at once: it answers 404 from now on."""
     app = get_app()
-    record, found = Sharing(app.settings, app.repo).revoke(share_id)
+    record, found = app.unshare(share_id)
     if found:
         click.echo(f"Revoked {record.url}")
     else:

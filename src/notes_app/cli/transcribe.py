@@ -8,41 +8,13 @@ import click
 
 from notes_app import render
 from notes_app.audio.decode import probe
-from notes_app.cli.common import get_app, json_option, print_json, progress_bar
-from notes_app.config import Settings
+from notes_app.cli.common import get_app, json_option, print_json, progress_bar, progress_events
 from notes_app.domain import Transcript
-from notes_app.errors import NotesAppError
 from notes_app.transcribe import models
-from notes_app.transcribe.engine import WhisperEngine, engine_for
-from notes_app.transcribe.save import save_transcribed_meeting
+from notes_app.usecases.files import read_notes
 
 # Shorter files finish before a progress bar would tell the user anything.
 PROGRESS_AFTER_SECONDS = 5.0
-
-
-def build_engine(settings: Settings, model: str | None) -> tuple[WhisperEngine, str]:
-    """The engine for ``--model`` (or the configured model), and that model's name."""
-    return engine_for(settings, model)
-
-
-def pick_language(language: str | None, settings: Settings, model_name: str) -> str | None:
-    """--language, else the setting; an English-only model is always English."""
-    chosen = language if language is not None else settings.transcribe.language
-    if model_name.endswith(".en") and chosen in (None, "", "auto"):
-        return "en"
-    return chosen or None
-
-
-def read_notes(path: Path | None) -> str:
-    if path is None:
-        return ""
-    try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        raise NotesAppError(
-            f"Cannot read notes file {path}: {getattr(e, 'strerror', None) or e}. "
-            "Give a UTF-8 text file."
-        ) from None
 
 
 def print_transcript(transcript: Transcript) -> None:
@@ -77,25 +49,22 @@ def transcribe_cmd(
     if (title or notes_file) and not save:
         raise click.UsageError("--title and --notes only apply with --save.")
     app = get_app()
-    notes = read_notes(notes_file)
+    notes = read_notes(notes_file) if notes_file else ""
     info = probe(audio)  # a bad file fails here, before the model loads
-    engine, model_name = build_engine(app.settings, model)
-    language = pick_language(language, app.settings, model_name)
+    whisper = app.whisper(model, language)
     work = info.duration * (2 if info.channels == 2 else 1)
     if info.duration > PROGRESS_AFTER_SECONDS:
         with progress_bar(f"Transcribing {audio.name}", work) as update:
-            transcript = engine.transcribe_file(audio, language=language, on_progress=update)
+            transcript = app.transcribe_file(audio, whisper, on_event=progress_events(update))
     else:
-        transcript = engine.transcribe_file(audio, language=language)
+        transcript = app.transcribe_file(audio, whisper)
     meeting_id = None
     if save:
-        meeting_id = save_transcribed_meeting(
-            app.repo,
-            audio_dir=app.settings.audio_dir,
-            source=audio,
-            transcript=transcript,
-            duration=info.duration or transcript.duration,
+        meeting_id = app.save_transcribed(
+            audio,
+            transcript,
             title=title or audio.stem,
+            duration=info.duration or transcript.duration,
             notes=notes,
         )
     if not transcript.segments:

@@ -52,6 +52,9 @@ class SessionBridge(QObject, SessionListener):
     def on_error(self, error) -> None:
         self.error.emit(error)
 
+    def on_warning(self, message: str) -> None:
+        self.error.emit(NotesAppError(message))
+
 
 SessionFactory = Callable[[Settings, SessionBridge], object]
 

@@ -1,0 +1,1 @@
+"""Pieces of the use-case layer (``notes_app.app.App``) that are plain functions."""
