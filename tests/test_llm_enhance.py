@@ -100,6 +100,15 @@ def test_the_prompt_holds_each_notes_evidence_not_the_transcript(llm_server):  #
     assert request.body["max_tokens"] > 0
 
 
+def test_in_a_call_with_one_attendee_they_are_named_in_the_evidence(llm_server):  # noqa: F811
+    lines = ["Dana offered a 15 percent discount if they sign this quarter.", *GOOD_LINES[1:]]
+    llm_server.queue(items_reply(lines))
+    result = run(llm_server, meeting=Meeting(id=1, title="Renewal", attendees=("Dana",)))
+    prompt = llm_server.chat_requests[0].prompt
+    assert "- Dana: We can offer a 15 percent discount" in prompt and "Them:" not in prompt
+    assert ai(result, "Dana offered").verified and result.notice is None
+
+
 def test_the_question_before_an_answer_is_part_of_its_evidence(llm_server):  # noqa: F811
     segments = (
         Segment(0, 0.0, 4.0, "Morning, everyone.", "me"),

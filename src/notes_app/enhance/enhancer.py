@@ -25,7 +25,15 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from notes_app.domain import Block, Citation, EnhancedNotes, Meeting, Segment, Transcript
+from notes_app.domain import (
+    THEM,
+    Block,
+    Citation,
+    EnhancedNotes,
+    Meeting,
+    Segment,
+    Transcript,
+)
 from notes_app.enhance import checks, prompts
 from notes_app.enhance.lenient_json import JSONNotFound, loads_lenient, scan_array_objects
 from notes_app.enhance.llm import ChatReply, LLMClient
@@ -283,7 +291,7 @@ def enhance_with_llm(
     batch_size: int = BATCH_SIZE,
 ) -> EnhancedNotes:
     """Rewrite the offline notes' context lines with ``llm``, batch by batch (module doc)."""
-    slots = plan(transcript, lines, offline, agenda_lines)
+    slots = plan(_named_speakers(transcript, meeting), lines, offline, agenda_lines)
     tasks = [s.task for s in slots if s.task is not None]
     stream = _Stream(slots, on_block)
     people = {s.speaker for s in transcript.segments if s.speaker}
@@ -317,6 +325,20 @@ def enhance_with_llm(
         model=llm.model,
         template=template.name,
         notice=fallback_notice(reports),
+    )
+
+
+def _named_speakers(transcript: Transcript, meeting: Meeting | None) -> Transcript:
+    """In a call with one other attendee, "them" is that person: the model can say "Sarah
+    reported…" and the checks know the name from the evidence."""
+    if meeting is None or len(meeting.attendees) != 1:
+        return transcript
+    (name,) = meeting.attendees
+    return replace(
+        transcript,
+        segments=tuple(
+            replace(s, speaker=name) if s.speaker == THEM else s for s in transcript.segments
+        ),
     )
 
 
