@@ -1,8 +1,10 @@
 """The wheel carries everything the app reads at run time (resources/ included).
 
-Builds the wheel, installs it into a fresh virtual environment (its dependencies come from this
-interpreter's site-packages, so nothing is downloaded) and runs `notes-app demo` from outside the
-source tree: the README's first command, as a new user would run it.
+Builds the wheel, installs it into a fresh virtual environment and runs `notes-app demo` from
+outside the source tree: the README's first command, as a new user would run it. The dependencies
+come from the environment running the tests (nothing is downloaded): its site-packages folders are
+listed in a .pth file of the new environment. That works whether the tests run in a virtualenv
+(its packages are not the base interpreter's "system" site-packages) or in a plain interpreter.
 """
 
 from __future__ import annotations
@@ -27,9 +29,15 @@ def test_wheel_in_fresh_venv_runs_demo(tmp_path):
     )
     wheel = next(dist.glob("notes_app-*.whl"))
     env_dir = tmp_path / "venv"
-    venv.create(env_dir, system_site_packages=True, with_pip=True)
+    venv.create(env_dir, with_pip=True)
     py = env_dir / "bin" / "python"
-    subprocess.run([py, "-m", "pip", "install", "-q", "--no-deps", str(wheel)], check=True)
+    _see_our_packages(py)
+    # --force-reinstall: the running environment may list notes-app too (an editable install);
+    # the wheel goes into the new environment regardless, ahead of it on the path.
+    subprocess.run(
+        [py, "-m", "pip", "install", "-q", "--no-deps", "--force-reinstall", str(wheel)],
+        check=True,
+    )
 
     run_dir = tmp_path / "elsewhere"
     run_dir.mkdir()
@@ -63,3 +71,24 @@ def test_wheel_in_fresh_venv_runs_demo(tmp_path):
     assert "million" in out.lower()  # the transcript context the AI added under it
     assert "[00:" in out  # citations as timestamps
     assert "Stored as meeting 1" in out
+
+
+def _see_our_packages(py: Path) -> None:
+    """Make the running environment's packages importable in the venv at ``py``, after its own.
+
+    Plain folder lines in a .pth file: the running environment's own .pth files (an editable
+    install of this project among them) are not processed, so notes_app comes from the wheel.
+    """
+    site_dir = subprocess.run(
+        [py, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    ours = [
+        p
+        for p in dict.fromkeys(sys.path)
+        if p and Path(p).name in ("site-packages", "dist-packages") and Path(p).is_dir()
+    ]
+    assert ours, f"no site-packages on {sys.path}"
+    (Path(site_dir) / "zz_test_deps.pth").write_text("\n".join(ours) + "\n", encoding="utf-8")
