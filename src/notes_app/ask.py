@@ -9,9 +9,7 @@ snapshot without the desktop database; ``retrieve_from_store`` searches every st
 
 from __future__ import annotations
 
-import math
 import re
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -23,25 +21,12 @@ from notes_app.enhance.text import sentences
 from notes_app.render import clock
 from notes_app.semantic import Embedder, reciprocal_rank_fusion
 from notes_app.store.search import Filters, SearchResult, search
+from notes_app.textkit import QUERY_STOPWORDS, bm25, stem
 
 DONT_SAY = "The meetings don't say."
 
-# Words that carry no topic in a question: English function words plus question boilerplate
-# ("what did X say about Y" is about Y). Dropping them is most of what makes recall work.
-STOPWORDS = frozenset(
-    """a about above after again against all also am an and any are as at be because been before
-    being below between both but by can could did do does doing done down during each else ever
-    few for from further get got had has have having he her here hers herself him himself his how
-    i if in into is it its itself just let me more most my myself no nor not now of off on once
-    only or other our ours ourselves out over own same she should so some such than that the
-    their theirs them themselves then there these they this those through to too under until up
-    us very was we were what when where which while who whom why will with would you your yours
-    yourself yourselves um uh yeah okay ok oh like really think thought thing things know going
-    gonna well right mean actually kind sort say said says tell told discuss discussed discussion
-    talk talked talking meeting meetings mention mentioned summarize summary opinion opinions
-    whether anything something everything group team decide decided decision give gave question
-    questions answer answers regarding many much""".split()
-)
+# Words that carry no topic in a question: function words plus question boilerplate.
+STOPWORDS = QUERY_STOPWORDS
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -53,14 +38,6 @@ def keywords(question: str) -> list[str]:
         if len(w) > 1 and w not in STOPWORDS:
             seen.setdefault(w, None)
     return list(seen)
-
-
-def stem(word: str) -> str:
-    """A light suffix stripper: enough to match "prices" with "pricing" in a few hundred lines."""
-    for suffix in ("ingly", "edly", "ing", "ies", "ied", "ed", "es", "ly", "s", "e"):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            return word[: -len(suffix)] + ("y" if suffix in ("ies", "ied") else "")
-    return word
 
 
 def _terms(text: str) -> list[str]:
@@ -144,7 +121,7 @@ def retrieve_passages(
         for i in range(len(ordered))
     ]
     block_terms = [_terms(b.text) for b in blocks]
-    scores = _bm25(query, windows + block_terms)
+    scores = bm25(query, windows + block_terms)
     ranked = sorted(range(len(scores)), key=lambda i: -scores[i])
     picked: list[Passage] = []
     used: set[int] = set()
@@ -160,21 +137,6 @@ def retrieve_passages(
         else:
             picked.append(_block_passage(blocks[i - len(ordered)], scores[i], meeting_id, title))
     return picked
-
-
-def _bm25(query: list[str], docs: list[list[str]], k1: float = 1.2, b: float = 0.75) -> list[float]:
-    n = len(docs)
-    if n == 0:
-        return []
-    avg = sum(len(d) for d in docs) / n or 1.0
-    df = Counter(t for d in docs for t in set(d) if t in query)
-    idf = {t: math.log(1 + (n - df[t] + 0.5) / (df[t] + 0.5)) for t in set(query)}
-    out = []
-    for d in docs:
-        tf = Counter(d)
-        norm = k1 * (1 - b + b * len(d) / avg)
-        out.append(sum(idf[t] * tf[t] * (k1 + 1) / (tf[t] + norm) for t in idf if tf[t]))
-    return out
 
 
 def _window_passage(

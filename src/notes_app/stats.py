@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from notes_app.ask import STOPWORDS
 from notes_app.domain import ME, THEM, Segment
 from notes_app.store import stats_sql
+from notes_app.textkit import QUERY_STOPWORDS as STOPWORDS
 
 if TYPE_CHECKING:  # the store hands the database in; no SQL here
     import sqlite_utils

@@ -3,9 +3,11 @@
 Three kinds of evidence are combined:
 
 1. **Lexical match** (BM25 over segments) on stemmed content words and quantity keys, so
-   "4.2M" meets "four point two million" and "pricing" meets "price". Note words the
-   transcript does not contain are matched to similar-looking words (character trigrams),
-   which catches speech-recognition misspellings and other word forms.
+   "4.2M" meets "four point two million" and "pricing" meets "price". Note words are also
+   matched, at a discount, to transcript words that look or sound alike (character trigrams,
+   edit distance, and the same rhyme: recognisers keep a word's stressed vowel and ending more
+   often than its onset, so "churn" is heard as "turn" and "documentation" as
+   "argumentation").
 2. **Context windows**: a note often condenses a few neighbouring utterances, so a segment is
    also scored by the note words found in the segments around it.
 3. **Order prior**: people write notes in meeting order. A dynamic programme picks one anchor
@@ -18,7 +20,6 @@ scoring any text against a transcript (used by citation checks).
 
 from __future__ import annotations
 
-import math
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -28,9 +29,12 @@ import numpy as np
 from notes_app.domain import ME, THEM, Transcript
 from notes_app.enhance.notes_parse import NoteLine, is_section_label, parse_notes, section_context
 from notes_app.enhance.text import is_quantity, terms
+from notes_app.textkit import K1, bm25_idf, bm25_norm, bm25_weight
 
-K1, B = 1.2, 0.75
 FUZZY_MIN = 0.7  # trigram Dice similarity for two spellings to count as the same word
+EDIT_MIN = 0.75  # or: 1 - edit distance / length of the longer word
+RHYME_WEIGHT = 0.55  # or: the same rhyme (from the first vowel on) and about the same length
+_VOWELS = "aeiouy"
 WINDOW = 6  # segments either side that still count as the same passage (tuned on ELITR)
 BACK_PENALTY = 0.3  # cost, in normalised score, of a note that jumps back in time
 MIN_SCORE = 0.08  # normalised score below which a note line is left ungrounded
@@ -74,7 +78,7 @@ class SegmentIndex:
         for i, doc in enumerate(self.doc_terms):
             for term, tf in Counter(doc).items():
                 self.postings[term].append((i, tf))
-        self.norm = K1 * (1 - B + B * lengths / max(self.avg_len, 1e-9))
+        self.norm = bm25_norm(lengths, max(self.avg_len, 1e-9))
         self._trigram_index: dict[str, set[str]] = defaultdict(set)
         for term in self.postings:
             if term.isalpha() and len(term) >= 4:
@@ -91,7 +95,7 @@ class SegmentIndex:
 
     def idf(self, term: str) -> float:
         df = len(self.postings.get(term, ()))
-        return math.log(1 + (self.size - df + 0.5) / (df + 0.5))
+        return bm25_idf(self.size, df)
 
     def term_scores(self, term: str) -> np.ndarray:
         """BM25 contribution of ``term`` (or its closest spellings) to every segment."""
@@ -108,7 +112,7 @@ class SegmentIndex:
         if postings:
             idx = np.fromiter((i for i, _ in postings), dtype=int)
             tf = np.fromiter((f for _, f in postings), dtype=float)
-            scores[idx] = self.idf(term) * tf * (K1 + 1) / (tf + self.norm[idx])
+            scores[idx] = bm25_weight(self.idf(term), tf, self.norm[idx])
         return scores
 
     def variants(self, term: str) -> list[tuple[str, float]]:
@@ -122,8 +126,9 @@ class SegmentIndex:
             if word == term:
                 continue
             dice = 2 * shared / (len(grams) + len(word))  # a word has len(word) trigrams
-            if dice >= FUZZY_MIN:
-                out.append((word, dice))
+            weight = max(dice if dice >= FUZZY_MIN else 0.0, sound_alike(term, word))
+            if weight > 0:
+                out.append((word, weight))
         return out
 
     def query(self, weighted_terms: dict[str, float]) -> tuple[np.ndarray, np.ndarray, float]:
@@ -143,6 +148,45 @@ class SegmentIndex:
             best = max((self.idf(v) * w for v, w in self.variants(term)), default=0.0)
             mass += weight * max(best, self.idf(term)) * (K1 + 1) / (1 + K1)
         return own, passage, mass
+
+
+def sound_alike(a: str, b: str) -> float:
+    """How likely ``b`` is ``a`` misheard (0 when unlikely), for words of four letters or more.
+
+    Two signals that do not depend on any word list: a small edit distance relative to the
+    length, and the same rhyme (the word from its first vowel on) with a different onset.
+    """
+    if len(a) < 4 or len(b) < 4:
+        return 0.0
+    ratio = 1 - _edit_distance(a, b) / max(len(a), len(b))
+    if ratio >= EDIT_MIN:
+        return 0.9 * ratio
+    ra, rb = _rhyme(a), _rhyme(b)
+    if ra == rb and len(ra) >= 3 and abs(len(a) - len(b)) <= 2:
+        return RHYME_WEIGHT
+    return 0.0
+
+
+def _rhyme(word: str) -> str:
+    for i, ch in enumerate(word):
+        if ch in _VOWELS and i > 0:
+            return word[i:]
+        if ch in _VOWELS:
+            # A word that starts with a vowel: its rhyme starts at the next vowel group.
+            rest = word[i:].lstrip(_VOWELS)
+            j = next((k for k, c in enumerate(rest) if c in _VOWELS), None)
+            return rest[j:] if j is not None else word
+    return word
+
+
+def _edit_distance(a: str, b: str) -> int:
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]
 
 
 def _sliding_max(x: np.ndarray, w: int) -> np.ndarray:

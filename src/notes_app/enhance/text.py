@@ -13,61 +13,13 @@ from __future__ import annotations
 import re
 
 from notes_app.enhance.numbers import normalise_quantities
-
-STOPWORDS = frozenset(
-    """a about above after again against all also am an and any are aren't as at be because been
-    before being below between both but by can can't cannot could couldn't did didn't do does
-    doesn't doing don't down during each few for from further had hadn't has hasn't have haven't
-    having he he'd he'll he's her here here's hers herself him himself his how how's i i'd i'll
-    i'm i've if in into is isn't it it's its itself just let's me more most mustn't my myself no
-    nor not of off on once only or other ought our ours ourselves out over own same shan't she
-    she'd she'll she's should shouldn't so some such than that that's the their theirs them
-    themselves then there there's these they they'd they'll they're they've this those through to
-    too under until up very was wasn't we we'd we'll we're we've were weren't what what's when
-    when's where where's which while who who's whom why why's with won't would wouldn't you you'd
-    you'll you're you've your yours yourself yourselves yes yeah yep ok okay oh um uh uhm erm eh
-    hm hmm mm mhm ah like well right so really actually basically just maybe think know mean
-    guess got get gets go going gonna wanna thing things something anything lot lots kind sort
-    will shall may might must one two also there's thats dont im ive youre gonna said say says
-    saying want need able sure good yes no now then still even already much many way""".split()
-)
+from notes_app.textkit import STOPWORDS, stem  # their home; still importable from here
 
 FILLER_WORDS = ("um", "uh", "uhm", "umm", "erm", "eh", "ehm", "hm", "hmm", "mm", "mhm", "ah")
 FILLER_PHRASES = ("you know", "i mean", "sort of", "kind of")
 
 _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 _TAG = re.compile(r"<[^>]{1,40}/?>")
-
-
-def stem(word: str) -> str:
-    """A light suffix stripper: enough to meet "reviews"/"review", "planning"/"plan"."""
-    w = word
-    if len(w) <= 3 or not w.isalpha():
-        return w
-    for suffix, repl, min_len in (
-        ("ies", "y", 5),
-        ("sses", "ss", 5),
-        ("ness", "", 7),
-        ("ments", "", 8),
-        ("ment", "", 7),
-        ("ings", "", 6),
-        ("ing", "", 6),
-        ("edly", "", 7),
-        ("ed", "", 5),
-        ("ly", "", 6),
-        ("es", "", 6),
-        ("s", "", 4),
-    ):
-        if w.endswith(suffix) and len(w) >= min_len:
-            if suffix == "s" and w.endswith(("ss", "us", "is")):
-                return w
-            w = w[: len(w) - len(suffix)] + repl
-            break
-    if len(w) > 3 and w[-1] == w[-2] and w[-1] not in "lsz":
-        w = w[:-1]  # "planned" -> "plann" -> "plan"
-    if len(w) > 3 and w.endswith("e"):
-        w = w[:-1]  # "price" and "pricing" both become "pric"
-    return w
 
 
 def words(text: str) -> list[str]:
