@@ -11,7 +11,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from notes_app.cli import main
-from notes_app.usecases.files import title_from_filename
 from notes_app.domain import ME, THEM, Segment, Transcript, renumber
 from notes_app.errors import TranscriptFormatError
 from notes_app.transcribe.importers import (
@@ -21,6 +20,7 @@ from notes_app.transcribe.importers import (
     parse_txt,
     split_speaker,
 )
+from notes_app.usecases.files import title_from_filename
 
 DATA = Path(__file__).parent / "data" / "transcripts"
 ELITR = Path(__file__).resolve().parents[2] / "shared/eval-data/meetings/elitr/dev_003"

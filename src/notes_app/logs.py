@@ -37,7 +37,7 @@ def log_file(data_dir: Path) -> Path:
 class _Stderr(logging.StreamHandler):
     """Writes to whatever ``sys.stderr`` is now (a test runner swaps it per command)."""
 
-    @property  # type: ignore[override]
+    @property
     def stream(self):
         return sys.stderr
 

@@ -12,15 +12,8 @@ from collections.abc import Callable
 
 import click
 
+from notes_app.clock import clock  # its home; the window's modules import it from here too
 from notes_app.domain import Block, Citation, EnhancedNotes, Meeting, Transcript
-
-
-def clock(seconds: float) -> str:
-    """``[mm:ss]`` for a meeting time, ``h:mm:ss`` past an hour."""
-    s = int(max(seconds, 0))
-    h, rem = divmod(s, 3600)
-    m, sec = divmod(rem, 60)
-    return f"{h}:{m:02d}:{sec:02d}" if h else f"{m:02d}:{sec:02d}"
 
 
 def _cites(block: Block) -> str:

@@ -61,9 +61,11 @@ class StaticEmbedder:
         from tokenizers import Tokenizer
 
         root = importlib.resources.files("wordllama")
-        weights = root.joinpath(*self._WEIGHTS)
+        # One part per joinpath call: Python 3.10 takes no more.
+        weights = root.joinpath(self._WEIGHTS[0]).joinpath(self._WEIGHTS[1])
         table = load_file(str(weights))["embedding.weight"]
-        self._tokenizer = Tokenizer.from_file(str(root.joinpath(*self._TOKENIZER)))
+        tokenizer = root.joinpath(self._TOKENIZER[0]).joinpath(self._TOKENIZER[1])
+        self._tokenizer = Tokenizer.from_file(str(tokenizer))
         self._tokenizer.no_padding()
         self._tokenizer.no_truncation()
         self._table = np.ascontiguousarray(table, dtype=np.float32)

@@ -48,10 +48,6 @@ QUIET_CHANNEL_LAG = 0.8
 LEVEL_EVERY = 0.1
 
 
-def utc_now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
-
-
 class SessionListener:
     """What a session reports, each method called on one of its threads. Every method does
     nothing here: subclass and override the ones you show."""
@@ -86,7 +82,7 @@ class MeetingSession:
         language: str | None,
         keep_audio: bool = True,
         listener: SessionListener | None = None,
-        now: Callable[[], str] = utc_now,
+        now: Callable[[], str] = now_iso,
         open_repo: Callable[[], Repo] | None = None,
         tentative_every: float | None = None,
     ):
@@ -318,6 +314,4 @@ class MeetingSession:
 
 def seconds_label(seconds: float) -> str:
     """``[mm:ss]`` (or ``[h:mm:ss]``) for a time into the meeting."""
-    s = int(seconds)
-    h, m = divmod(s // 60, 60)
-    return f"[{h}:{m:02d}:{s % 60:02d}]" if h else f"[{m:02d}:{s % 60:02d}]"
+    return f"[{clock(seconds)}]"

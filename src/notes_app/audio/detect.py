@@ -104,10 +104,10 @@ class WindowsMicUsers:  # pragma: no cover - needs Windows
         import winreg
 
         users: list[MicUser] = []
-        with winreg.OpenKey(winreg.HKEY_CURRENT_USER, self.KEY) as root:
+        with winreg.OpenKey(winreg.HKEY_CURRENT_USER, self.KEY) as root:  # type: ignore[attr-defined]
             self._scan(winreg, root, users)
             try:
-                with winreg.OpenKey(root, "NonPackaged") as desktop:
+                with winreg.OpenKey(root, "NonPackaged") as desktop:  # type: ignore[attr-defined]
                     self._scan(winreg, desktop, users)
             except OSError:
                 pass
@@ -133,7 +133,8 @@ class MacMicUsers:  # pragma: no cover - needs macOS
         import ctypes
         import ctypes.util
 
-        ca = ctypes.cdll.LoadLibrary(ctypes.util.find_library("CoreAudio"))
+        framework = "/System/Library/Frameworks/CoreAudio.framework/CoreAudio"
+        ca = ctypes.cdll.LoadLibrary(ctypes.util.find_library("CoreAudio") or framework)
 
         class Address(ctypes.Structure):
             _fields_ = [
@@ -177,7 +178,7 @@ def call_app(user: MicUser, own_pid: int) -> str | None:
     match = CALL_APPS.search(name)
     if match is None and user.app != "an app":
         return None
-    return user.app or user.binary or match.group(0)
+    return user.app or user.binary or (match.group(0) if match else "")
 
 
 class MeetingDetector:

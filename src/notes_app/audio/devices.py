@@ -78,7 +78,7 @@ class DeviceFinder(Protocol):
     def choose(self, mic: str = "", system: str = "") -> DeviceChoice: ...
 
 
-def _pick(inputs: list[InputDevice], wanted: str, kind: str) -> InputDevice | None:
+def _pick(inputs: list[InputDevice], wanted: str, kind: str) -> InputDevice:
     """The input named ``wanted`` (exact name, else a unique substring of name or label)."""
     exact = [d for d in inputs if d.name == wanted]
     if exact:
@@ -305,5 +305,7 @@ def finder_for_platform(sd: Any = None, platform: str = sys.platform) -> DeviceF
     if platform.startswith("linux"):
         return PulseDevices()
     if sd is None:
-        import sounddevice as sd
+        import sounddevice
+
+        sd = sounddevice
     return PortAudioDevices(sd, platform)

@@ -96,10 +96,10 @@ def _label(
     segs: tuple[Segment, ...], span: list[int], vectors: list[Counter], idf: dict[str, float]
 ) -> str:
     """The topic's three most distinctive words, spelled as people said them."""
-    weight = Counter()
+    weight: Counter[str] = Counter()  # Counter holds floats fine; its stub says int
     for i in span:
         for t, f in vectors[i].items():
-            weight[t] += f * idf[t]
+            weight[t] += f * idf[t]  # type: ignore[assignment]
     spelled: dict[str, Counter] = {}
     for i in span:
         for w in words(segs[i].text):

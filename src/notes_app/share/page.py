@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 from datetime import datetime, timezone
 
+from notes_app.clock import human_date, parse_iso
 from notes_app.domain import Block
 from notes_app.render import blocks_to_html, clock
 from notes_app.share.model import Snapshot
@@ -101,14 +102,12 @@ def _meta(snapshot: Snapshot) -> str:
 
 
 def _date(iso: str) -> str:
-    try:
-        when = datetime.fromisoformat(iso.replace("Z", "+00:00"))
-    except ValueError:
+    when = parse_iso(iso)
+    if when is None:
         return iso  # shown as sent (escaped by the caller)
     if when.tzinfo is not None:
-        when = when.astimezone(timezone.utc)
-        return _day(when) + " UTC"
-    return _day(when)
+        return human_date(when.astimezone(timezone.utc), time=True) + " UTC"
+    return human_date(when, time=True)
 
 
 def _topics_nav(sections: list[tuple[str | None, tuple[Block, ...]]]) -> str:
@@ -167,12 +166,7 @@ def _expiry(expires_at: float | None) -> str:
     if expires_at is None:
         return "This link does not expire."
     when = datetime.fromtimestamp(expires_at, timezone.utc)
-    return f"This link expires on {_day(when)} UTC."
-
-
-def _day(when: datetime) -> str:
-    # "1 March 2025, 14:05": the day without a leading zero (strftime's %-d is not portable).
-    return f"{when.day} {when:%B %Y, %H:%M}"
+    return f"This link expires on {human_date(when, time=True)} UTC."
 
 
 PAGE_CSS = """

@@ -432,7 +432,8 @@ def _item_lines(text: str) -> list[int]:
     m = re.search(r'"segments"\s*:\s*\[', text) or re.match(r"\s*\[", text)
     if not m:
         return []
-    decoder, pos, lines = json.JSONDecoder(), m.end(), []
+    decoder, pos = json.JSONDecoder(), m.end()
+    lines: list[int] = []
     while True:
         while pos < len(text) and text[pos] in " \t\r\n,":
             pos += 1
