@@ -2,7 +2,8 @@
 
 Every change is saved with ``config.save_setting`` (secrets go to the OS keyring), so settings
 survive a restart and the command line sees the same values. Listing devices, testing the
-endpoint and saving (the keyring may be slow) run off the GUI thread.
+endpoint, finding a model server on this computer, pulling a model into Ollama and saving (the
+keyring may be slow) run off the GUI thread.
 """
 
 from __future__ import annotations
@@ -83,6 +84,44 @@ def check_connection(llm_settings) -> str:
 
     models = LLMClient.from_settings(llm_settings).list_models()
     return f"Connected. The endpoint offers {len(models)} model(s)."
+
+
+def find_local() -> list:
+    """Model servers running on this computer (``local_llm.LocalServer``), Ollama first."""
+    from notes_app.enhance.local_llm import find_local_servers
+
+    return find_local_servers()
+
+
+def pull(server, name: str, progress) -> str:
+    from notes_app.enhance.local_llm import pull_model
+
+    return pull_model(server, name, on_progress=progress)
+
+
+class ModelCombo(QComboBox):
+    """An editable list of models; reads and writes like a line edit."""
+
+    def __init__(self, text: str = ""):
+        super().__init__()
+        self.setEditable(True)
+        self.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.setText(text)
+
+    def text(self) -> str:
+        return self.currentText()
+
+    def setText(self, text: str) -> None:  # noqa: N802 - QLineEdit's name, on purpose
+        self.setEditText(text)
+
+    def set_models(self, models, current: str) -> None:
+        self.clear()
+        self.addItems(list(models))
+        self.setText(current)
+
+    def setPlaceholderText(self, text: str) -> None:  # noqa: N802
+        if self.lineEdit() is not None:
+            self.lineEdit().setPlaceholderText(text)
 
 
 def download(settings: Settings, name: str, progress) -> str:
@@ -268,7 +307,7 @@ class SettingsDialog(QDialog):
         self._section(form, "Language model (optional — enhancement works offline without it)")
         self.base_url = QLineEdit(self.settings.llm.base_url)
         self.base_url.setPlaceholderText("e.g. http://localhost:11434/v1")
-        self.llm_model = QLineEdit(self.settings.llm.model)
+        self.llm_model = ModelCombo(self.settings.llm.model)
         self.llm_model.setPlaceholderText("e.g. llama3.1:8b")
         self.api_key = QLineEdit(self.settings.llm.api_key)
         self.api_key.setEchoMode(QLineEdit.EchoMode.Password)
@@ -281,11 +320,28 @@ class SettingsDialog(QDialog):
         self.test_result = QLabel("")
         self.test_result.setWordWrap(True)
         self.test_result.setObjectName("Muted")
+        self.find_button = QPushButton("Find local server")
+        self.find_button.setToolTip(
+            "Look for Ollama, llama.cpp, LM Studio or vLLM running on this computer"
+        )
+        self.find_button.clicked.connect(self.find_local_server)
         row = QHBoxLayout()
         row.addWidget(self.test_button)
+        row.addWidget(self.find_button)
         row.addWidget(self.test_result, 1)
         self.test_button.setVisible(_has("notes_app.enhance.llm"))
         form.addRow("", row)
+        self.found_servers: list = []
+        self.pull_button = QPushButton("")
+        self.pull_button.clicked.connect(self.pull_recommended)
+        self.pull_button.setVisible(False)
+        self.pull_progress = QProgressBar()
+        self.pull_progress.setTextVisible(False)
+        self.pull_progress.setVisible(False)
+        pull_row = QHBoxLayout()
+        pull_row.addWidget(self.pull_button)
+        pull_row.addWidget(self.pull_progress, 1)
+        form.addRow("", pull_row)
 
     def _other_rows(self, form: QFormLayout) -> None:
         self._section(form, "Other")
@@ -405,6 +461,95 @@ class SettingsDialog(QDialog):
             on_fail=self._test_failed,
             owner=self,
         )
+
+    # --- a model server on this computer ---------------------------------------------------
+
+    def find_local_server(self) -> None:
+        self.find_button.setEnabled(False)
+        self.test_result.setText("Looking for a model server on this computer…")
+        start_job(
+            lambda _p: find_local(),
+            on_done=self._found_local,
+            on_fail=self._find_failed,
+            owner=self,
+        )
+
+    def _found_local(self, servers: list) -> None:
+        from notes_app.enhance.local_llm import RECOMMENDED_MODEL, RECOMMENDED_SIZE
+
+        self.find_button.setEnabled(True)
+        self.found_servers = servers
+        if not servers:
+            self.test_result.setText(
+                "No model server is running on this computer. Install Ollama (ollama.com) and "
+                "start it, or start llama.cpp's server, then look again. Enhancement works "
+                "offline meanwhile."
+            )
+            self.pull_button.setVisible(False)
+            return
+        server = next((s for s in servers if s.chat_models), servers[0])
+        self.base_url.setText(server.base_url)
+        current = self.llm_model.text().strip()
+        self.llm_model.set_models(server.chat_models, server.suggested_model(current))
+        others = [s.describe() for s in servers if s is not server]
+        also = f" Also running: {'; '.join(others)}." if others else ""
+        if server.chat_models:
+            found = f"Found {server.describe()}. Choose a model and save to use it.{also}"
+        else:
+            found = f"Found {server.name} at {server.base_url}, with no model yet.{also}"
+        self.test_result.setText(found)
+        ollama = next((s for s in servers if s.kind == "ollama"), None)
+        wanted = ollama is not None and RECOMMENDED_MODEL not in ollama.models
+        self.pull_button.setText(f"Get {RECOMMENDED_MODEL} ({RECOMMENDED_SIZE})")
+        self.pull_button.setToolTip(
+            f"Fetch {RECOMMENDED_MODEL}, a small model that runs on this computer, into Ollama"
+        )
+        self.pull_button.setVisible(wanted)
+
+    def _find_failed(self, err: NotesAppError) -> None:
+        self.find_button.setEnabled(True)
+        self.test_result.setText(str(err))
+
+    def pull_recommended(self) -> None:
+        from notes_app.enhance.local_llm import RECOMMENDED_MODEL
+
+        ollama = next((s for s in self.found_servers if s.kind == "ollama"), None)
+        if ollama is None:
+            return
+        self.pull_button.setEnabled(False)
+        self.pull_progress.setRange(0, 0)
+        self.pull_progress.setVisible(True)
+        self.test_result.setText(f"Fetching {RECOMMENDED_MODEL} into Ollama…")
+        self.pulling_into = ollama
+        start_job(
+            lambda progress: pull(ollama, RECOMMENDED_MODEL, progress),
+            on_progress=self._pull_progress,
+            on_done=self._pulled,
+            on_fail=self._pull_failed,
+            owner=self,
+        )
+
+    def _pull_progress(self, step) -> None:
+        fraction = step.fraction
+        if fraction is not None:
+            self.pull_progress.setRange(0, 1000)
+            self.pull_progress.setValue(int(fraction * 1000))
+        self.test_result.setText(f"Fetching: {step.status}")
+
+    def _pulled(self, name: str) -> None:
+        self.pull_progress.setVisible(False)
+        self.pull_button.setEnabled(True)
+        self.pull_button.setVisible(False)
+        self.base_url.setText(self.pulling_into.base_url)
+        if self.llm_model.findText(name) < 0:
+            self.llm_model.addItem(name)
+        self.llm_model.setText(name)
+        self.test_result.setText(f"{name} is ready in Ollama. Save to use it.")
+
+    def _pull_failed(self, err: NotesAppError) -> None:
+        self.pull_progress.setVisible(False)
+        self.pull_button.setEnabled(True)
+        self.test_result.setText(str(err))
 
     def _tested(self, message: str) -> None:
         self.test_button.setEnabled(True)

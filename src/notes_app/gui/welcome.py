@@ -2,11 +2,13 @@
 offline enhancement vs an LLM. Shown once; a marker file in the data folder remembers it.
 
 Everything it checks runs off the GUI thread: the level test on a worker job, the model load on
-another, with a busy indicator until it answers.
+another, with a busy indicator until it answers, and a look for a model server already running
+on this computer on a third.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from pathlib import Path
 
@@ -30,6 +32,8 @@ from notes_app.gui import theme
 from notes_app.gui.level_test import DeviceSource, LevelProbe, ProbeResult, real_devices
 from notes_app.gui.record_bar import LevelMeter, rms_to_db
 from notes_app.gui.workers import start_job
+
+log = logging.getLogger(__name__)
 
 MARKER = "welcome-done"
 
@@ -57,6 +61,16 @@ def load_model(settings: Settings) -> str:
 
 
 ModelLoader = Callable[[Settings], str]
+
+
+def find_local() -> list:
+    """Model servers running on this computer (``local_llm.LocalServer``)."""
+    from notes_app.enhance.local_llm import find_local_servers
+
+    return find_local_servers()
+
+
+ServerFinder = Callable[[], list]
 
 
 class LevelRow:
@@ -98,6 +112,7 @@ class WelcomeDialog(QDialog):
         *,
         devices: DeviceSource = real_devices,
         model_loader: ModelLoader = load_model,
+        server_finder: ServerFinder = find_local,
     ):
         super().__init__(parent)
         self.settings = settings
@@ -140,10 +155,16 @@ class WelcomeDialog(QDialog):
             "call are added under them, each with a link to where it was said.<br><br>"
             "Connect a language model (a local one such as Ollama or llama.cpp, or any "
             "OpenAI-compatible service) in Settings for written summaries, action items and "
-            "answers to questions. It is optional: <b>the app is fully usable offline</b>."
+            "answers to questions. Already running one on this computer? <b>Settings → Find "
+            "local server</b> sets it up, and can fetch a small model into Ollama. It is "
+            "optional: <b>the app is fully usable offline</b>."
         )
         enhance.setWordWrap(True)
         enhance.setTextFormat(Qt.TextFormat.RichText)
+        self.local_status = QLabel("")
+        self.local_status.setWordWrap(True)
+        self.local_status.setObjectName("Muted")
+        self.local_status.setVisible(False)
 
         self.settings_button = QPushButton("Open Settings…")
         self.settings_button.clicked.connect(self._open_settings)
@@ -171,6 +192,7 @@ class WelcomeDialog(QDialog):
         layout.addLayout(model_row)
         layout.addWidget(section("Enhancement"))
         layout.addWidget(enhance)
+        layout.addWidget(self.local_status)
         layout.addSpacing(8)
         layout.addWidget(line)
         layout.addLayout(buttons)
@@ -187,6 +209,26 @@ class WelcomeDialog(QDialog):
             on_fail=self._model_failed,
             owner=self,
         )
+
+        if not settings.llm.base_url:
+            start_job(
+                lambda _p: server_finder(),
+                on_done=self._servers_found,
+                on_fail=lambda err: log.warning("Looking for a local model server failed: %s", err),
+                owner=self,
+            )
+
+    # --- a model server on this computer ---------------------------------------------------
+
+    def _servers_found(self, servers: list) -> None:
+        if not servers:
+            return  # nothing to say: the paragraph above already explains the choice
+        names = "; ".join(s.describe() for s in servers)
+        self.local_status.setText(
+            f"✓ Found on this computer: {names}. Open Settings and press Find local server "
+            "to use it."
+        )
+        self.local_status.setVisible(True)
 
     # --- audio --------------------------------------------------------------------------------
 
