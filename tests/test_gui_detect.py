@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 pytest.importorskip("PySide6")
-pytest.importorskip("notes_app.audio.detect")
 
 from notes_app.audio.detect import MeetingDetector, MicUser  # noqa: E402
 from notes_app.errors import AudioError  # noqa: E402

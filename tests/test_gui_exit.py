@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("notes_app.session")
 pytest.importorskip("PySide6")
 
 from speech import say  # noqa: E402

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
-pytest.importorskip("notes_app.session")
-
 from file_sessions import file_session  # noqa: E402
 from PySide6.QtCore import Qt  # noqa: E402
 from speech import say  # noqa: E402

@@ -20,7 +20,6 @@ CHANNEL_SPEAKER = {CHANNEL_ME: ME, CHANNEL_THEM: THEM}
 
 BLOCK_TYPES = ("heading", "bullet", "paragraph")
 SOURCES = ("user", "ai")
-MODES = ("offline", "llm")
 
 
 @dataclass(frozen=True)
