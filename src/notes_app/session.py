@@ -34,6 +34,7 @@ import numpy as np
 
 from notes_app.audio.capture import Aligner, Capture, Chunk, StreamStopped
 from notes_app.audio.spool import SpoolWriter, encode_flac, lock_path, write_lock
+from notes_app.clock import clock, now_iso
 from notes_app.domain import CHANNEL_SPEAKER, Meeting, Segment, renumber
 from notes_app.errors import AudioError, NotesAppError, StorageError
 from notes_app.store.repo import Repo

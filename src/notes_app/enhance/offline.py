@@ -11,12 +11,20 @@ Entry point: ``enhance_offline(transcript, notes) -> EnhancedNotes``.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from notes_app.domain import Block, Citation, EnhancedNotes, Segment, Transcript
+from notes_app.domain import ME, THEM, Block, Citation, EnhancedNotes, Segment, Transcript
 from notes_app.enhance.actions import find_action_items, find_decisions, speaker_label
+from notes_app.enhance.facts import fact_kinds, is_question, wanted_kinds
 from notes_app.enhance.grounding import Grounding, SegmentIndex, ground, note_query
-from notes_app.enhance.notes_parse import NoteLine, parse_notes, section_context
+from notes_app.enhance.notes_parse import (
+    NoteLine,
+    is_section_label,
+    parse_notes,
+    section_context,
+)
 from notes_app.enhance.text import clauses, clean_speech, is_quantity, sentences, shorten, terms
 from notes_app.enhance.topics import split_topics
 
@@ -24,6 +32,9 @@ MODE = "offline"
 MAX_CONTEXT_LINES = 2
 MAX_WORDS = 32
 MAX_SECTION_ITEMS = 12
+REPLY_REACH = 3  # segments after a question in which its answer is looked for
+FACT_BONUS = 0.75  # of the note's heaviest term: a sentence holding the kind of fact asked for
+_FIRST_PERSON = re.compile(r"\b(?:i|i'm|i'll|i've|i'd|me|my|we|we're|we'll|we've|us|our)\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -34,27 +45,49 @@ class _Quote:
     speaker: str | None
 
 
-def enhance_offline(
-    transcript: Transcript, notes: str, *, meeting_id: int | None = None, title: str | None = None
-) -> EnhancedNotes:
-    """Enhanced notes for ``notes`` from ``transcript`` (mode "offline").
+@dataclass
+class _Context:
+    """What the context lines of one meeting share: who the speakers are, what was shown."""
 
-    ``title`` is accepted for symmetry with the LLM enhancer; the offline notes do not restate
-    it. Raises nothing for empty input: no notes gives a topic summary, no transcript gives
-    the user's lines alone.
+    by_pos: dict[int, Segment]
+    names: dict[str, str]
+    shown: set[str]
+
+
+def enhance_offline(
+    transcript: Transcript,
+    notes: str | Sequence[NoteLine],
+    *,
+    meeting_id: int | None = None,
+    title: str | None = None,
+    attendees: Sequence[str] = (),
+) -> EnhancedNotes:
+    """Enhanced notes for ``notes`` (the text, or its lines parsed once by the caller) from
+    ``transcript`` (mode "offline").
+
+    ``attendees`` name the other side: with exactly one, "them" is that person. ``title`` is
+    accepted for symmetry with the LLM enhancer; the offline notes do not restate it. Raises
+    nothing for empty input: no notes gives a topic summary, no transcript gives the user's
+    lines alone.
     """
     del title
     by_pos = {i: seg for i, seg in enumerate(transcript.segments)}
-    lines = parse_notes(notes)
+    lines = parse_notes(notes) if isinstance(notes, str) else list(notes)
+    ctx = _Context(by_pos, speaker_names(attendees), set())
     blocks: list[Block] = []
     if any(not ln.metadata and ln.text.strip() for ln in lines):
         index = SegmentIndex(transcript)
         sections = section_context(lines)
         groundings = {g.note_line: g for g in ground(transcript, lines, index)}
+        # The lines first, then the section labels: a fact belongs under the line that notes
+        # it, and a label only gets what none of its lines already shows.
+        context: dict[int, list[Block]] = {}
+        for ln in sorted(lines, key=is_section_label):
+            query = note_query(ln.text, sections.get(ln.line, ""))
+            context[ln.line] = context_blocks(ln, groundings[ln.line], ctx, query)
         for ln in lines:
             blocks.append(user_block(ln))
-            query = note_query(ln.text, sections.get(ln.line, ""))
-            blocks.extend(context_blocks(ln, groundings[ln.line], by_pos, query))
+            blocks.extend(context[ln.line])
     else:
         blocks.extend(user_block(ln) for ln in lines)
         blocks.extend(topic_summary(transcript))
@@ -76,22 +109,33 @@ def user_block(ln: NoteLine) -> Block:
 
 
 def context_blocks(
-    ln: NoteLine, grounding: Grounding, by_pos: dict[int, Segment], query: dict[str, float]
+    ln: NoteLine, grounding: Grounding, ctx: _Context, query: dict[str, float]
 ) -> list[Block]:
-    """Up to two short quoted lines that say what the note line refers to."""
+    """One or two short lines that say what the note line refers to.
+
+    A question that matches the note is replaced by the answer that follows it; within a
+    passage, the sentence holding the kind of fact the note asks for wins; a sentence already
+    shown under another line is not shown again.
+    """
     if not grounding.segments:
         return []
     note_terms = set(terms(ln.text))
-    quotes = [q for q in _quotes(grounding.segments, by_pos, query) if _adds(q, note_terms)]
+    wants = wanted_kinds(ln.text)
+    quotes = [
+        q
+        for q in _quotes(grounding.segments, ctx, query, wants)
+        if _adds(q, note_terms) and _norm(q.text) not in ctx.shown
+    ]
     quotes = sorted(quotes, key=lambda q: -q.score)[:MAX_CONTEXT_LINES]
     quotes.sort(key=lambda q: q.segments[0])
+    ctx.shown.update(_norm(q.text) for q in quotes)
     return [
         Block(
             type="bullet",
-            text=_with_speaker(q.speaker, q.text),
+            text=_with_speaker(q.speaker, q.text, ctx.names),
             source="ai",
             note_line=ln.line,
-            citations=tuple(Citation.of(by_pos[i]) for i in q.segments),
+            citations=tuple(Citation.of(ctx.by_pos[i]) for i in q.segments),
             level=ln.level + 1 if ln.kind == "bullet" else 1,
         )
         for q in quotes
@@ -99,31 +143,77 @@ def context_blocks(
 
 
 def _quotes(
-    positions: tuple[int, ...], by_pos: dict[int, Segment], query: dict[str, float]
+    positions: tuple[int, ...], ctx: _Context, query: dict[str, float], wants: set[str]
 ) -> list[_Quote]:
-    """The best quote from each run of consecutive segments by the same speaker."""
+    """The best quote from each run of consecutive segments by the same speaker; a run that
+    only asks a question gives way to the reply that follows it."""
+    by_pos = ctx.by_pos
     runs: list[list[int]] = []
-    for i in positions:
+    for i in sorted(positions):
         if runs and runs[-1][-1] == i - 1 and by_pos[i].speaker == by_pos[i - 1].speaker:
             runs[-1].append(i)
         else:
             runs.append([i])
-    out = []
+    out: list[_Quote] = []
     for run in runs:
-        spoken = " ".join(by_pos[i].text for i in run)
-        text, score = best_excerpt(clean_speech(spoken), query)
-        if text:
-            out.append(_Quote(text, score, tuple(run), by_pos[run[0]].speaker))
+        spoken = clean_speech(" ".join(by_pos[i].text for i in run))
+        text, score = best_excerpt(spoken, query, wants=wants, exclude=ctx.shown)
+        if not text:
+            continue
+        reply = _reply_to(run, by_pos) if is_question(text) else None
+        if reply:
+            answer = clean_speech(" ".join(by_pos[i].text for i in reply))
+            a_text, a_score = best_excerpt(answer, query, wants=wants, exclude=ctx.shown)
+            if a_text and not is_question(a_text):
+                out.append(
+                    _Quote(a_text, max(score, a_score), tuple(reply), by_pos[reply[0]].speaker)
+                )
+                continue
+        out.append(_Quote(text, score, tuple(run), by_pos[run[0]].speaker))
     return out
 
 
+def _reply_to(run: list[int], by_pos: dict[int, Segment]) -> list[int] | None:
+    """The segments that answer the question asked in ``run``: the next turn by someone else
+    (within REPLY_REACH segments), with its continuation by the same speaker."""
+    asker = by_pos[run[0]].speaker
+    last = run[-1]
+    for i in range(last + 1, last + 1 + REPLY_REACH):
+        seg = by_pos.get(i)
+        if seg is None:
+            return None
+        if asker is not None and seg.speaker == asker:
+            continue  # the asker going on (or a channel's echo); keep looking
+        if not clean_speech(seg.text):
+            continue
+        reply = [i]
+        while (nxt := by_pos.get(reply[-1] + 1)) is not None and nxt.speaker == seg.speaker:
+            if len(reply) >= 2 or asker is None:
+                break
+            reply.append(reply[-1] + 1)
+        return reply
+    return None
+
+
 def best_excerpt(
-    text: str, query: dict[str, float], max_words: int = MAX_WORDS
+    text: str,
+    query: dict[str, float],
+    max_words: int = MAX_WORDS,
+    *,
+    wants: set[str] = frozenset(),  # type: ignore[assignment]
+    exclude: set[str] = frozenset(),  # type: ignore[assignment]
 ) -> tuple[str, float]:
-    """The sentence of ``text`` that best matches ``query``, trimmed to its relevant clauses."""
+    """The sentence of ``text`` that best matches ``query`` (and holds the kind of fact the
+    note asks for), trimmed to its relevant clauses. A sentence in ``exclude`` (already shown)
+    gives way to its clause that holds the note's own words, or to nothing."""
+    bonus = FACT_BONUS * max(query.values(), default=1.0)
     best, best_score = "", -1.0
     for sentence in sentences(text):
-        score = _match(sentence, query)
+        score = _match(sentence, query) + bonus * len(wants & fact_kinds(sentence))
+        if _norm(sentence) in exclude:
+            sentence = _unshown_clause(sentence, query, exclude)
+            if not sentence:
+                continue
         if score > best_score:
             best, best_score = sentence, score
     if len(best.split()) > max_words:
@@ -131,9 +221,24 @@ def best_excerpt(
     return best, max(best_score, 0.0)
 
 
+def _unshown_clause(sentence: str, query: dict[str, float], exclude: set[str]) -> str:
+    """The clauses of a sentence already shown that carry the note's own words, when they
+    say something the shown sentence did not already say under another line."""
+    parts = clauses(sentence)
+    keep = [p for p in parts if _match(p, query) > 0]
+    text = " ".join(keep)
+    if not keep or len(keep) == len(parts) or _norm(text) in exclude or len(text.split()) < 3:
+        return ""
+    return text[:1].upper() + text[1:]
+
+
 def _match(text: str, query: dict[str, float]) -> float:
     found = set(terms(text))
     return sum(w * (2 if is_quantity(t) else 1) for t, w in query.items() if t in found)
+
+
+def _norm(text: str) -> str:
+    return " ".join(re.findall(r"\w+", text.lower()))
 
 
 def _trim_to_clauses(sentence: str, query: dict[str, float], max_words: int) -> str:
@@ -165,8 +270,22 @@ def _adds(quote: _Quote, note_terms: set[str]) -> bool:
     return bool(quote_terms - note_terms) and len(quote.text.split()) >= 3
 
 
-def _with_speaker(speaker: str | None, text: str) -> str:
-    who = speaker_label(speaker)
+def speaker_names(attendees: Sequence[str]) -> dict[str, str]:
+    """ "them" → the one other attendee's name, when the meeting had exactly one."""
+    people = [a.strip() for a in attendees if a and a.strip()]
+    return {THEM: people[0]} if len(people) == 1 else {}
+
+
+def _with_speaker(speaker: str | None, text: str, names: dict[str, str] | None = None) -> str:
+    """Say who spoke only where the line needs it: when it speaks in the first person ("I will
+    send…"), or the speaker has a name. Otherwise the line reads as a note, not a transcript."""
+    names = names or {}
+    if speaker in names:
+        return f"{names[speaker]}: {text}"
+    named = speaker not in (None, ME, THEM)
+    if not named and not _FIRST_PERSON.search(text):
+        return text
+    who = {ME: "You", THEM: "They"}.get(speaker or "", speaker_label(speaker))
     return f"{who}: {text}" if who else text
 
 

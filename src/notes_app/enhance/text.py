@@ -58,6 +58,18 @@ _FALSE_START = re.compile(r"(?<![\w-])\w{1,4}-,?(?=[\s.]|$)")
 _REPEAT = re.compile(r"\b(\w+(?:\s\w+){0,2})(?:[,\s]+\1\b)+", re.IGNORECASE)
 
 
+# How replies open before they say anything: "Sure,", "I agree,", "Yes, so", "Good question."
+# Taken off the front of a line when more follows; "No" stays, it carries meaning.
+_ACKNOWLEDGEMENT = re.compile(
+    r"^(?:(?:and|so|but|ok|okay|yeah|yes|yep|well|like|right|sure|absolutely|exactly|"
+    r"great|alright|all right|of course|definitely|totally|perfect|cool|fine|oh|ah|"
+    r"i agree|i see|i think so|got it|makes sense|that makes sense|sounds good|"
+    r"good question|great question|that's a good (?:question|point)|fair enough|thanks|thank you"
+    r")\b[,.!\s]*)+(?=\S)",
+    re.IGNORECASE,
+)
+
+
 def clean_speech(text: str) -> str:
     """Spoken text as a reader would want it: no fillers, stutters or false starts."""
     t = _TAG.sub(" ", text)
@@ -69,7 +81,7 @@ def clean_speech(text: str) -> str:
     t = re.sub(r"\s+([,.;:!?])", r"\1", t)
     t = re.sub(r"([,;:])(?:\s*[,;:])+", r"\1", t)
     t = re.sub(r"\s{2,}", " ", t).strip(" ,;-")
-    t = re.sub(r"^(?:(?:and|so|but|ok|okay|yeah|yes|well|like|right)\b[,.\s]*)+", "", t, flags=re.I)
+    t = _ACKNOWLEDGEMENT.sub("", t)
     t = t.strip(" ,;-")
     if not re.search(r"\w", t):
         return ""

@@ -25,22 +25,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from notes_app.clock import local_time
 from notes_app.domain import Meeting
 from notes_app.gui import theme
 from notes_app.gui.search_results import SearchResults
 from notes_app.render import clock
 
 MEETING_ID = Qt.ItemDataRole.UserRole
-
-
-def local_time(iso: str | None) -> datetime | None:
-    """A stored UTC ISO timestamp as local time (None when missing or unreadable)."""
-    if not iso:
-        return None
-    try:
-        return datetime.fromisoformat(iso).astimezone()
-    except ValueError:
-        return None
 
 
 def day_label(day: date, today: date) -> str:
