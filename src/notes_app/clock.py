@@ -11,3 +11,39 @@ from datetime import datetime, timezone
 def now_iso() -> str:
     """Now, as stored: UTC, ISO 8601, to the second."""
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def clock(seconds: float) -> str:
+    """``mm:ss`` for a time into a meeting, ``h:mm:ss`` past an hour."""
+    s = int(max(seconds, 0))
+    h, rem = divmod(s, 3600)
+    m, sec = divmod(rem, 60)
+    return f"{h}:{m:02d}:{sec:02d}" if h else f"{m:02d}:{sec:02d}"
+
+
+def parse_iso(iso: str | None) -> datetime | None:
+    """A stored or sent ISO 8601 timestamp ("Z" allowed); None when missing or unreadable."""
+    if not iso:
+        return None
+    try:
+        return datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def local_time(iso: str | None) -> datetime | None:
+    """A stored UTC timestamp as this computer's local time (None when missing or unreadable)."""
+    when = parse_iso(iso)
+    return when.astimezone() if when else None
+
+
+def human_date(when: datetime, *, weekday: bool = False, time: bool = False) -> str:
+    """A date as people read it: "1 March 2025"; "Saturday 1 March 2025" with ``weekday``,
+    "1 March 2025, 14:05" with ``time``.
+
+    The day has no leading zero (strftime's %-d is not portable).
+    """
+    text = f"{when.day} {when:%B %Y}"
+    if weekday:
+        text = f"{when:%A} {text}"
+    return f"{text}, {when:%H:%M}" if time else text
