@@ -12,7 +12,6 @@ from PySide6.QtCore import QPoint, Qt  # noqa: E402
 from PySide6.QtGui import QTextCursor  # noqa: E402
 
 from notes_app.domain import Segment  # noqa: E402
-from notes_app.gui import enhancing  # noqa: E402
 from notes_app.gui.app import qt_app  # noqa: E402
 from notes_app.gui.main_window import MainWindow  # noqa: E402
 from notes_app.gui.meeting_view import ENHANCED, RAW  # noqa: E402
@@ -124,9 +123,6 @@ def test_sidebar_groups_by_day_and_searches_everything(qtbot, window, app):
     assert len(window.sidebar.visible_ids()) == 2
 
 
-needs_enhancer = pytest.mark.skipif(not enhancing.available(), reason="no enhancer yet")
-
-
 def enhanced_meeting(qtbot, window, app) -> int:
     mid = app.repo.create_meeting(
         "Launch planning",
@@ -148,7 +144,6 @@ def colour_of(view, text: str):
     return fmt.foreground().color().name()
 
 
-@needs_enhancer
 def test_enhance_shows_user_and_ai_text_differently(qtbot, window, app):
     mid = enhanced_meeting(qtbot, window, app)
     view = window.view.enhanced_view
@@ -160,7 +155,6 @@ def test_enhance_shows_user_and_ai_text_differently(qtbot, window, app):
     assert view.citation_links()  # AI text cites the transcript
 
 
-@needs_enhancer
 def test_clicking_a_citation_jumps_the_transcript(qtbot, window, app):
     enhanced_meeting(qtbot, window, app)
     view = window.view.enhanced_view
@@ -192,7 +186,6 @@ def find_anchor(view, href: str) -> QTextCursor:
     raise AssertionError(f"no link {href}")
 
 
-@needs_enhancer
 def test_editing_enhanced_notes_saves_a_new_version(qtbot, window, app):
     mid = enhanced_meeting(qtbot, window, app)
     window.view.edit_button.click()
@@ -252,7 +245,6 @@ def test_test_connection_reports_an_unreachable_endpoint(qtbot, window):
 
 
 def test_a_meeting_left_recording_by_a_crash_is_offered_and_recovered(qtbot, window, app):
-    pytest.importorskip("notes_app.recover")
     mid = app.repo.create_meeting(
         "Crashed call", status="recording", notes="- keep this", segments=demo_segments()[:2]
     )
@@ -264,3 +256,18 @@ def test_a_meeting_left_recording_by_a_crash_is_offered_and_recovered(qtbot, win
     qtbot.waitUntil(lambda: window.current_id() == mid)
     assert app.repo.get_meeting(mid).notes == "- keep this"
     assert window.view.transcript_panel.view.segment_count() == 2
+
+
+def test_help_opens_the_log_folder(window, app, monkeypatch):
+    from PySide6.QtGui import QDesktopServices
+
+    from notes_app.logs import log_dir
+
+    opened = []
+    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url) or True)
+    [help_menu] = [a.menu() for a in window.menuBar().actions() if a.text() == "&Help"]
+    [action] = [a for a in help_menu.actions() if a.text() == "Open log folder"]
+    action.trigger()
+    folder = log_dir(app.settings.home)
+    assert [u.toLocalFile() for u in opened] == [str(folder)]
+    assert folder.is_dir()

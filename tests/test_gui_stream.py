@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 pytest.importorskip("PySide6")
-pytest.importorskip("notes_app.enhance.enhancer")
 
 import llm_server as scripted_llm  # noqa: E402
 import test_gui  # noqa: E402
@@ -74,3 +73,28 @@ def test_a_stream_that_fails_midway_puts_the_notes_back_and_shows_one_dialog(
     assert window.view.editor.toPlainText() == NOTES  # the user's notes are untouched
     assert app.repo.get_enhanced(mid) is None
     assert window.view.enhance_button.isEnabled()
+
+
+def test_a_user_template_chosen_in_the_window_is_used(qtbot, app, llm_server):
+    """The window finds the user's own templates (templates/*.md), as the command line does."""
+    from notes_app.gui.app import qt_app
+    from notes_app.gui.main_window import MainWindow
+
+    folder = app.settings.templates_dir
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "mine.md").write_text(
+        "# Mine\nMy own meetings.\n\n## Sections\n- Money talk\n", encoding="utf-8"
+    )
+    qt_app()
+    win = MainWindow(app, autosave_ms=50, tray=False)  # reads the templates when built
+    qtbot.addWidget(win)
+    win.show()
+    llm_server.queue(items_reply(GOOD_LINES))
+    mid = llm_meeting(app, win, llm_server)
+    combo = win.view.template
+    assert combo.findText("mine") >= 0
+    combo.setCurrentText("mine")
+    win.view.enhance_button.click()
+    qtbot.waitUntil(lambda: app.repo.get_enhanced(mid) is not None or bool(win.error_boxes))
+    assert not win.error_boxes, win.error_boxes[0].text()
+    assert app.repo.get_enhanced(mid).template == "mine"

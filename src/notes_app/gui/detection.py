@@ -99,3 +99,63 @@ class MeetingPrompt(QMessageBox):
         self.setDefaultButton(self.no_button)
         self.setEscapeButton(self.no_button)
         self.buttonClicked.connect(lambda b: self.answered.emit(b is self.yes_button))
+
+
+class Detecting(QObject):
+    """The window's detection section: watch for calls when the setting says so, and ask."""
+
+    def __init__(self, win, factory, interval_ms: int):
+        super().__init__(win)
+        self.win = win
+        self.prompt: MeetingPrompt | None = None
+        self.watcher = DetectionWatcher(factory or default_detector, interval_ms, self)
+        self.watcher.started.connect(self._call_started)
+        self.watcher.ended.connect(self._call_ended)
+        self.update()
+
+    def update(self) -> None:
+        """Follow the setting (at start, and after Settings was saved)."""
+        enabled = self.win.settings.detect.enabled
+        if enabled and not self.watcher.active:
+            self.watcher.start()
+        elif not enabled:
+            self.watcher.stop()
+
+    def _call_started(self, app_name: str) -> None:
+        recorder = self.win.recording.recorder
+        if recorder.recording or recorder.busy:
+            return
+        self._ask(
+            f"{app_name} is using your microphone — take notes?",
+            "Start recording",
+            "Not now",
+            lambda yes: yes and not recorder.recording and self.win.recording.start(),
+        )
+        if self.win.tray is not None:
+            self.win.tray.showMessage("Notes", f"{app_name} is using your microphone — take notes?")
+
+    def _call_ended(self, app_name: str) -> None:
+        recorder = self.win.recording.recorder
+        if not recorder.recording:
+            if self.prompt is not None:  # the call is over: the question is moot
+                self.prompt.close()
+            return
+        self._ask(
+            f"The call in {app_name} seems to have ended. Stop recording?",
+            "Stop recording",
+            "Keep recording",
+            lambda yes: yes and recorder.recording and self.win.recording.stop(),
+        )
+
+    def _ask(self, text: str, yes: str, no: str, then) -> None:
+        if self.prompt is not None:
+            self.prompt.close()
+        self.prompt = MeetingPrompt(self.win, text, yes, no)
+        self.prompt.answered.connect(then)
+        self.prompt.finished.connect(lambda _r, p=self.prompt: self._prompt_closed(p))
+        self.prompt.show()
+
+    def _prompt_closed(self, prompt) -> None:
+        if self.prompt is prompt:
+            self.prompt = None
+        prompt.deleteLater()

@@ -1,66 +1,109 @@
-"""Which enhancer is installed, and a job function that runs it for one meeting.
+"""Enhancing from the window: one meeting at a time, as a worker job calling ``App.enhance``.
 
-The window offers Enhance only when an enhancer exists: the full one (LLM or offline, with
-templates and streaming) or, before that, the offline one alone.
+Blocks stream into the view as ``BlockWritten`` events while the model writes; the checked
+result replaces them and is stored through the window's writer thread. Edits made to the
+enhanced notes are stored as a new version the same way.
 """
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable
-from typing import Any
+from PySide6.QtCore import QObject
 
-from notes_app.config import Settings
-from notes_app.domain import EnhancedNotes, Meeting, Transcript
-
-
-def _module(name: str):
-    try:
-        return importlib.import_module(name)
-    except ImportError:
-        return None
+from notes_app.domain import EnhancedNotes
+from notes_app.errors import NotesAppError
+from notes_app.events import BlockWritten, Event, Progress
+from notes_app.gui.enhanced_text import text_to_blocks
+from notes_app.gui.workers import start_job
 
 
-def available() -> bool:
-    return bool(_module("notes_app.enhance.enhancer") or _module("notes_app.enhance.offline"))
+class Enhancing(QObject):
+    """The window's enhancement section; ``meeting_id`` is the meeting being enhanced now."""
 
+    def __init__(self, win):
+        super().__init__(win)
+        self.win = win
+        self.meeting_id: int | None = None
+        self.streamed: list = []  # blocks of the enhancement running now, as they arrived
 
-def templates(settings: Settings) -> list[str]:
-    """Template names to choose from; empty unless the full enhancer (which uses them) is here."""
-    if _module("notes_app.enhance.enhancer") is None:
-        return []
-    mod = _module("notes_app.enhance.templates")
-    if mod is None:
-        return []
-    return [t.name for t in mod.list_templates(settings.templates_dir)]
+    def shortcut(self) -> None:
+        button = self.win.view.enhance_button
+        if button.isVisible() and button.isEnabled():
+            self.start(self.win.view.template.currentText())
 
-
-def enhance_job(
-    settings: Settings,
-    meeting: Meeting,
-    transcript: Transcript,
-    notes: str,
-    template: str = "",
-) -> Callable[[Callable[[Any], None]], EnhancedNotes]:
-    """A function for a worker: enhance the meeting, reporting progress as ``("progress", d, t)``
-    and streamed blocks as ``("block", block)``."""
-
-    def run(progress: Callable[[Any], None]) -> EnhancedNotes:
-        full = _module("notes_app.enhance.enhancer")
-        if full is not None:
-            return full.enhance(
-                transcript,
-                notes,
-                llm_settings=settings.llm,
-                mode=settings.enhance.mode,
-                template=template or settings.enhance.template,
-                on_block=lambda block: progress(("block", block)),
-                on_progress=lambda done, total=None: progress(("progress", done, total)),
-                meeting=meeting,
-            )
-        offline = importlib.import_module("notes_app.enhance.offline")
-        return offline.enhance_offline(
-            transcript, notes, meeting_id=meeting.id, title=meeting.title
+    def start(self, template: str = "") -> None:
+        win = self.win
+        if win.view.meeting is None or self.meeting_id is not None:
+            return
+        meeting = win.view.on_screen()  # the notes as typed, saved or not
+        transcript = win.view.transcript
+        app = win.app
+        self.meeting_id = meeting.id
+        self.streamed = []
+        win.view.set_busy(True, "Enhancing…")
+        win.deleting.sync()
+        start_job(
+            lambda progress: app.enhance(
+                meeting, transcript, template=template or None, on_event=progress
+            ),
+            on_done=self._enhanced,
+            on_fail=self._failed,
+            on_progress=self._progress,
+            owner=self,
         )
 
-    return run
+    def _progress(self, event: Event) -> None:
+        here = self.win.current_id() == self.meeting_id
+        if isinstance(event, BlockWritten):
+            # Blocks arrive as the LLM writes them; the checked result replaces them at the end.
+            self.streamed.append(event.block)
+            if here:
+                self.win.view.show_streaming(self.streamed)
+        elif isinstance(event, Progress) and here:
+            self.win.view.set_progress(event.done, event.total)
+
+    def _enhanced(self, notes: EnhancedNotes) -> None:
+        self.win.writer.submit(
+            lambda repo: repo.add_enhanced(notes),
+            on_done=self.stored,
+            on_fail=self._failed,
+            owner=self,
+        )
+
+    def stored(self, stored: EnhancedNotes) -> None:
+        """A new version is stored (enhanced, or edited by the user): show it if on screen."""
+        if stored.meeting_id == self.meeting_id:
+            self.meeting_id = None
+            self.streamed = []
+        self.win.deleting.sync()
+        if self.win.current_id() == stored.meeting_id:
+            self.win.view.set_busy(self.meeting_id == stored.meeting_id)
+            self.win.view.set_enhanced(stored)
+
+    def _failed(self, err: NotesAppError) -> None:
+        streaming_here = bool(self.streamed) and self.win.current_id() == self.meeting_id
+        self.meeting_id = None
+        self.streamed = []
+        self.win.view.set_busy(False)
+        self.win.deleting.sync()
+        if streaming_here:
+            self.win.view.end_streaming()
+        self.win.show_error(err)
+
+    def save_edit(self, text: str) -> None:
+        """The user's edit of the enhanced notes, stored as a new version."""
+        old = self.win.view.enhanced
+        if old is None or old.meeting_id is None:
+            return
+        edited = EnhancedNotes(
+            meeting_id=old.meeting_id,
+            mode=old.mode,
+            blocks=text_to_blocks(text, old.blocks),
+            model=old.model,
+            template=old.template,
+        )
+        self.win.writer.submit(
+            lambda repo: repo.add_enhanced(edited),
+            on_done=self.stored,
+            on_fail=self.win.show_error,
+            owner=self,
+        )

@@ -1,23 +1,19 @@
-"""The main window: the sidebar of meetings beside one meeting, wired to the store and the core.
+"""The main window: the sidebar of meetings beside one meeting, wired to the use-case layer.
 
 Reads (a meeting, its transcript, the meeting list) are small indexed queries on a local WAL
 database and run on the GUI thread; every write goes through the DbWriter thread, and every
-slow step (enhancement, capture, HTTP) through a worker job.
+slow step (enhancement, capture, HTTP) through a worker job calling ``App``. Enhancing,
+recording, deleting, call detection and recovery are sections of their own (gui/enhancing.py,
+recording.py, deleting.py, detection.py, recovery.py); the window builds and connects them.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
-from datetime import datetime
-
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtCore import Qt, QTimer, QUrl
+from PySide6.QtGui import QCloseEvent, QDesktopServices, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QHBoxLayout,
-    QLabel,
     QMainWindow,
     QMessageBox,
-    QPushButton,
     QSplitter,
     QStackedWidget,
     QVBoxLayout,
@@ -25,28 +21,21 @@ from PySide6.QtWidgets import (
 )
 
 from notes_app.app import App
-from notes_app.domain import EnhancedNotes
 from notes_app.errors import NotesAppError
-from notes_app.gui import enhancing, recording, theme
+from notes_app.gui import theme
+from notes_app.gui.deleting import Deleting
+from notes_app.gui.detection import Detecting
 from notes_app.gui.editor import Autosaver
-from notes_app.gui.enhanced_text import text_to_blocks
-from notes_app.gui.meeting_view import MeetingView
+from notes_app.gui.enhancing import Enhancing
+from notes_app.gui.meeting_view import MeetingView, empty_page
 from notes_app.gui.overview import OverviewPage, load_stats
 from notes_app.gui.record_bar import RecordBar
-from notes_app.gui.recording import Recorder, SessionBridge, SessionFactory, build_session
+from notes_app.gui.recording import Recording, SessionFactory, build_session
+from notes_app.gui.recovery import Recovery, ask_recover
 from notes_app.gui.sidebar import Sidebar
 from notes_app.gui.workers import DbWriter, start_job
+from notes_app.logs import log_dir
 from notes_app.store.search import search
-
-
-def _has_module(name: str) -> bool:
-    import importlib
-
-    try:
-        importlib.import_module(name)
-    except ImportError:
-        return False
-    return True
 
 
 class MainWindow(QMainWindow):
@@ -56,7 +45,7 @@ class MainWindow(QMainWindow):
         *,
         autosave_ms: int = 1000,
         search_delay_ms: int = 250,
-        session_factory: SessionFactory | None = build_session,
+        session_factory: SessionFactory = build_session,
         tray: bool = True,
         detector_factory=None,
         detect_interval_ms: int = 3000,
@@ -64,12 +53,6 @@ class MainWindow(QMainWindow):
     ):
         super().__init__()
         self.app = app
-        # Recording is offered only when the live-capture core is installed.
-        self.session_factory = session_factory if recording.available() else None
-        self.bridge = SessionBridge(self)
-        self.recorder = Recorder(
-            app.settings, self.session_factory or build_session, self.bridge, self
-        )
         self.settings = app.settings
         self.writer = DbWriter(self.settings.db_path)
         # Searches run on a thread of their own, so a long one never delays saving notes.
@@ -84,19 +67,21 @@ class MainWindow(QMainWindow):
         self.autosaver = Autosaver(self.writer, autosave_ms, self)
         self.autosaver.failed.connect(self.show_error)
         self.autosaver.saved.connect(self._on_saved)
-        self.enhancing_meeting: int | None = None
-        self.deleting_meeting: int | None = None
-        self.streamed: list = []  # blocks of the enhancement running now, as they arrived
         self.error_boxes: list[QMessageBox] = []
         self.setWindowTitle("Notes")
         self.setWindowIcon(theme.app_icon())
         self.resize(1180, 760)
+        self.enhancing = Enhancing(self)
+        self.deleting = Deleting(self)
         self._build()
+        self.recording = Recording(self, session_factory)
+        self.recorder = self.recording.recorder
         self._shortcuts()
-        self._wire_recording()
+        self._menus()
         self.tray = self._make_tray() if tray else None
-        self.prompt = None
-        self.detection = self._make_detection(detector_factory, detect_interval_ms)
+        self.detecting = Detecting(self, detector_factory, detect_interval_ms)
+        self.detection = self.detecting.watcher
+        self.recovery = Recovery(self)
         self.refresh_meetings()
 
     # --- building -----------------------------------------------------------------------------
@@ -111,23 +96,22 @@ class MainWindow(QMainWindow):
         self.sidebar.ask_requested.connect(self.open_ask)
         self.sidebar.overview_requested.connect(self.open_overview)
         self.sidebar.delete_requested.connect(self.request_delete)
-        self.sidebar.delete_blocker = self.delete_blocker
-        self.view = MeetingView(enhancing.templates(self.settings))
-        self.view.enhance_button.setVisible(enhancing.available())
+        self.sidebar.delete_blocker = self.deleting.blocker
+        self.view = MeetingView([t.name for t in self.app.templates()])
         self.view.notes_edited.connect(self._notes_edited)
         self.view.title_edited.connect(self._title_edited)
         self.view.attendees_edited.connect(self._attendees_edited)
         self.view.enhance_requested.connect(self.enhance)
-        self.view.enhanced_edit_saved.connect(self.save_enhanced_edit)
+        self.view.enhanced_edit_saved.connect(self.enhancing.save_edit)
         self.view.play_requested.connect(self.play_from)
         self.view.share_requested.connect(self.open_share)
         self.view.export_requested.connect(self.export)
         self.view.delete_requested.connect(self.request_delete)
-        self.view.more_menu_opening.connect(self._sync_delete_action)
+        self.view.more_menu_opening.connect(self.deleting.sync)
         self.view.failed.connect(self.show_error)
-        self.view.can_share = _has_module("notes_app.share.desktop")
+        self.view.can_share = True
         self.pages = QStackedWidget()
-        self.pages.addWidget(self._empty_page())
+        self.pages.addWidget(empty_page(self.new_meeting))
         self.pages.addWidget(self.view)
         self.overview = OverviewPage()
         self.overview.new_meeting_requested.connect(self.new_meeting)
@@ -138,7 +122,6 @@ class MainWindow(QMainWindow):
         body_layout.setSpacing(0)
         body_layout.addWidget(self.pages, 1)
         self.record_bar = RecordBar()
-        self.record_bar.setVisible(self.session_factory is not None)
         self.record_bar.record_clicked.connect(self.toggle_recording)
         body_layout.addWidget(self.record_bar)
         split = QSplitter(Qt.Orientation.Horizontal)
@@ -150,40 +133,13 @@ class MainWindow(QMainWindow):
         split.setChildrenCollapsible(False)
         self.setCentralWidget(split)
 
-    def _empty_page(self) -> QWidget:
-        page = QWidget()
-        layout = QVBoxLayout(page)
-        layout.addStretch(2)
-        title = QLabel("Take notes. Let the transcript fill in the rest.")
-        title.setStyleSheet("font-size: 17pt; font-weight: 600;")
-        title.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        hint = QLabel(
-            "Start a meeting and jot down a few words per point while you listen.\n"
-            "Everything stays on this computer."
-        )
-        hint.setObjectName("Muted")
-        hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        start = QPushButton("+  New meeting")
-        start.setObjectName("Primary")
-        start.clicked.connect(self.new_meeting)
-        row = QHBoxLayout()
-        row.addStretch(1)
-        row.addWidget(start)
-        row.addStretch(1)
-        layout.addWidget(title)
-        layout.addSpacing(6)
-        layout.addWidget(hint)
-        layout.addSpacing(18)
-        layout.addLayout(row)
-        layout.addStretch(3)
-        return page
-
     def _shortcuts(self) -> None:
         self.shortcuts = {
             "new": QShortcut(QKeySequence("Ctrl+N"), self, self.new_meeting),
             "search": QShortcut(QKeySequence("Ctrl+F"), self, self.focus_search),
-            "enhance": QShortcut(QKeySequence("Ctrl+E"), self, self._enhance_shortcut),
+            "enhance": QShortcut(QKeySequence("Ctrl+E"), self, self.enhancing.shortcut),
             "settings": QShortcut(QKeySequence("Ctrl+,"), self, self.open_settings),
+            "record": QShortcut(QKeySequence("Ctrl+R"), self, self.toggle_recording),
             # Only while the meeting list has focus: Delete in the notes deletes text.
             "delete": QShortcut(
                 QKeySequence(Qt.Key.Key_Delete),
@@ -192,10 +148,17 @@ class MainWindow(QMainWindow):
                 context=Qt.ShortcutContext.WidgetShortcut,
             ),
         }
-        if self.session_factory is not None:
-            self.shortcuts["record"] = QShortcut(
-                QKeySequence("Ctrl+R"), self, self.toggle_recording
-            )
+
+    def _menus(self) -> None:
+        help_menu = self.menuBar().addMenu("&Help")
+        self.log_folder_action = help_menu.addAction("Open log folder")
+        self.log_folder_action.triggered.connect(self.open_log_folder)
+
+    def open_log_folder(self) -> bool:
+        """Show the folder of the app's log files (what to attach to a bug report)."""
+        folder = log_dir(self.settings.home)
+        folder.mkdir(parents=True, exist_ok=True)
+        return QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
 
     def _make_tray(self):
         from PySide6.QtWidgets import QSystemTrayIcon
@@ -204,7 +167,7 @@ class MainWindow(QMainWindow):
 
         if not QSystemTrayIcon.isSystemTrayAvailable():
             return None
-        tray = Tray(self, can_record=self.session_factory is not None)
+        tray = Tray(self, can_record=True)
         tray.show()
         return tray
 
@@ -236,13 +199,12 @@ class MainWindow(QMainWindow):
         loaded = self._read_meeting(meeting_id)
         if loaded is None:
             return
-        if self._player is not None:
-            self._player.stop()  # the clip belongs to the meeting being left
+        self.stop_playing()  # the clip belongs to the meeting being left
         self.view.show_meeting(*loaded)
         self.view.set_busy(self.enhancing_meeting == meeting_id)
-        self._sync_delete_action()
-        if self.enhancing_meeting == meeting_id and self.streamed:
-            self.view.show_streaming(self.streamed)
+        self.deleting.sync()
+        if self.enhancing_meeting == meeting_id and self.enhancing.streamed:
+            self.view.show_streaming(self.enhancing.streamed)
         self.pages.setCurrentWidget(self.view)
         if self.sidebar.current_id() != meeting_id:
             self.sidebar.select(meeting_id)
@@ -362,12 +324,15 @@ class MainWindow(QMainWindow):
         """Play the meeting's recording from a segment; None stops."""
         meeting = self.view.meeting
         if seg is None or meeting is None or not meeting.audio_path:
-            if self._player is not None:
-                self._player.stop()
+            self.stop_playing()
             return
         from pathlib import Path
 
         self.player.play(Path(meeting.audio_path), seg.start)
+
+    def stop_playing(self) -> None:
+        if self._player is not None:
+            self._player.stop()
 
     # --- share and export ---------------------------------------------------------------------
 
@@ -418,123 +383,6 @@ class MainWindow(QMainWindow):
             target = target.with_suffix("." + fmt)
         return target, fmt
 
-    # --- deleting -----------------------------------------------------------------------------
-
-    def delete_blocker(self, meeting_id: int | None) -> str:
-        """Why the meeting cannot be deleted now, or "" when it can."""
-        from notes_app.gui import deleting
-
-        if meeting_id is None:
-            return "Choose a meeting first."
-        if self.deleting_meeting is not None:
-            return deleting.DELETING_TIP
-        starting_here = (
-            self.recorder.busy
-            and self.recorder.session is None
-            and (self.current_id() == meeting_id)
-        )
-        if starting_here or self.recorder.meeting_id == meeting_id:
-            return deleting.RECORDING_TIP
-        try:  # another copy of the app (or `notes-app record`) may be recording it
-            if self.app.repo.get_meeting(meeting_id).status == "recording":
-                return deleting.RECORDING_TIP
-        except NotesAppError:
-            return ""  # already gone: the request itself will say so
-        if self.enhancing_meeting == meeting_id:
-            return deleting.ENHANCING_TIP
-        return ""
-
-    def request_delete(self, meeting_id: int | None) -> None:
-        """Ask, then delete the meeting (its share links are revoked first)."""
-        from notes_app.gui import deleting
-
-        reason = self.delete_blocker(meeting_id)
-        if reason:
-            self.view.show_notice(reason)  # e.g. the Delete key on a meeting being recorded
-            return
-        self.autosaver.flush()  # the title in the question is the one on screen
-        try:
-            meeting = self.app.repo.get_meeting(meeting_id)
-            links = deleting.live_link_count(self.settings, self.app.repo, meeting_id)
-        except NotesAppError as e:
-            self.show_error(e)
-            return
-        title = self.view.title.text().strip() if self.current_id() == meeting_id else ""
-        if self.confirm_delete(title or meeting.title, links):
-            self.start_delete(meeting_id)
-
-    def confirm_delete(self, title: str, links: int) -> bool:
-        from notes_app.gui.deleting import confirm_box
-
-        box = confirm_box(self, title, links)
-        self.delete_box = box  # kept for a look at it (tests, screenshots)
-        answer = box.exec()
-        box.deleteLater()
-        return answer == QMessageBox.StandardButton.Yes
-
-    def start_delete(self, meeting_id: int) -> None:
-        from notes_app.gui.deleting import delete_job
-
-        self.autosaver.flush()
-        self.deleting_meeting = meeting_id
-        if self._player is not None and self.current_id() == meeting_id:
-            self._player.stop()  # its recording is about to go
-        self._sync_delete_action()
-        # Writes run in order on the writer: once this no-op ran, every edit of the meeting
-        # flushed above is on disk, so nothing writes to its row after it is gone.
-        self.writer.submit(
-            lambda _repo: None,
-            on_done=lambda _r: start_job(
-                delete_job(self.settings, meeting_id),
-                on_done=self._deleted,
-                on_fail=self._delete_failed,
-                owner=self,
-            ),
-            on_fail=self._delete_failed,
-            owner=self,
-        )
-
-    def _deleted(self, done) -> None:
-        mid = done.meeting.id
-        self.deleting_meeting = None
-        self.autosaver.discard(lambda key: isinstance(key, tuple) and key[0] == mid)
-        ids = self.sidebar.visible_ids()
-        if self.current_id() == mid:
-            self.view.meeting = None
-            at = ids.index(mid) if mid in ids else -1
-            rest = [i for i in ids if i != mid]
-            after = ids[at + 1] if 0 <= at < len(ids) - 1 else (rest[-1] if rest else None)
-            self.refresh_meetings(select=after)
-            if after is None:
-                self.pages.setCurrentIndex(0)  # the empty page: no meetings left
-            else:
-                self.open_meeting(after)
-        else:
-            self.refresh_meetings()
-        self._sync_delete_action()
-        if self.sidebar.searching:
-            self.run_search()  # its hits in the deleted meeting are gone
-        if self.ask_panel is not None and self.ask_panel.scope_id() == mid:
-            self.ask_panel.set_meeting(None)
-        revoked = done.revoked_links
-        also = f"; {revoked} share link{'s' if revoked != 1 else ''} revoked" if revoked else ""
-        self.view.show_notice(f"Deleted “{done.meeting.title}”{also}")
-
-    def _delete_failed(self, err: NotesAppError) -> None:
-        self.deleting_meeting = None
-        self._sync_delete_action()
-        self.show_error(err)
-
-    def _sync_delete_action(self) -> None:
-        """The meeting view's "Delete meeting…" and, while it is being deleted, a locked view."""
-        mid = self.current_id()
-        self.view.set_deletable(self.delete_blocker(mid))
-        deleting_here = mid is not None and mid == self.deleting_meeting
-        self.view.setEnabled(not deleting_here)  # no edit may land on a row about to go
-        if deleting_here:
-            self.view.progress.setRange(0, 0)
-        self.view.progress.setVisible(deleting_here or self.enhancing_meeting == mid)
-
     # --- autosave -----------------------------------------------------------------------------
 
     def _notes_edited(self, text: str) -> None:
@@ -561,188 +409,6 @@ class MainWindow(QMainWindow):
         if field == "title":
             self.refresh_meetings()
 
-    # --- enhancement --------------------------------------------------------------------------
-
-    def _enhance_shortcut(self) -> None:
-        if self.view.enhance_button.isVisible() and self.view.enhance_button.isEnabled():
-            self.enhance(self.view.template.currentText())
-
-    def enhance(self, template: str = "") -> None:
-        meeting = self.view.meeting
-        if meeting is None or not enhancing.available() or self.enhancing_meeting is not None:
-            return
-        meeting = self.view.on_screen()
-        notes = meeting.notes
-        job = enhancing.enhance_job(self.settings, meeting, self.view.transcript, notes, template)
-        self.enhancing_meeting = meeting.id
-        self.streamed = []
-        self.view.set_busy(True, "Enhancing…")
-        self._sync_delete_action()
-        start_job(
-            job,
-            on_done=lambda result: self._enhanced(meeting.id, result),
-            on_fail=self._enhance_failed,
-            on_progress=self._enhance_progress,
-            owner=self,
-        )
-
-    def _enhance_progress(self, event) -> None:
-        if not isinstance(event, tuple) or not event:
-            return
-        if event[0] == "block":
-            # Blocks arrive as the LLM writes them; the checked result replaces them at the end.
-            self.streamed.append(event[1])
-            if self.current_id() == self.enhancing_meeting:
-                self.view.show_streaming(self.streamed)
-        elif event[0] == "progress" and self.current_id() == self.enhancing_meeting:
-            self.view.set_progress(event[1], event[2])
-
-    def _enhanced(self, meeting_id: int, result: EnhancedNotes) -> None:
-        notes = replace(result, meeting_id=meeting_id)
-        self.writer.submit(
-            lambda repo: repo.add_enhanced(notes),
-            on_done=self._enhanced_stored,
-            on_fail=self._enhance_failed,
-            owner=self,
-        )
-
-    def _enhanced_stored(self, stored: EnhancedNotes) -> None:
-        self.enhancing_meeting = None
-        self.streamed = []
-        self._sync_delete_action()
-        if self.current_id() == stored.meeting_id:
-            self.view.set_busy(False)
-            self.view.set_enhanced(stored)
-
-    def _enhance_failed(self, err: NotesAppError) -> None:
-        streaming_here = bool(self.streamed) and self.current_id() == self.enhancing_meeting
-        self.enhancing_meeting = None
-        self.streamed = []
-        self.view.set_busy(False)
-        self._sync_delete_action()
-        if streaming_here:
-            self.view.end_streaming()
-        self.show_error(err)
-
-    def save_enhanced_edit(self, text: str) -> None:
-        old = self.view.enhanced
-        if old is None or old.meeting_id is None:
-            return
-        edited = EnhancedNotes(
-            meeting_id=old.meeting_id,
-            mode=old.mode,
-            blocks=text_to_blocks(text, old.blocks),
-            model=old.model,
-            template=old.template,
-        )
-        self.writer.submit(
-            lambda repo: repo.add_enhanced(edited),
-            on_done=self._enhanced_stored,
-            on_fail=self.show_error,
-            owner=self,
-        )
-
-    # --- recording ----------------------------------------------------------------------------
-
-    def _wire_recording(self) -> None:
-        self.bridge.segment.connect(self._on_segment)
-        self.bridge.tentative.connect(self._on_tentative)
-        self.bridge.level.connect(
-            lambda ch, rms: self.record_bar.show_level(ch, rms, self.recorder.seconds)
-        )
-        self.bridge.backlog.connect(self.record_bar.show_backlog)
-        self.bridge.error.connect(self.show_error)
-        self.recorder.started.connect(self._recording_started)
-        self.recorder.stopped.connect(self._recording_stopped)
-        self.recorder.failed.connect(self._recording_failed)
-        self.clock = QTimer(self)
-        self.clock.setInterval(500)
-        self.clock.timeout.connect(lambda: self.record_bar.show_elapsed(self.recorder.seconds))
-
-    def toggle_recording(self) -> None:
-        if self.session_factory is None or self.recorder.busy:
-            return
-        if self.recorder.recording:
-            self.stop_recording()
-        else:
-            self.start_recording()
-
-    def start_recording(self) -> None:
-        """Record into a new meeting; a never-recorded meeting on screen becomes the recording.
-
-        That meeting keeps its id, so its title, attendees and notes (saved, waiting to be
-        saved, or typed while the recording starts) all stay with it: nothing is copied over.
-        """
-        self.autosaver.flush()
-        meeting = self.view.on_screen()
-        fresh = (
-            meeting is not None
-            and self.showing(meeting.id)
-            and not self.view.transcript.segments
-            and self.view.enhanced is None
-            and not meeting.audio_path
-            and meeting.status != "recording"
-            and meeting.id != self.deleting_meeting
-        )
-        self.record_bar.set_recording(False, busy="Starting…")
-        if fresh:
-            self.recorder.start(meeting.title, meeting.notes, meeting.id)
-        else:
-            self.recorder.start(f"Meeting {datetime.now():%H:%M}", "")
-
-    def stop_recording(self) -> None:
-        self.autosaver.flush()
-        self.record_bar.set_recording(True, busy="Finishing transcript…")
-        self.recorder.stop()
-
-    def _recording_started(self, meeting_id: int) -> None:
-        self.refresh_meetings(select=meeting_id)
-        if self.showing(meeting_id):
-            self.reload_meeting(meeting_id)  # now "recording"; what was typed stays on screen
-        else:
-            self.open_meeting(meeting_id)
-        self.record_bar.set_recording(True)
-        self.record_bar.set_channels(self.recorder.session.channels)
-        self._sync_delete_action()
-        self.clock.start()
-        if self.tray is not None:
-            self.tray.set_recording(True)
-        self.view.editor.setFocus()
-
-    def _recording_stopped(self, meeting) -> None:
-        self._recording_ended()
-        self.refresh_meetings(select=meeting.id)
-        if self.showing(meeting.id):
-            # The transcript was renumbered on stop; notes typed while it finished stay.
-            self.reload_meeting(meeting.id)
-        else:
-            self.open_meeting(meeting.id)
-        if self.recorder.close_when_stopped:
-            self.close()
-            return
-        if self.settings.enhance.auto_after_stop and enhancing.available():
-            self.enhance(self.view.template.currentText())
-
-    def _recording_failed(self, err: NotesAppError) -> None:
-        self._recording_ended()
-        self.refresh_meetings()
-        self.show_error(err)
-
-    def _recording_ended(self) -> None:
-        self._sync_delete_action()
-        self.clock.stop()
-        self.record_bar.set_recording(False)
-        if self.tray is not None:
-            self.tray.set_recording(False)
-
-    def _on_segment(self, seg) -> None:
-        if self.current_id() == self.recorder.meeting_id:
-            self.view.add_segment(seg)
-
-    def _on_tentative(self, channel: int, text: str) -> None:
-        if self.current_id() == self.recorder.meeting_id:
-            self.view.transcript_panel.view.set_tentative(channel, text)
-
     # --- first run ----------------------------------------------------------------------------
 
     def offer_welcome(self, **checks) -> bool:
@@ -756,112 +422,44 @@ class MainWindow(QMainWindow):
         self.welcome.open()
         return True
 
-    # --- meeting detection --------------------------------------------------------------------
+    # --- the sections: enhancing, recording, deleting, detection, recovery --------------------
 
-    def _make_detection(self, factory, interval_ms: int):
-        """Watch for calls when detection is on and recording is possible."""
-        if self.session_factory is None or not _has_module("notes_app.audio.detect"):
-            return None
-        from notes_app.gui.detection import DetectionWatcher, default_detector
+    @property
+    def enhancing_meeting(self) -> int | None:
+        return self.enhancing.meeting_id
 
-        watcher = DetectionWatcher(factory or default_detector, interval_ms, self)
-        watcher.started.connect(self._call_started)
-        watcher.ended.connect(self._call_ended)
-        if self.settings.detect.enabled:
-            watcher.start()
-        return watcher
+    @property
+    def deleting_meeting(self) -> int | None:
+        return self.deleting.meeting_id
+
+    @property
+    def prompt(self):
+        return self.detecting.prompt
+
+    def enhance(self, template: str = "") -> None:
+        self.enhancing.start(template)
+
+    def toggle_recording(self) -> None:
+        self.recording.toggle()
+
+    def start_recording(self) -> None:
+        self.recording.start()
+
+    def stop_recording(self) -> None:
+        self.recording.stop()
+
+    def request_delete(self, meeting_id: int | None) -> None:
+        self.deleting.request(meeting_id)
 
     def update_detection(self) -> None:
-        """Follow the setting after Settings was saved."""
-        if self.detection is None:
-            return
-        if self.settings.detect.enabled and not self.detection.active:
-            self.detection.start()
-        elif not self.settings.detect.enabled:
-            self.detection.stop()
-
-    def _call_started(self, app_name: str) -> None:
-        if self.recorder.recording or self.recorder.busy:
-            return
-        self._ask(
-            f"{app_name} is using your microphone — take notes?",
-            "Start recording",
-            "Not now",
-            lambda yes: yes and not self.recorder.recording and self.start_recording(),
-        )
-        if self.tray is not None:
-            self.tray.showMessage("Notes", f"{app_name} is using your microphone — take notes?")
-
-    def _call_ended(self, app_name: str) -> None:
-        if not self.recorder.recording:
-            if self.prompt is not None:  # the call is over: the question is moot
-                self.prompt.close()
-            return
-        self._ask(
-            f"The call in {app_name} seems to have ended. Stop recording?",
-            "Stop recording",
-            "Keep recording",
-            lambda yes: yes and self.recorder.recording and self.stop_recording(),
-        )
-
-    def _ask(self, text: str, yes: str, no: str, then) -> None:
-        from notes_app.gui.detection import MeetingPrompt
-
-        if self.prompt is not None:
-            self.prompt.close()
-        self.prompt = MeetingPrompt(self, text, yes, no)
-        self.prompt.answered.connect(then)
-        self.prompt.finished.connect(lambda _r, p=self.prompt: self._prompt_closed(p))
-        self.prompt.show()
-
-    def _prompt_closed(self, prompt) -> None:
-        if self.prompt is prompt:
-            self.prompt = None
-        prompt.deleteLater()
-
-    # --- recovery -----------------------------------------------------------------------------
+        self.detecting.update()
 
     def offer_recovery(self) -> None:
         """Offer to finish meetings a crash left "recording" (called once the window shows)."""
-        try:
-            from notes_app.recover import unfinished
-        except ImportError:
-            return
-        stranded = unfinished(self.app.repo)
-        if not stranded or not self.ask_recover([m.title for m in stranded]):
-            return
-        from notes_app.gui.recovery import recover_all
-
-        self.record_bar.set_recording(False, busy="Recovering…")
-        start_job(
-            recover_all(self.settings, [m.id for m in stranded]),
-            on_done=self._recovered,
-            on_fail=self._recovery_failed,
-            owner=self,
-        )
+        self.recovery.offer()
 
     def ask_recover(self, titles: list[str]) -> bool:
-        names = ", ".join(f"“{t}”" for t in titles)
-        answer = QMessageBox.question(
-            self,
-            "Notes",
-            f"The app closed while recording {names}. Recover it now? Its notes and transcript "
-            "so far are kept, and the rest of the audio is transcribed.",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-            QMessageBox.StandardButton.Yes,
-        )
-        return answer == QMessageBox.StandardButton.Yes
-
-    def _recovered(self, meetings: list) -> None:
-        self.record_bar.set_recording(False)
-        self.refresh_meetings()
-        if meetings:
-            self.view.meeting = None
-            self.open_meeting(meetings[-1].id)
-
-    def _recovery_failed(self, err: NotesAppError) -> None:
-        self.record_bar.set_recording(False)
-        self.show_error(err)
+        return ask_recover(self, titles)
 
     # --- errors and closing -------------------------------------------------------------------
 
@@ -893,9 +491,8 @@ class MainWindow(QMainWindow):
         """
         if self.detection is not None:
             self.detection.stop()
-        if self._player is not None:
-            self._player.stop()
-        self.clock.stop()
+        self.stop_playing()
+        self.recording.clock.stop()
         self.search_timer.stop()
         if self.recorder.session is not None and not self.recorder.busy:
             # Quit without the window asking first (e.g. the desktop session ends): the

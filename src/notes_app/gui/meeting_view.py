@@ -294,11 +294,6 @@ class MeetingView(QWidget):
         self.set_enhanced(enhanced, switch=False)
         self.show_page(ENHANCED if enhanced is not None else RAW)
 
-    def update_meta(self, meeting: Meeting) -> None:
-        same = self.meeting is not None and self.meeting.id == meeting.id
-        self.meeting = self._with_edits(meeting) if same else meeting
-        self.meta.setText(meta_text(meeting))
-
     def on_screen(self) -> Meeting | None:
         """The meeting as shown, with what the user typed (saved or still waiting to be)."""
         return self._with_edits(self.meeting) if self.meeting is not None else None
@@ -472,3 +467,33 @@ class MeetingView(QWidget):
         else:
             total = sum(self.splitter.sizes())
             self.splitter.setSizes([total * 2 // 3, total - total * 2 // 3])
+
+
+def empty_page(on_new_meeting) -> QWidget:
+    """What the window shows with no meeting open: one sentence and "New meeting"."""
+    page = QWidget()
+    layout = QVBoxLayout(page)
+    layout.addStretch(2)
+    title = QLabel("Take notes. Let the transcript fill in the rest.")
+    title.setStyleSheet("font-size: 17pt; font-weight: 600;")
+    title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    hint = QLabel(
+        "Start a meeting and jot down a few words per point while you listen.\n"
+        "Everything stays on this computer."
+    )
+    hint.setObjectName("Muted")
+    hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    start = QPushButton("+  New meeting")
+    start.setObjectName("Primary")
+    start.clicked.connect(on_new_meeting)
+    row = QHBoxLayout()
+    row.addStretch(1)
+    row.addWidget(start)
+    row.addStretch(1)
+    layout.addWidget(title)
+    layout.addSpacing(6)
+    layout.addWidget(hint)
+    layout.addSpacing(18)
+    layout.addLayout(row)
+    layout.addStretch(3)
+    return page

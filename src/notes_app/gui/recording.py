@@ -1,4 +1,4 @@
-"""Recording from the window: MeetingSession's plain callbacks turned into Qt signals.
+"""Recording from the window: the record bar and live transcript, driven by a MeetingSession.
 
 The session calls back on its own threads (capture pump, transcriber). ``SessionBridge`` emits
 signals from there; Qt queues them to the GUI thread, where the widgets are touched. Starting
@@ -7,25 +7,16 @@ signals from there; Qt queues them to the GUI thread, where the widgets are touc
 
 from __future__ import annotations
 
-import importlib
 import sys
 from collections.abc import Callable
+from datetime import datetime
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from notes_app.config import Settings
-from notes_app.domain import CHANNEL_ME, CHANNEL_THEM
 from notes_app.errors import NotesAppError
 from notes_app.gui.workers import start_job
 from notes_app.session import SessionListener
-
-
-def available() -> bool:
-    try:
-        importlib.import_module("notes_app.session")
-    except ImportError:
-        return False
-    return True
 
 
 class SessionBridge(QObject, SessionListener):
@@ -59,44 +50,15 @@ class SessionBridge(QObject, SessionListener):
 SessionFactory = Callable[[Settings, SessionBridge], object]
 
 
-def build_session(settings: Settings, bridge: SessionBridge):
-    """A MeetingSession from the settings: the chosen devices, the chosen Whisper model.
+def build_session(settings: Settings, listener: SessionListener):
+    """A session on the chosen devices with the chosen Whisper model (``App.record_session``).
 
-    Runs on a worker thread: listing devices and loading the model take a moment.
+    Runs on a worker thread: listing devices and loading the model take a moment; the session
+    keeps a database connection of that thread's own.
     """
-    import sounddevice
+    from notes_app.app import App
 
-    from notes_app.audio.capture import Capture
-    from notes_app.audio.devices import finder_for_platform
-    from notes_app.session import MeetingSession
-    from notes_app.store.repo import Repo
-    from notes_app.transcribe.engine import WhisperEngine
-    from notes_app.transcribe.models import default_project_dir, resolve_model
-
-    choice = finder_for_platform(sounddevice).choose(
-        settings.audio.mic_device, settings.audio.system_device
-    )
-    for problem in choice.problems:
-        bridge.error.emit(NotesAppError(problem))
-    model = resolve_model(
-        settings.transcribe.model,
-        project_dir=default_project_dir(),
-        home_models_dir=settings.models_dir,
-    )
-    engine = WhisperEngine(
-        model, settings.transcribe.compute_type, settings.transcribe.threads
-    ).load()
-    capture = Capture(sounddevice, {CHANNEL_ME: choice.mic, CHANNEL_THEM: choice.system})
-    language = settings.transcribe.language
-    return MeetingSession(
-        Repo.open(settings.db_path),
-        engine,
-        capture,
-        audio_dir=settings.audio_dir,
-        language=None if language in ("", "auto") else language,
-        keep_audio=settings.audio.keep_audio,
-        listener=bridge,
-    )
+    return App(settings).record_session(listener)
 
 
 class Recorder(QObject):
@@ -182,3 +144,113 @@ class Recorder(QObject):
         self.busy = False
         self.session = None
         self.failed.emit(err)
+
+
+class Recording(QObject):
+    """The window's recording section: the record bar, the live transcript, start and stop."""
+
+    def __init__(self, win, factory: SessionFactory):
+        super().__init__(win)
+        self.win = win
+        self.bridge = SessionBridge(self)
+        self.recorder = Recorder(win.settings, factory, self.bridge, self)
+        self.bridge.segment.connect(self._on_segment)
+        self.bridge.tentative.connect(self._on_tentative)
+        self.bridge.level.connect(
+            lambda ch, rms: win.record_bar.show_level(ch, rms, self.recorder.seconds)
+        )
+        self.bridge.backlog.connect(win.record_bar.show_backlog)
+        self.bridge.error.connect(win.show_error)
+        self.recorder.started.connect(self._started)
+        self.recorder.stopped.connect(self._stopped)
+        self.recorder.failed.connect(self._failed)
+        self.clock = QTimer(self)
+        self.clock.setInterval(500)
+        self.clock.timeout.connect(lambda: win.record_bar.show_elapsed(self.recorder.seconds))
+
+    def toggle(self) -> None:
+        if self.recorder.busy:
+            return
+        if self.recorder.recording:
+            self.stop()
+        else:
+            self.start()
+
+    def start(self) -> None:
+        """Record into a new meeting; a never-recorded meeting on screen becomes the recording.
+
+        That meeting keeps its id, so its title, attendees and notes (saved, waiting to be
+        saved, or typed while the recording starts) all stay with it: nothing is copied over.
+        """
+        win = self.win
+        win.autosaver.flush()
+        meeting = win.view.on_screen()
+        fresh = (
+            meeting is not None
+            and win.showing(meeting.id)
+            and not win.view.transcript.segments
+            and win.view.enhanced is None
+            and not meeting.audio_path
+            and meeting.status != "recording"
+            and meeting.id != win.deleting.meeting_id
+        )
+        win.record_bar.set_recording(False, busy="Starting…")
+        if fresh:
+            self.recorder.start(meeting.title, meeting.notes, meeting.id)
+        else:
+            self.recorder.start(f"Meeting {datetime.now():%H:%M}", "")
+
+    def stop(self) -> None:
+        self.win.autosaver.flush()
+        self.win.record_bar.set_recording(True, busy="Finishing transcript…")
+        self.recorder.stop()
+
+    def _started(self, meeting_id: int) -> None:
+        win = self.win
+        win.refresh_meetings(select=meeting_id)
+        if win.showing(meeting_id):
+            win.reload_meeting(meeting_id)  # now "recording"; what was typed stays on screen
+        else:
+            win.open_meeting(meeting_id)
+        win.record_bar.set_recording(True)
+        win.record_bar.set_channels(self.recorder.session.channels)
+        win.deleting.sync()
+        self.clock.start()
+        if win.tray is not None:
+            win.tray.set_recording(True)
+        win.view.editor.setFocus()
+
+    def _stopped(self, meeting) -> None:
+        win = self.win
+        self._ended()
+        win.refresh_meetings(select=meeting.id)
+        if win.showing(meeting.id):
+            # The transcript was renumbered on stop; notes typed while it finished stay.
+            win.reload_meeting(meeting.id)
+        else:
+            win.open_meeting(meeting.id)
+        if self.recorder.close_when_stopped:
+            win.close()
+            return
+        if win.settings.enhance.auto_after_stop:
+            win.enhancing.start(win.view.template.currentText())
+
+    def _failed(self, err: NotesAppError) -> None:
+        self._ended()
+        self.win.refresh_meetings()
+        self.win.show_error(err)
+
+    def _ended(self) -> None:
+        self.win.deleting.sync()
+        self.clock.stop()
+        self.win.record_bar.set_recording(False)
+        if self.win.tray is not None:
+            self.win.tray.set_recording(False)
+
+    def _on_segment(self, seg) -> None:
+        if self.win.current_id() == self.recorder.meeting_id:
+            self.win.view.add_segment(seg)
+
+    def _on_tentative(self, channel: int, text: str) -> None:
+        if self.win.current_id() == self.recorder.meeting_id:
+            self.win.view.transcript_panel.view.set_tentative(channel, text)

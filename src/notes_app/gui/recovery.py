@@ -1,43 +1,63 @@
-"""At launch: meetings whose recording process died are offered for recovery."""
+"""At launch: meetings whose recording process died are offered for recovery.
+
+Finishing them (``App.recover``: the spooled rest of the audio transcribed, the audio closed)
+runs as a worker job with a database connection of its own.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from PySide6.QtCore import QObject
+from PySide6.QtWidgets import QMessageBox, QWidget
 
-from notes_app.config import Settings
+from notes_app.errors import NotesAppError
+from notes_app.gui.workers import start_job
 
 
-def recover_all(settings: Settings, meeting_ids: list[int]) -> Callable[[Callable], list[Any]]:
-    """A worker function: finish each meeting (transcribe the spooled tail, close the audio)."""
+def ask_recover(parent: QWidget, titles: list[str]) -> bool:
+    names = ", ".join(f"“{t}”" for t in titles)
+    answer = QMessageBox.question(
+        parent,
+        "Notes",
+        f"The app closed while recording {names}. Recover it now? Its notes and transcript "
+        "so far are kept, and the rest of the audio is transcribed.",
+        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+        QMessageBox.StandardButton.Yes,
+    )
+    return answer == QMessageBox.StandardButton.Yes
 
-    def run(progress: Callable[[Any], None]) -> list[Any]:
-        from notes_app.recover import recover_meeting
-        from notes_app.store.repo import Repo
-        from notes_app.transcribe.engine import WhisperEngine
-        from notes_app.transcribe.models import default_project_dir, resolve_model
 
-        model = resolve_model(
-            settings.transcribe.model,
-            project_dir=default_project_dir(),
-            home_models_dir=settings.models_dir,
-        )
-        # The model loads only if some meeting has audio left to transcribe.
-        engine = WhisperEngine(model, settings.transcribe.compute_type, settings.transcribe.threads)
-        language = settings.transcribe.language
-        done = []
-        with Repo.open(settings.db_path) as repo:  # this worker thread's own connection
-            for meeting_id in meeting_ids:
-                done.append(
-                    recover_meeting(
-                        repo,
-                        engine,
-                        repo.get_meeting(meeting_id),
-                        language=None if language in ("", "auto") else language,
-                        keep_audio=settings.audio.keep_audio,
-                        on_progress=lambda d, t: progress((d, t)),
-                    )
-                )
-        return done
+class Recovery(QObject):
+    """The window's recovery section: ask once the window shows, then finish in the background."""
 
-    return run
+    def __init__(self, win):
+        super().__init__(win)
+        self.win = win
+
+    def offer(self) -> None:
+        win = self.win
+        stranded = win.app.unfinished()
+        if not stranded or not win.ask_recover([m.title for m in stranded]):
+            return
+        app, ids = win.app, [m.id for m in stranded]
+
+        def recover_all(progress):
+            with app.on_this_thread() as own:
+                whisper = own.whisper()  # it loads only if some meeting has audio left
+                return [
+                    own.recover(own.repo.get_meeting(mid), whisper, on_event=progress)
+                    for mid in ids
+                ]
+
+        win.record_bar.set_recording(False, busy="Recovering…")
+        start_job(recover_all, on_done=self._recovered, on_fail=self._failed, owner=self)
+
+    def _recovered(self, meetings: list) -> None:
+        self.win.record_bar.set_recording(False)
+        self.win.refresh_meetings()
+        if meetings:
+            self.win.view.meeting = None
+            self.win.open_meeting(meetings[-1].id)
+
+    def _failed(self, err: NotesAppError) -> None:
+        self.win.record_bar.set_recording(False)
+        self.win.show_error(err)
