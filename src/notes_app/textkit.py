@@ -1,7 +1,7 @@
 """Words as every stage compares them: stop words, a light stemmer, BM25 scoring, the words
 that are never a person's name, and what the two sides of a call are called.
 
-At the bottom of the stage order: every stage may import it, it imports nothing of ours.
+At the bottom of the stage order: every stage may import it; of ours it imports only domain.
 """
 
 from __future__ import annotations
@@ -10,6 +10,8 @@ import math
 from collections import Counter
 from collections.abc import Collection, Sequence
 from typing import Any
+
+from notes_app.domain import ME, THEM
 
 # Function words, fillers and talk that carries no topic, in notes and in speech alike.
 STOPWORDS = frozenset(
@@ -40,25 +42,35 @@ QUESTION_WORDS = frozenset(
 
 QUERY_STOPWORDS = STOPWORDS | QUESTION_WORDS
 
-# Words that are never a person's name, though they open a speaker label ("Note: …",
-# "(Laughter)"), start a sentence in capitals ("Please send …") or come back from a model
-# capitalised ("Action", "TBD").
-NOT_NAMES = frozenset(
+# Words that open a label or a stage direction rather than a speaker's name: "Note: …",
+# "(Laughter)". Pronouns are not among them: "You:" and "Them:" can label a speaker.
+LABEL_WORDS = frozenset(
     """action actions agenda answer applause attendees background budget conclusion context
     coughs crosstalk date deadline decision decisions due edit email example fyi fwd goal goals
     http https idea ideas important inaudible issue item laughs laughter link location mailto
     meeting minutes music nb next noise note notes option outcome owner part pause phone point
     problem ps p.s. question recap re reminder result results risk risks section sighs silence
     solution source status step subject summary tel the time tip title todo to-do topic total
-    transcript unintelligible update updates url warning when where
-    please hi hello hey guys everyone everybody team and but so then now also could can would
-    he she it this that there they we you i nobody somebody someone
-    i'm i'll i've i'd ai ok okay tbd n/a q&a faq me us a an""".split()
+    transcript unintelligible update updates url warning when where""".split()
 )
 
-# What the notes call the two sides of a call: the mic ("me") and the system audio ("them").
-YOU = "You"
-THEM_LABEL = "Them"
+# Capitalised words in a sentence that are never a person's name: labels, words that open a
+# sentence ("Please send …", "We agreed …") and what models like to add ("TBD", "AI").
+NOT_NAMES = LABEL_WORDS | frozenset(
+    """please hi hello hey guys everyone everybody team and but so then now also could can would
+    he she it this that there they we you i nobody somebody someone i'm i'll i've i'd ai ok okay
+    tbd n/a q&a faq me us a an""".split()
+)
+
+
+def speaker_label(speaker: str | None) -> str | None:
+    """How a speaker is named in the notes: "You" for me (the mic), "Them" for the other side
+    (the system audio); a name as it is; None when unknown."""
+    if speaker == ME:
+        return "You"
+    if speaker == THEM:
+        return "Them"
+    return speaker or None
 
 
 def stem(word: str) -> str:

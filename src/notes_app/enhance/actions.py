@@ -35,6 +35,8 @@ from dataclasses import dataclass
 from notes_app.domain import ME, THEM, Segment, Transcript
 from notes_app.enhance.action_wording import has_deliverable, says_enough, trim_task
 from notes_app.enhance.text import STOPWORDS, clean_speech, sentences, shorten, terms
+from notes_app.textkit import NOT_NAMES as _NOT_NAMES
+from notes_app.textkit import speaker_label  # its home; prompts and offline import it from here
 
 ACTION_VERBS = (
     "send share write draft prepare check contact call email mail follow set schedule book "
@@ -78,11 +80,6 @@ _ACCEPT = re.compile(
 )
 REPLY_WINDOW = 3  # segments after a request in which its answer is looked for
 MAX_ACTION_ITEMS = 8  # a long meeting's list stays readable; the most concrete are kept
-# Capitalised words that open a sentence but never name the person asked or committed.
-_NOT_NAMES = frozenset(
-    "please hi hello hey guys everyone everybody team and but so then now also could can would "
-    "he she it this that there they we you i nobody somebody someone".split()
-)
 _PROMISE = re.compile(r"\bI(?:'ll| will| can| am going to|'m going to)\b", re.I)
 
 _DECISIONS = re.compile(
@@ -310,15 +307,6 @@ def _is_name(word: str) -> bool:
 def _plain_name(word: str) -> str:
     """A name as the transcript labels its speaker: "[PERSON7]" → "PERSON7"."""
     return word.strip("[]")
-
-
-def speaker_label(speaker: str | None) -> str | None:
-    """How a speaker is named in the notes: "You" for me, "Them" for the other side."""
-    if speaker == ME:
-        return "You"
-    if speaker == THEM:
-        return "Them"
-    return speaker or None
 
 
 def _with_speaker(seg: Segment, text: str) -> str:

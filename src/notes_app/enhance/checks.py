@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from notes_app.domain import Segment
 from notes_app.enhance.numbers import normalise_quantities
+from notes_app.textkit import NOT_NAMES as _NOT_NAMES
 
 # Above this share of failed lines, a reply is not trusted at all: its lines that passed are
 # replaced by the offline text too.
@@ -29,11 +30,6 @@ MAX_WORDS = 60
 _CAPITALISED = re.compile(r"\b[A-Z][A-Za-z0-9'’-]*[A-Za-z0-9]\b")
 _SENTENCE_START = re.compile(r"(?:^|[.!?]\s+|\n)\W*$")
 _WORD = re.compile(r"[a-z0-9'’]+(?:-[a-z0-9]+)*")
-# Capitalised words that are not names: sentence furniture and words models like to add.
-_NOT_NAMES = frozenset(
-    """i i'm i'll i've i'd ai ok okay tbd n/a q&a faq me we us you they he she it the a an
-    action decision note notes meeting team""".split()
-)
 # How a model says it has nothing ("N/A", "none", "no context").
 _NOTHING = re.compile(r"^\W*(?:n/?a|none|null|no context|nothing|not mentioned|unknown)\W*$", re.I)
 

@@ -19,6 +19,7 @@ from typing import Any
 
 from notes_app.domain import Segment, Transcript, renumber
 from notes_app.errors import TranscriptFormatError
+from notes_app.textkit import LABEL_WORDS as _NOT_NAMES
 
 TIMING_EXAMPLE = {
     "vtt": "00:00:01.000 --> 00:00:04.000",
@@ -47,19 +48,6 @@ _PAREN_PREFIX = re.compile(rf"^\(({_NAME})\)(?:\s+|$)(.*)$", re.DOTALL)
 _MAX_NAME_CHARS = 30
 # Lowercase words allowed inside a name ("Ludwig van Beethoven").
 _NAME_PARTICLES = {"van", "von", "de", "da", "del", "der", "di", "du", "la", "le", "bin", "al"}
-# Words that start a label or a stage direction rather than a name: "Note: ...", "(Laughter)".
-_NOT_NAMES = {
-    "action", "actions", "agenda", "answer", "applause", "attendees", "background", "budget",
-    "conclusion", "context", "coughs", "crosstalk", "date", "deadline", "decision", "decisions",
-    "due", "edit", "email", "example", "fyi", "fwd", "goal", "goals", "http", "https", "idea",
-    "ideas", "important", "inaudible", "issue", "item", "laughs", "laughter", "link", "location",
-    "mailto", "meeting", "minutes", "music", "nb", "next", "noise", "note", "notes", "option",
-    "outcome", "owner", "part", "pause", "phone", "point", "problem", "ps", "p.s.", "question",
-    "recap", "re", "reminder", "result", "results", "risk", "risks", "section", "sighs",
-    "silence", "solution", "source", "status", "step", "subject", "summary", "tel", "the",
-    "time", "tip", "title", "todo", "to-do", "topic", "total", "transcript", "unintelligible",
-    "update", "updates", "url", "warning", "when", "where",
-}  # fmt: skip
 _PERIOD_LABEL = re.compile(r"^(Q[1-4]|H[12]|FY\d*)$", re.IGNORECASE)  # "Q3: revenue up"
 
 
