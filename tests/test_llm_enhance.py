@@ -177,7 +177,7 @@ def test_a_line_with_a_number_or_name_not_in_its_evidence_keeps_the_offline_text
     result = run(llm_server)
 
     offline = offline_texts()
-    assert "Them: We can offer a 15 percent discount if they sign this quarter." in offline
+    assert "They: We can offer a 15 percent discount if they sign this quarter." in offline
     texts = [b.text for b in result.blocks]
     assert "20 percent" not in " ".join(texts)
     assert texts[2:4] == offline[2:4]  # both offline lines under "annual discount"

@@ -167,6 +167,7 @@ def _offline(transcript: Transcript, notes: str, meeting: Meeting | None) -> Enh
         notes,
         meeting_id=meeting.id if meeting else None,
         title=meeting.title if meeting else None,
+        attendees=meeting.attendees if meeting else (),
     )
 
 

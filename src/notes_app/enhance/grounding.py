@@ -34,6 +34,7 @@ from notes_app.textkit import K1, bm25_idf, bm25_norm, bm25_weight
 FUZZY_MIN = 0.7  # trigram Dice similarity for two spellings to count as the same word
 EDIT_MIN = 0.75  # or: 1 - edit distance / length of the longer word
 RHYME_WEIGHT = 0.55  # or: the same rhyme (from the first vowel on) and about the same length
+EXACT_SEEN = 0.5  # discount on look-alikes of a word the transcript also has as such
 _VOWELS = "aeiouy"
 WINDOW = 6  # segments either side that still count as the same passage (tuned on ELITR)
 BACK_PENALTY = 0.3  # cost, in normalised score, of a note that jumps back in time
@@ -128,7 +129,8 @@ class SegmentIndex:
             dice = 2 * shared / (len(grams) + len(word))  # a word has len(word) trigrams
             weight = max(dice if dice >= FUZZY_MIN else 0.0, sound_alike(term, word))
             if weight > 0:
-                out.append((word, weight))
+                # When the word itself was heard, a look-alike is less likely to be it.
+                out.append((word, weight * (EXACT_SEEN if out and out[0][0] == term else 1.0)))
         return out
 
     def query(self, weighted_terms: dict[str, float]) -> tuple[np.ndarray, np.ndarray, float]:

@@ -16,9 +16,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from notes_app.domain import ME, THEM, Block, Citation, EnhancedNotes, Segment, Transcript
-from notes_app.enhance.actions import find_action_items, find_decisions, speaker_label
+from notes_app.enhance.actions import find_action_items, find_decisions
 from notes_app.enhance.facts import fact_kinds, is_question, wanted_kinds
-from notes_app.enhance.grounding import Grounding, SegmentIndex, ground, note_query
+from notes_app.enhance.grounding import (
+    SECTION_WEIGHT,
+    Grounding,
+    SegmentIndex,
+    ground,
+    note_query,
+)
 from notes_app.enhance.notes_parse import (
     NoteLine,
     is_section_label,
@@ -27,12 +33,18 @@ from notes_app.enhance.notes_parse import (
 )
 from notes_app.enhance.text import clauses, clean_speech, is_quantity, sentences, shorten, terms
 from notes_app.enhance.topics import split_topics
+from notes_app.textkit import speaker_label
 
 MODE = "offline"
 MAX_CONTEXT_LINES = 2
 MAX_WORDS = 32
 MAX_SECTION_ITEMS = 12
 REPLY_REACH = 3  # segments after a question in which its answer is looked for
+SHORT_SENTENCE = 8  # words: a shorter best sentence takes the next one along
+MIN_QUOTE_WORDS = 4  # "Twenty months, okay." echoes; it does not explain
+_LEADING_LINK = re.compile(
+    r"^(?:which|that|and|but|so|while|whereas)(?: (?:is|was|are|were))?\s+", re.I
+)
 FACT_BONUS = 0.75  # of the note's heaviest term: a sentence holding the kind of fact asked for
 _FIRST_PERSON = re.compile(r"\b(?:i|i'm|i'll|i've|i'd|me|my|we|we're|we'll|we've|us|our)\b", re.I)
 
@@ -121,12 +133,15 @@ def context_blocks(
         return []
     note_terms = set(terms(ln.text))
     wants = wanted_kinds(ln.text)
-    quotes = [
-        q
-        for q in _quotes(grounding.segments, ctx, query, wants)
-        if _adds(q, note_terms) and _norm(q.text) not in ctx.shown
-    ]
-    quotes = sorted(quotes, key=lambda q: -q.score)[:MAX_CONTEXT_LINES]
+    exclude = ctx.shown if not is_section_label(ln) else _NoClauses(ctx.shown)
+    quotes: list[_Quote] = []
+    for q in sorted(
+        _quotes(grounding.segments, ctx, query, wants, exclude), key=lambda q: -q.score
+    ):
+        seen = {_norm(x.text) for x in quotes} | ctx.shown
+        if _adds(q, note_terms) and _norm(q.text) not in seen:
+            quotes.append(q)
+    quotes = quotes[:MAX_CONTEXT_LINES]
     quotes.sort(key=lambda q: q.segments[0])
     ctx.shown.update(_norm(q.text) for q in quotes)
     return [
@@ -142,8 +157,16 @@ def context_blocks(
     ]
 
 
+class _NoClauses(set):
+    """Sentences already shown, for a section label: it gets no part of them either."""
+
+
 def _quotes(
-    positions: tuple[int, ...], ctx: _Context, query: dict[str, float], wants: set[str]
+    positions: tuple[int, ...],
+    ctx: _Context,
+    query: dict[str, float],
+    wants: set[str],
+    exclude: set[str],
 ) -> list[_Quote]:
     """The best quote from each run of consecutive segments by the same speaker; a run that
     only asks a question gives way to the reply that follows it."""
@@ -157,23 +180,23 @@ def _quotes(
     out: list[_Quote] = []
     for run in runs:
         spoken = clean_speech(" ".join(by_pos[i].text for i in run))
-        text, score = best_excerpt(spoken, query, wants=wants, exclude=ctx.shown)
+        text, score = best_excerpt(spoken, query, wants=wants, exclude=exclude)
         if not text:
             continue
         reply = _reply_to(run, by_pos) if is_question(text) else None
         if reply:
             answer = clean_speech(" ".join(by_pos[i].text for i in reply))
-            a_text, a_score = best_excerpt(answer, query, wants=wants, exclude=ctx.shown)
+            a_text, a_score = best_excerpt(answer, query, wants=wants, exclude=exclude)
             if a_text and not is_question(a_text):
-                out.append(
-                    _Quote(a_text, max(score, a_score), tuple(reply), by_pos[reply[0]].speaker)
-                )
-                continue
+                who = by_pos[reply[0]].speaker
+                out.append(_Quote(a_text, max(score, a_score), tuple(reply), who))
+        if is_question(text):
+            continue  # a question is never the context, only the way to its answer
         out.append(_Quote(text, score, tuple(run), by_pos[run[0]].speaker))
     return out
 
 
-def _reply_to(run: list[int], by_pos: dict[int, Segment]) -> list[int] | None:
+def _reply_to(run: list[int], by_pos: dict[int, Segment], hop: bool = False) -> list[int] | None:
     """The segments that answer the question asked in ``run``: the next turn by someone else
     (within REPLY_REACH segments), with its continuation by the same speaker."""
     asker = by_pos[run[0]].speaker
@@ -191,6 +214,10 @@ def _reply_to(run: list[int], by_pos: dict[int, Segment]) -> list[int] | None:
             if len(reply) >= 2 or asker is None:
                 break
             reply.append(reply[-1] + 1)
+        said = clean_speech(" ".join(by_pos[k].text for k in reply))
+        if is_question(said.rsplit(". ", 1)[-1]) and not hop:
+            # "We haven't settled it yet. What do you think?": the answer comes back.
+            return reply + (_reply_to(reply, by_pos, hop=True) or [])
         return reply
     return None
 
@@ -207,15 +234,29 @@ def best_excerpt(
     note asks for), trimmed to its relevant clauses. A sentence in ``exclude`` (already shown)
     gives way to its clause that holds the note's own words, or to nothing."""
     bonus = FACT_BONUS * max(query.values(), default=1.0)
-    best, best_score = "", -1.0
-    for sentence in sentences(text):
+    parts = sentences(text)
+    best, best_score, best_at = "", -1.0, -1
+    for at, sentence in enumerate(parts):
         score = _match(sentence, query) + bonus * len(wants & fact_kinds(sentence))
         if _norm(sentence) in exclude:
+            if isinstance(exclude, _NoClauses):
+                continue
             sentence = _unshown_clause(sentence, query, exclude)
             if not sentence:
                 continue
         if score > best_score:
-            best, best_score = sentence, score
+            best, best_score, best_at = sentence, score, at
+    nxt = parts[best_at + 1] if 0 <= best_at < len(parts) - 1 else ""
+    if (
+        nxt
+        and not is_question(nxt)
+        and len(best.split()) < SHORT_SENTENCE
+        and _norm(nxt) not in exclude
+        and len(best.split()) + len(nxt.split()) <= max_words
+    ):
+        # "The payments integration. The provider changed their API…": a fragment says
+        # what the topic is, the sentence after it says what about it.
+        best = f"{best} {nxt}"
     if len(best.split()) > max_words:
         best = _trim_to_clauses(best, query, max_words)
     return best, max(best_score, 0.0)
@@ -225,8 +266,10 @@ def _unshown_clause(sentence: str, query: dict[str, float], exclude: set[str]) -
     """The clauses of a sentence already shown that carry the note's own words, when they
     say something the shown sentence did not already say under another line."""
     parts = clauses(sentence)
-    keep = [p for p in parts if _match(p, query) > 0]
+    own = {t: w for t, w in query.items() if w > SECTION_WEIGHT}  # not the heading's words
+    keep = [p for p in parts if _match(p, own) > 0]
     text = " ".join(keep)
+    text = _LEADING_LINK.sub("", text)
     if not keep or len(keep) == len(parts) or _norm(text) in exclude or len(text.split()) < 3:
         return ""
     return text[:1].upper() + text[1:]
@@ -267,7 +310,7 @@ def _trim_to_clauses(sentence: str, query: dict[str, float], max_words: int) -> 
 def _adds(quote: _Quote, note_terms: set[str]) -> bool:
     """False when the quote only repeats the note back (nothing for the reader to gain)."""
     quote_terms = set(terms(quote.text))
-    return bool(quote_terms - note_terms) and len(quote.text.split()) >= 3
+    return bool(quote_terms - note_terms) and len(quote.text.split()) >= MIN_QUOTE_WORDS
 
 
 def speaker_names(attendees: Sequence[str]) -> dict[str, str]:
