@@ -27,10 +27,10 @@ from notes_app.gui.deleting import Deleting
 from notes_app.gui.detection import Detecting
 from notes_app.gui.editor import Autosaver
 from notes_app.gui.enhancing import Enhancing
-from notes_app.gui.meeting_view import MeetingView, empty_page
+from notes_app.gui.meeting_view import MeetingView, ask_export_path, empty_page
 from notes_app.gui.overview import OverviewPage, load_stats
 from notes_app.gui.record_bar import RecordBar
-from notes_app.gui.recording import Recording, SessionFactory, build_session
+from notes_app.gui.recording import Recording, SessionFactory, ask_stop_recording, build_session
 from notes_app.gui.recovery import Recovery, ask_recover
 from notes_app.gui.sidebar import Sidebar
 from notes_app.gui.workers import DbWriter, start_job
@@ -98,9 +98,17 @@ class MainWindow(QMainWindow):
         self.sidebar.delete_requested.connect(self.request_delete)
         self.sidebar.delete_blocker = self.deleting.blocker
         self.view = MeetingView([t.name for t in self.app.templates()])
-        self.view.notes_edited.connect(self._notes_edited)
-        self.view.title_edited.connect(self._title_edited)
-        self.view.attendees_edited.connect(self._attendees_edited)
+        self.view.notes_edited.connect(
+            lambda text: self._edited("notes", lambda repo, mid: repo.set_notes(mid, text))
+        )
+        self.view.title_edited.connect(
+            lambda t: self._edited("title", lambda repo, mid: repo.update_meeting(mid, title=t))
+        )
+        self.view.attendees_edited.connect(
+            lambda names: self._edited(
+                "attendees", lambda repo, mid: repo.update_meeting(mid, attendees=names)
+            )
+        )
         self.view.enhance_requested.connect(self.enhance)
         self.view.enhanced_edit_saved.connect(self.enhancing.save_edit)
         self.view.play_requested.connect(self.play_from)
@@ -364,45 +372,15 @@ class MainWindow(QMainWindow):
 
     def ask_export_path(self, title: str):
         """The file and format the user picks, or None if they cancel."""
-        from pathlib import Path
-
-        from PySide6.QtWidgets import QFileDialog
-
-        from notes_app.gui.share_dialog import EXPORT_FORMATS, format_for
-
-        safe = "".join(ch if ch.isalnum() or ch in " -_" else "_" for ch in title).strip()
-        start = str(Path.home() / f"{safe or 'notes'}.md")
-        path, chosen = QFileDialog.getSaveFileName(
-            self, "Export notes", start, ";;".join(EXPORT_FORMATS.values())
-        )
-        if not path:
-            return None
-        fmt = format_for(path, chosen)
-        target = Path(path)
-        if not target.suffix:
-            target = target.with_suffix("." + fmt)
-        return target, fmt
+        return ask_export_path(self, title)
 
     # --- autosave -----------------------------------------------------------------------------
 
-    def _notes_edited(self, text: str) -> None:
+    def _edited(self, field: str, write) -> None:
+        """An edit of the meeting on screen, saved once typing pauses: ``write(repo, id)``."""
         mid = self.current_id()
         if mid is not None:
-            self.autosaver.changed((mid, "notes"), lambda repo: repo.set_notes(mid, text))
-
-    def _title_edited(self, title: str) -> None:
-        mid = self.current_id()
-        if mid is not None:
-            self.autosaver.changed(
-                (mid, "title"), lambda repo: repo.update_meeting(mid, title=title)
-            )
-
-    def _attendees_edited(self, names: list[str]) -> None:
-        mid = self.current_id()
-        if mid is not None:
-            self.autosaver.changed(
-                (mid, "attendees"), lambda repo: repo.update_meeting(mid, attendees=names)
-            )
+            self.autosaver.changed((mid, field), lambda repo: write(repo, mid))
 
     def _on_saved(self, key) -> None:
         _mid, field = key
@@ -504,23 +482,7 @@ class MainWindow(QMainWindow):
 
     def before_close(self) -> bool:
         """Closing while recording asks first; on "stop" the window closes once it stopped."""
-        if not self.recorder.recording and not self.recorder.busy:
-            return True
-        if self.recorder.busy:
-            self.recorder.close_when_stopped = True
-            return False
-        if not self.ask_stop_recording():
-            return False
-        self.recorder.close_when_stopped = True
-        self.stop_recording()
-        return False
+        return self.recording.before_close()
 
     def ask_stop_recording(self) -> bool:
-        answer = QMessageBox.question(
-            self,
-            "Notes",
-            "A meeting is being recorded. Stop the recording and close? Everything so far is kept.",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
-            QMessageBox.StandardButton.Cancel,
-        )
-        return answer == QMessageBox.StandardButton.Yes
+        return ask_stop_recording(self)

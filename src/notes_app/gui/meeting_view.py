@@ -497,3 +497,25 @@ def empty_page(on_new_meeting) -> QWidget:
     layout.addLayout(row)
     layout.addStretch(3)
     return page
+
+
+def ask_export_path(parent, title: str):
+    """The file and format the user picks for an export, or None if they cancel."""
+    from pathlib import Path
+
+    from PySide6.QtWidgets import QFileDialog
+
+    from notes_app.gui.share_dialog import EXPORT_FORMATS, format_for
+
+    safe = "".join(ch if ch.isalnum() or ch in " -_" else "_" for ch in title).strip()
+    start = str(Path.home() / f"{safe or 'notes'}.md")
+    path, chosen = QFileDialog.getSaveFileName(
+        parent, "Export notes", start, ";;".join(EXPORT_FORMATS.values())
+    )
+    if not path:
+        return None
+    fmt = format_for(path, chosen)
+    target = Path(path)
+    if not target.suffix:
+        target = target.with_suffix("." + fmt)
+    return target, fmt

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtWidgets import QMessageBox
 
 from notes_app.config import Settings
 from notes_app.errors import NotesAppError
@@ -247,6 +248,20 @@ class Recording(QObject):
         if self.win.tray is not None:
             self.win.tray.set_recording(False)
 
+    def before_close(self) -> bool:
+        """Closing while recording asks first; on "stop" the window closes once it stopped."""
+        recorder = self.recorder
+        if not recorder.recording and not recorder.busy:
+            return True
+        if recorder.busy:
+            recorder.close_when_stopped = True
+            return False
+        if not self.win.ask_stop_recording():
+            return False
+        recorder.close_when_stopped = True
+        self.stop()
+        return False
+
     def _on_segment(self, seg) -> None:
         if self.win.current_id() == self.recorder.meeting_id:
             self.win.view.add_segment(seg)
@@ -254,3 +269,14 @@ class Recording(QObject):
     def _on_tentative(self, channel: int, text: str) -> None:
         if self.win.current_id() == self.recorder.meeting_id:
             self.win.view.transcript_panel.view.set_tentative(channel, text)
+
+
+def ask_stop_recording(parent) -> bool:
+    answer = QMessageBox.question(
+        parent,
+        "Notes",
+        "A meeting is being recorded. Stop the recording and close? Everything so far is kept.",
+        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+        QMessageBox.StandardButton.Cancel,
+    )
+    return answer == QMessageBox.StandardButton.Yes
