@@ -11,7 +11,7 @@ need them, so starting the command line or the window stays quick.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
@@ -216,6 +216,7 @@ class App:
             language=whisper.language,
             keep_audio=audio.keep_audio,
             listener=listener,
+            glossary=self.settings.transcribe.vocabulary,
         )
 
     def unfinished(self) -> list[Meeting]:
@@ -239,6 +240,49 @@ class App:
             keep_audio=self.settings.audio.keep_audio,
             on_progress=progress_reporter(on_event),
         )
+
+    # --- the final pass after a recording (transcribe/final_pass.py) ------------------------------
+
+    def finalize_recording(
+        self,
+        meeting_id: int,
+        on_progress: Callable[[float, float], None] | None = None,
+        cancel: Callable[[], bool] | None = None,
+    ) -> Transcript:
+        """The recorded meeting's audio transcribed again in batch (``transcribe.final_model``,
+        else the configured model; the notes, title, attendees and glossary as vocabulary); the
+        result replaces the live transcript, and the latest enhanced notes get a new version
+        whose citations point into it. If this fails or is cancelled (FinalPassCancelled), the
+        live transcript stays. ``on_progress(done, total)`` counts seconds of audio."""
+        from notes_app.transcribe.final_pass import final_pass, remap_citations
+        from notes_app.transcribe.vocabulary import build_vocabulary
+
+        meeting = self.repo.get_meeting(meeting_id)
+        audio = Path(meeting.audio_path) if meeting.audio_path else None
+        if audio is None or not audio.is_file():
+            raise AudioError(
+                f"Meeting {meeting_id} has no recording to transcribe again (the audio was not "
+                "kept or has been moved); its live transcript stays as it is."
+            )
+        whisper = self.whisper(self.settings.transcribe.final_model or None, meeting.language)
+        vocabulary = build_vocabulary(
+            notes=meeting.notes,
+            title=meeting.title,
+            attendees=meeting.attendees,
+            glossary=self.settings.transcribe.vocabulary,
+        )
+        final = final_pass(
+            whisper.engine, audio, vocabulary, on_progress, cancel, language=whisper.language
+        )
+        live = self.repo.get_transcript(meeting_id)
+        if not final.segments and live.segments:
+            return live  # nothing heard on a second listen: keep what was heard live
+        with self.repo.transaction():
+            self.repo.replace_segments(meeting_id, final.segments)
+            enhanced = self.repo.get_enhanced(meeting_id)
+            if enhanced is not None:
+                self.repo.add_enhanced(remap_citations(enhanced, live.segments, final.segments))
+        return self.repo.get_transcript(meeting_id)
 
     # --- enhancing --------------------------------------------------------------------------------
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 import logging
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -39,6 +39,7 @@ from notes_app.domain import CHANNEL_SPEAKER, Meeting, Segment, renumber
 from notes_app.errors import AudioError, NotesAppError, StorageError
 from notes_app.store.repo import Repo
 from notes_app.transcribe.live import LiveTranscriber
+from notes_app.transcribe.vocabulary import LiveVocabulary
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +72,10 @@ class SessionListener:
     def on_warning(self, message: str) -> None:
         """Something the user should know before recording starts (e.g. no system audio)."""
 
+    def on_catching_up(self, behind: bool) -> None:
+        """True: the transcript fell behind and is decoded faster, less accurately, until it
+        caught up (False); the final pass after the call restores the accuracy."""
+
 
 class MeetingSession:
     def __init__(
@@ -86,6 +91,7 @@ class MeetingSession:
         now: Callable[[], str] = now_iso,
         open_repo: Callable[[], Repo] | None = None,
         tentative_every: float | None = None,
+        glossary: Sequence[str] | str = (),
     ):
         self.repo = repo
         self.engine = engine
@@ -98,6 +104,7 @@ class MeetingSession:
         self.open_repo = open_repo or (lambda: Repo.open(path))
         self.tentative_every = tentative_every
         self.listener = listener or SessionListener()
+        self.vocabulary = LiveVocabulary(glossary)  # what the notes teach the recogniser
         self.meeting_id: int | None = None
         self.spool_path: Path | None = None
         self.committed: list[Segment] = []
@@ -156,6 +163,8 @@ class MeetingSession:
             on_tentative=self.listener.on_tentative,
             on_error=self.listener.on_error,
             tentative_every=self.tentative_every,
+            vocabulary=self._vocabulary_terms,
+            on_catching_up=self.listener.on_catching_up,
         )
         self._transcriber.start()
         self._pump = threading.Thread(target=self._pump_audio, name="audio-pump", daemon=True)
@@ -167,6 +176,15 @@ class MeetingSession:
         if self.meeting_id is None:
             raise NotesAppError("The meeting has not started yet; start it before taking notes.")
         self.repo.set_notes(self.meeting_id, text)
+
+    def _vocabulary_terms(self) -> tuple[str, ...]:
+        """The terms of the meeting as it is now (notes typed so far, title, attendees), read
+        before each utterance on the transcriber thread, whoever saved them."""
+        if self._writer is None:
+            self._writer = self.open_repo()
+        meeting = self._writer.get_meeting(self.meeting_id)
+        self.vocabulary.set_meeting(meeting.title, meeting.attendees, meeting.notes)
+        return self.vocabulary.terms()
 
     @property
     def channels(self) -> list[int]:

@@ -135,12 +135,17 @@ class WhisperEngine:
         on_progress: Progress | None = None,
         vocabulary: Sequence[str] = (),
         beam_size: int | None = None,
+        context: str | None = None,
+        carry_context: bool = False,
     ) -> list[Segment]:
         """Float32 mono 16 kHz samples -> cleaned segments, times shifted by ``offset``.
 
         Segments come back indexed 0..n-1 with no speaker or channel; the caller assigns them.
         ``vocabulary``: terms the speech is likely to hold (see vocabulary.py), given to Whisper
         as hotwords. ``beam_size`` overrides the engine's for this call (live catch-up).
+        ``context``: what was said just before (live: the previous utterance on this channel),
+        given as the prompt Whisper continues from, as if it had heard it. ``carry_context``:
+        each passage gets the end of the one before as its context the same way.
         """
         audio = np.asarray(audio, dtype=np.float32).reshape(-1)
         total = len(audio) / SAMPLE_RATE
@@ -152,6 +157,8 @@ class WhisperEngine:
             "language": forced_language(language),
             "beam_size": beam_size or self.beam_size,
             "hotwords": self.hotwords(vocabulary),
+            "initial_prompt": context or None,
+            "carry_context": carry_context,
         }
         raw = self._recognise(audio, options, vad, total, on_progress)
         cleaned = clean_segments(raw)
@@ -170,8 +177,12 @@ class WhisperEngine:
     ) -> list[RawSegment]:
         spans = speech_passages(audio) if vad else [(0, len(audio))]
         raw: list[RawSegment] = []
+        carry = options.pop("carry_context", False)
         for first, last in spans:
-            raw.extend(self._recognise_passage(audio, first, last, options))
+            found = self._recognise_passage(audio, first, last, options)
+            raw.extend(found)
+            if carry:
+                options["initial_prompt"] = _context_of(found) or options["initial_prompt"]
             if on_progress is not None:
                 on_progress(min(last / SAMPLE_RATE, total), total)
         if on_progress is not None:
@@ -216,6 +227,7 @@ class WhisperEngine:
         language: str | None,
         on_progress: Progress | None = None,
         vocabulary: Sequence[str] = (),
+        carry_context: bool = False,
     ) -> Transcript:
         """A whole file. Stereo: left = me, right = them, merged by time. Mono: speaker None.
 
@@ -233,7 +245,11 @@ class WhisperEngine:
                     on_progress(_base + done, total)
 
             found = self.transcribe_array(
-                samples, language=language, on_progress=report, vocabulary=vocabulary
+                samples,
+                language=language,
+                on_progress=report,
+                vocabulary=vocabulary,
+                carry_context=carry_context,
             )
             if audio.is_stereo:
                 found = [replace(s, channel=number, speaker=CHANNEL_SPEAKER[number]) for s in found]
@@ -254,6 +270,17 @@ def speech_passages(audio: np.ndarray) -> list[tuple[int, int]]:
         else:
             passages.append((chunk["start"], chunk["end"]))
     return passages
+
+
+CONTEXT_WORDS = 40  # how much of the previous passage a passage is given as context
+
+
+def _context_of(found: list[RawSegment]) -> str | None:
+    """The last words of what was just recognised, unless it was dropped as a hallucination
+    (then nothing: a loop fed back as context would only come back)."""
+    text = " ".join(seg.text for seg in clean_segments(found))
+    words = text.split()
+    return " ".join(words[-CONTEXT_WORDS:]) if words else None
 
 
 def _rms(audio: np.ndarray, start: float, end: float) -> float:

@@ -18,7 +18,7 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -40,6 +40,30 @@ MAX_UTTERANCE = 15.0  # a longer stretch is cut, at a pause when there is one
 ECHO_ENVELOPE_CORRELATION = 0.7
 ECHO_TEXT_SIMILARITY = 0.6
 RECENT_SECONDS = 40.0  # system-channel audio and text kept for echo checks
+
+
+@dataclass(frozen=True)
+class LiveDecoding:
+    """How each utterance is decoded, and how that degrades when the transcript falls behind.
+
+    ``context_gap``: an utterance that starts within this many seconds of the previous one on
+    the same channel is decoded with that one's text as Whisper's prompt (a pause of half a
+    second ends an utterance, so a sentence is often cut in two; without the first half the
+    second is guessed without context). 0 turns it off. ``context_words``: how much of it.
+    ``catch_up_after``: once this many seconds of heard audio wait for Whisper, decode greedily
+    (``catch_up_beam``) without context and skip tentative text until the backlog is gone
+    (below half of it). None never degrades.
+    """
+
+    beam_size: int = 5
+    context_gap: float = 3.0
+    context_words: int = 40
+    catch_up_after: float | None = 6.0
+    catch_up_beam: int = 1
+
+
+# Before the fixes of benchmarks/final_pass.py: greedy, no context, never degrading.
+PLAIN_DECODING = LiveDecoding(beam_size=1, context_gap=0.0, catch_up_after=None)
 
 
 @dataclass(frozen=True)
@@ -221,6 +245,9 @@ class LiveTranscriber:
         on_error: Callable[[NotesAppError], None] | None = None,
         tentative_every: float | None = None,
         vad_model=None,
+        vocabulary: Callable[[], Sequence[str]] | None = None,
+        decoding: LiveDecoding = LiveDecoding(),
+        on_catching_up: Callable[[bool], None] | None = None,
     ):
         self.engine = engine
         self.language = language
@@ -228,6 +255,11 @@ class LiveTranscriber:
         self.on_tentative = on_tentative
         self.on_error = on_error
         self.tentative_every = tentative_every
+        self.vocabulary = vocabulary or (lambda: ())
+        self.decoding = decoding
+        self.on_catching_up = on_catching_up
+        self.catching_up = False
+        self._last_text: dict[int, tuple[float, str]] = {}  # channel -> (end, text said)
         self.detectors = {ch: SpeechDetector(ch, vad_model) for ch in channels}
         self.recent = {ch: RecentAudio() for ch in channels}
         self.recent_text: list[Segment] = []  # system-channel segments, for the text check
@@ -343,11 +375,20 @@ class LiveTranscriber:
         if utt.channel == CHANNEL_ME and self._is_echo_audio(utt):
             self.dropped_echo += 1
             return
+        hurry = self._update_catching_up()
         found = self.engine.transcribe_array(
-            utt.audio, language=self.language, offset=utt.start, vad=False
+            utt.audio,
+            language=self.language,
+            offset=utt.start,
+            vad=False,
+            vocabulary=self._terms(),
+            beam_size=self.decoding.catch_up_beam if hurry else self.decoding.beam_size,
+            context=None if hurry else self._context_before(utt),
         )
         speaker = CHANNEL_SPEAKER[utt.channel]
         segs = [replace(s, speaker=speaker, channel=utt.channel) for s in found if s.text]
+        if segs:
+            self._last_text[utt.channel] = (segs[-1].end, " ".join(s.text for s in segs))
         if utt.channel == CHANNEL_ME:
             segs = [s for s in segs if not self._is_echo_text(s)]
         else:
@@ -358,6 +399,37 @@ class LiveTranscriber:
             if utt.heard_at:
                 self.latencies.append(time.monotonic() - utt.heard_at)
             self.on_commit(segs)
+
+    def _terms(self) -> Sequence[str]:
+        try:
+            return self.vocabulary()
+        except Exception:  # noqa: BLE001 - the notes only help; a transcript without them is fine
+            log.warning("Could not read the meeting's vocabulary", exc_info=True)
+            return ()
+
+    def _context_before(self, utt: Utterance) -> str | None:
+        """The end of what this channel said just before, when it is the same stretch of talk."""
+        last = self._last_text.get(utt.channel)
+        if last is None or not self.decoding.context_gap:
+            return None
+        end, text = last
+        if utt.start - end > self.decoding.context_gap:
+            return None
+        return " ".join(text.split()[-self.decoding.context_words :])
+
+    def _update_catching_up(self) -> bool:
+        """True while the backlog is long enough to trade accuracy for speed (reported on
+        change through ``on_catching_up``)."""
+        limit = self.decoding.catch_up_after
+        if limit is None:
+            return False
+        backlog = self.backlog
+        hurry = backlog >= limit or (self.catching_up and backlog > limit / 2)
+        if hurry != self.catching_up:
+            self.catching_up = hurry
+            if self.on_catching_up is not None:
+                self.on_catching_up(hurry)
+        return hurry
 
     def _is_echo_audio(self, utt: Utterance) -> bool:
         if CHANNEL_THEM not in self.recent:
@@ -380,8 +452,8 @@ class LiveTranscriber:
             self.recent_text = [s for s in self.recent_text if s.end >= horizon]
 
     def _maybe_tentative(self) -> None:
-        if not (self.on_tentative and self.tentative_every):
-            return
+        if not (self.on_tentative and self.tentative_every) or self.catching_up:
+            return  # behind: the CPU goes to final text first
         now = time.monotonic()
         if now - self._last_tentative < self.tentative_every:
             return
@@ -393,7 +465,12 @@ class LiveTranscriber:
             start, audio = open_audio
             try:
                 segs = self.engine.transcribe_array(
-                    audio, language=self.language, offset=start, vad=False
+                    audio,
+                    language=self.language,
+                    offset=start,
+                    vad=False,
+                    vocabulary=self._terms(),
+                    beam_size=1,  # a guess, soon replaced: the cheapest decoding will do
                 )
             except Exception:  # noqa: BLE001 - a tentative guess is optional; the final one counts
                 # Logged once per recording: a broken engine would otherwise repeat it every second.

@@ -186,9 +186,11 @@ class LiveVocabulary:
         self._lock = threading.Lock()
 
     def set_meeting(self, title: str, attendees: Iterable[str] = (), notes: str = "") -> None:
+        meeting = (title, tuple(attendees), notes)
         with self._lock:
-            self._title, self._attendees, self._notes = title, tuple(attendees), notes
-            self._terms = None
+            if meeting != (self._title, self._attendees, self._notes):
+                self._title, self._attendees, self._notes = meeting
+                self._terms = None
 
     def set_notes(self, notes: str) -> None:
         with self._lock:
