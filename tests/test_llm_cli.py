@@ -52,7 +52,13 @@ def test_enhance_uses_the_configured_llm_and_stores_a_version(configured, repo):
     assert data["mode"] == "llm" and data["model"] == "test-model" and data["version"] == 1
     assert data["template"] == "general"
     stored = repo.get_enhanced(mid)
-    assert stored.mode == "llm" and len(stored.blocks) == 7
+    assert stored.mode == "llm" and len(stored.blocks) == len(data["blocks"])
+    assert [b.text for b in stored.blocks if b.source == "user"] == [
+        "Pricing",
+        "annual discount",
+        "launch timing",
+    ]
+    assert all(b.citations for b in stored.blocks if b.source == "ai")
     prompt = configured.chat_requests[0].prompt
     assert "Meeting: Acme renewal" in prompt and "Attendees: Priya" in prompt
 
