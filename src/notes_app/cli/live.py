@@ -51,6 +51,10 @@ class _Printer(SessionListener):
     def on_error(self, error: NotesAppError) -> None:
         _emit(self.as_json, "error", f"Warning: {error}", err=True, message=str(error))
 
+    def on_catching_up(self, behind: bool) -> None:
+        text = "transcript catching up (faster, rougher)" if behind else "transcript caught up"
+        _emit(self.as_json, "catching_up", text, err=True, behind=behind)
+
     def on_backlog(self, seconds: float) -> None:
         now = time.monotonic()
         if seconds >= BEHIND_WARNING and now - self.told_behind >= BEHIND_WARNING:
@@ -107,8 +111,14 @@ def _stop_signals(stop: threading.Event) -> None:
 @click.option("--mic", help="Mic device name (see `notes-app devices`), or 'none'.")
 @click.option("--system", help="System-audio device name, or 'none'.")
 @click.option("--model", help="Whisper model name or folder (default: the configured one).")
+@click.option(
+    "--final-pass/--no-final-pass",
+    default=True,
+    help="After stopping, transcribe the whole recording again for a better transcript "
+    "(default: on; Ctrl-C skips it and keeps the live one).",
+)
 @json_option
-def record(title, duration, notes_file, mic, system, model, as_json) -> None:
+def record(title, duration, notes_file, mic, system, model, final_pass, as_json) -> None:
     """Record a meeting: your mic as "me", the system audio as "them", transcribed live.
 
     Stops on Ctrl-C, SIGTERM or --duration, finishes the transcript, and prints the meeting id.
@@ -147,8 +157,35 @@ def record(title, duration, notes_file, mic, system, model, as_json) -> None:
         meeting=meeting.to_dict(),
         segments=count,
     )
+    if final_pass and meeting.audio_path:
+        _final_pass(app, meeting, as_json)
     if not as_json:
         click.echo(meeting.id)
+
+
+def _final_pass(app, meeting, as_json: bool) -> None:
+    """The whole recording transcribed again; Ctrl-C cancels it and keeps the live text."""
+    cancelled = threading.Event()
+    _stop_signals(cancelled)
+    _emit(
+        as_json,
+        "final_pass",
+        "Final pass over the recording (Ctrl-C keeps the live transcript)…",
+        err=True,
+    )
+    try:
+        with progress_bar("Final pass", 2 * (meeting.duration or 1)) as update:
+            final = app.finalize_recording(meeting.id, on_progress=update, cancel=cancelled.is_set)
+    except NotesAppError as e:  # cancelled, or the audio could not be read: the live text stays
+        _emit(as_json, "final_pass_skipped", f"Warning: {e}", err=True, message=str(e))
+        return
+    _emit(
+        as_json,
+        "final_pass_done",
+        f"Final transcript: {len(final.segments)} segments.",
+        err=True,
+        segments=len(final.segments),
+    )
 
 
 @click.command()

@@ -19,8 +19,18 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from notes_app.domain import Block, Citation, EnhancedNotes, Segment, Transcript
+from notes_app.domain import (
+    CHANNEL_ME,
+    CHANNEL_THEM,
+    Block,
+    Citation,
+    EnhancedNotes,
+    Segment,
+    Transcript,
+    renumber,
+)
 from notes_app.errors import NotesAppError
+from notes_app.transcribe.live import ECHO_TEXT_SIMILARITY, text_similarity
 
 Progress = Callable[[float, float], None]  # (done_seconds, total_seconds)
 
@@ -52,13 +62,31 @@ def final_pass(
             on_progress(done, total)
 
     report(0.0, 0.0)
-    return engine.transcribe_file(
+    heard = engine.transcribe_file(
         Path(audio_path),
         language=language,
         on_progress=report,
         vocabulary=vocabulary,
         carry_context=True,
     )
+    return replace(heard, segments=renumber(drop_echo(heard.segments)))
+
+
+def drop_echo(segments: Sequence[Segment]) -> list[Segment]:
+    """Without the mic's copies of what the speakers played (the other side heard twice), as
+    live transcription drops them: a "me" line saying what "them" said at the same time."""
+    theirs = [s for s in segments if s.channel == CHANNEL_THEM]
+    return [
+        s
+        for s in segments
+        if s.channel != CHANNEL_ME
+        or not any(
+            other.start < s.end + 1.0
+            and s.start < other.end + 1.0
+            and text_similarity(s.text, other.text) >= ECHO_TEXT_SIMILARITY
+            for other in theirs
+        )
+    ]
 
 
 def _overlap(a: Segment | Citation, b: Segment) -> float:
