@@ -534,7 +534,9 @@ def run_one(
             totals.by_kind[kind][1] += 1
     wer = "" if args.transcript_from_text else f"WER me {wers['me']:.2f} them {wers['them']:.2f}  "
     took = time.perf_counter() - began
-    print(f"{dialogue.name:<28} grounded {good:>2}/{len(results):<2}  {wer}{took:5.1f} s")
+    # With --llm, say when the enhancer fell back to offline notes: those are not the LLM's.
+    made = f"  [{enhanced.mode}: {enhanced.model}]" if args.llm else ""
+    print(f"{dialogue.name:<28} grounded {good:>2}/{len(results):<2}  {wer}{took:5.1f} s{made}")
     for r in results:
         if r.shown_as is not None:
             print(f"    CHANGED  {r.note!r} is shown as {r.shown_as!r}")
