@@ -276,6 +276,23 @@ def test_sections_come_after_all_of_the_users_lines(llm_server):  # noqa: F811
     assert heading > last_user
 
 
+def test_a_stream_that_ends_empty_is_asked_again_without_streaming(llm_server):  # noqa: F811
+    llm_server.queue(Reply.text("", finish_reason=None), items_reply(GOOD_LINES))
+    streamed = []
+    result = run(llm_server, on_block=streamed.append)
+    first, second = llm_server.chat_requests
+    assert first.body["stream"] is True and not second.body.get("stream")
+    assert streamed == list(result.blocks) and result.notice is None
+
+
+def test_a_placeholder_or_empty_line_keeps_the_offline_text(llm_server):  # noqa: F811
+    llm_server.queue(items_reply(["...", *GOOD_LINES[1:]]))
+    result = run(llm_server)
+    assert result.notice.startswith("1 of 3") and "..." not in [b.text for b in result.blocks]
+    assert checks.clean_context("<one short line>") is None
+    assert checks.clean_context(" Launch  on March 3rd [4]. ") == "Launch on March 3rd."
+
+
 def test_a_context_overflow_halves_the_batch_and_retries(llm_server):  # noqa: F811
     overflow = Reply.error(
         400, "This model's maximum context length is 8192 tokens, you requested 8284 tokens"

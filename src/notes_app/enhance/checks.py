@@ -61,8 +61,10 @@ def clean_context(text: object) -> str | None:
         return None
     line = re.sub(r"\s*\[\d+(?:\s*,\s*\d+)*\]", "", text)  # "[1, 2]" ids it was not asked for
     line = " ".join(line.split()).strip().strip('"“”').strip()
-    if not line or _NOTHING.match(line):
-        return None
+    if not line or _NOTHING.match(line) or line.startswith("<"):
+        return None  # "<one short line>" is the prompt's placeholder copied back
+    if len(re.findall(r"[A-Za-z]{2,}", line)) < 2:
+        return None  # "...", "-", a bare number: nothing a reader can use
     return line
 
 

@@ -388,6 +388,7 @@ class _Writer:
     people: set[str]
     stream: _Stream
     by_key: dict[int, _Slot] = field(init=False)
+    streaming: bool = True
 
     def __post_init__(self) -> None:
         self.by_key = {s.task.key: s for s in self.stream.slots if s.task is not None}
@@ -412,16 +413,19 @@ class _Writer:
     def _ask(self, batch: Sequence[prompts.Task]) -> dict[int, tuple[checks.Verdict, Block | None]]:
         """The model's lines for ``batch``, checked; on a context overflow, in halves."""
         decided: dict[int, tuple[checks.Verdict, Block | None]] = {}
-        feeder = _ItemFeeder(batch, self._decide, decided, self.stream) if self.stream.on else None
+        streaming = self.stream.on and self.streaming
+        feeder = _ItemFeeder(batch, self._decide, decided, self.stream) if streaming else None
         messages = prompts.build_messages(batch, self.template, self.meeting)
         try:
-            reply = self.llm.chat(
-                messages,
-                schema=prompts.REPLY_SCHEMA,
-                on_text=feeder.feed if feeder else None,
-                max_tokens=prompts.reply_tokens(len(batch)),
-                temperature=0.1,
-            )
+            reply = self._chat(messages, len(batch), feeder)
+            if feeder is not None and not reply.text.strip() and reply.finish_reason is None:
+                # Some servers (llama-cpp-python behind a newer Starlette) end a stream at once,
+                # empty: ask again without streaming, and stop streaming for this run.
+                log.warning(
+                    "%s ended a streamed reply empty; asking without streaming", self.llm.model
+                )
+                self.streaming = False
+                reply = self._chat(messages, len(batch), None)
         except LLMError as e:
             if not _context_overflow(e) or len(batch) == 1:
                 raise
@@ -432,6 +436,17 @@ class _Writer:
             if task.key not in decided:
                 decided[task.key] = self._decide(task, raw)
         return decided
+
+    def _chat(
+        self, messages: list[dict[str, str]], n: int, feeder: _ItemFeeder | None
+    ) -> ChatReply:
+        return self.llm.chat(
+            messages,
+            schema=prompts.REPLY_SCHEMA,
+            on_text=feeder.feed if feeder else None,
+            max_tokens=prompts.reply_tokens(n),
+            temperature=0.1,
+        )
 
     def _decide(self, task: prompts.Task, raw: Any) -> tuple[checks.Verdict, Block | None]:
         text = checks.clean_context(raw)

@@ -41,17 +41,18 @@ You expand a person's terse meeting notes into short lines of context, using ONL
 lines given under each note.
 
 Rules:
-1. For each note write one short line (at most 30 words) saying what the meeting said about it: \
+1. For each note write one short line (at most 25 words) saying what the meeting said about it: \
 facts, figures, reasons, who said it.
-2. Use only the transcript lines given under that note. Keep numbers, amounts, dates and names \
-exactly as they appear there. Never add a name, number or date they do not contain.
+2. Use only the transcript lines given under that note, never those of another note. Keep \
+numbers, amounts, dates and names exactly as they appear there. Never add a name, number or \
+date they do not contain.
 3. Write like meeting notes: terse, factual, third person. Do not repeat the note itself.
 4. If a note's transcript lines say nothing about it, its context is null.
 5. A note marked ACTION ITEM is written as "Owner: task (due: date)", leaving out an owner or a \
 date nobody said. A note marked DECISION is one line saying what was decided.
 
 Reply with JSON only, one item per note, in the order given:
-{"items": [{"note": 1, "context": "..."}, {"note": 2, "context": null}]}"""
+{"items": [{"note": 1, "context": "<one short line>"}, {"note": 2, "context": null}]}"""
 
 _KIND_LABEL = {
     ACTION: "ACTION ITEM",
@@ -141,4 +142,4 @@ def estimate_tokens(text: str) -> int:
 
 def reply_tokens(n_tasks: int) -> int:
     """Room for the reply: about 40 words of context per note plus the JSON around it."""
-    return 24 + 64 * n_tasks
+    return 24 + 56 * n_tasks
