@@ -24,7 +24,7 @@ HOST = "127.0.0.1"
 OLLAMA_PORTS: tuple[int, ...] = (11434,)
 # llama.cpp's llama-server, LM Studio, vLLM / llama-cpp-python, a development server
 OPENAI_PORTS: tuple[int, ...] = (8080, 1234, 8000, 18080)
-PROBE_TIMEOUT = 0.5  # seconds; a server on this computer answers in milliseconds
+PROBE_TIMEOUT = 2.0  # seconds: a local server answers in milliseconds, unless it is busy generating
 
 # A small instruct model that runs on a laptop's CPU and follows JSON instructions well enough.
 RECOMMENDED_MODEL = "qwen2.5:3b"
