@@ -29,7 +29,19 @@ def day_after(value: datetime | None) -> str | None:
     return (value.date() + timedelta(days=1)).isoformat() if value else None
 
 
-@click.command("search")
+# A word typed with a leading dash is part of the query (-word leaves hits out), not an option.
+_DASH_WORDS = {"ignore_unknown_options": True}
+
+
+def query_words(words: tuple[str, ...]) -> str:
+    """The query typed: words joined. A mistyped long option (--sinec) is named, not searched."""
+    for word in words:
+        if word.startswith("--") and len(word) > 2:
+            raise click.NoSuchOption(word.split("=", 1)[0])
+    return " ".join(words)
+
+
+@click.command("search", context_settings=_DASH_WORDS)
 @click.argument("query", nargs=-1, required=True)
 @click.option("--since", type=_DATE, help="Only meetings on or after this day (YYYY-MM-DD).")
 @click.option("--until", type=_DATE, help="Only meetings on or before this day (YYYY-MM-DD).")
@@ -58,7 +70,7 @@ def search_cmd(
     filters = Filters(
         since=day(since), until=day_after(until), meeting_id=meeting_id, speaker=speaker
     )
-    results = search(app.repo.db, " ".join(query), filters, limit=limit)
+    results = search(app.repo.db, query_words(query), filters, limit=limit)
     if as_json:
         print_json({"results": [r.to_dict() for r in results]})
         return
