@@ -162,3 +162,90 @@ def test_the_other_side_heard_through_the_mic_appears_once_as_them(whisper_engin
     )
     assert [s.speaker for s in committed] == ["them", "them"]
     assert live.dropped_echo == 2
+
+
+# --- how each utterance is decoded (a recording engine: our own seam) ---------------------------
+
+
+class RecordingEngine:
+    """Answers each utterance with its number and keeps the options it was asked with."""
+
+    def __init__(self, delay: float = 0.0):
+        self.calls: list[dict] = []
+        self.delay = delay
+
+    def transcribe_array(self, audio, *, offset=0.0, **options):
+        import time
+
+        from notes_app.domain import Segment
+
+        time.sleep(self.delay)
+        self.calls.append(options)
+        end = offset + len(audio) / RATE
+        return [Segment(0, offset, end, f"utterance {len(self.calls)}")]
+
+
+def two_utterances_on(channel: int, pause: float) -> np.ndarray:
+    return np.concatenate([quiet(0.5), loud(1), quiet(pause), loud(1), quiet(1)])
+
+
+def run_fake(engine, feeds, **kwargs):
+    from notes_app.transcribe.live import LiveDecoding
+
+    kwargs.setdefault("decoding", LiveDecoding(catch_up_after=None))
+    found = []
+    t = LiveTranscriber(
+        engine,
+        channels=list(feeds),
+        language="en",
+        on_commit=found.extend,
+        vad_model=loudness_vad,
+        **kwargs,
+    )
+    t.start()
+    n = max(len(a) for a in feeds.values())
+    for i in range(0, n, 1600):
+        for ch, audio in feeds.items():
+            t.feed(ch, audio[i : i + 1600])
+    t.finish(timeout=30)
+    return found, t
+
+
+def test_the_previous_utterance_is_the_context_of_the_next_when_close_enough():
+    engine = RecordingEngine()
+    run_fake(engine, {CHANNEL_ME: two_utterances_on(CHANNEL_ME, 1.0)})
+    assert [c["context"] for c in engine.calls] == [None, "utterance 1"]
+    assert {c["beam_size"] for c in engine.calls} == {5}
+
+    engine = RecordingEngine()
+    run_fake(engine, {CHANNEL_ME: two_utterances_on(CHANNEL_ME, 4.0)})  # a new stretch of talk
+    assert [c["context"] for c in engine.calls] == [None, None]
+
+
+def test_each_utterance_gets_the_vocabulary_as_it_is_then():
+    engine = RecordingEngine()
+    typed = [("Zorblax",), ("Zorblax", "Priya Raghunathan")]
+    run_fake(engine, {CHANNEL_THEM: two_utterances_on(CHANNEL_THEM, 1.0)}, vocabulary=typed.pop)
+    assert [c["vocabulary"] for c in engine.calls] == [
+        ("Zorblax", "Priya Raghunathan"),
+        ("Zorblax",),
+    ]
+
+
+def test_behind_it_decodes_greedily_without_context_and_says_so_until_caught_up():
+    from notes_app.transcribe.live import LiveDecoding
+
+    engine = RecordingEngine(delay=0.3)
+    told = []
+    speech = np.concatenate([np.concatenate([loud(1), quiet(1)]) for _ in range(6)])
+    found, transcriber = run_fake(
+        engine,
+        {CHANNEL_ME: speech},
+        decoding=LiveDecoding(catch_up_after=4.0),
+        on_catching_up=told.append,
+    )
+    # Fed 12 s at once: the first utterances are decoded in a hurry, the last ones not.
+    beams = [c["beam_size"] for c in engine.calls]
+    assert len(found) == 6 and beams[0] == 1 and beams[-1] == 5
+    assert all(c["context"] is None for c in engine.calls if c["beam_size"] == 1)
+    assert told == [True, False] and not transcriber.catching_up
