@@ -5,7 +5,7 @@ At the bottom of the stage order: every stage may import it, it imports nothing 
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
 
 def now_iso() -> str:
@@ -37,13 +37,27 @@ def local_time(iso: str | None) -> datetime | None:
     return when.astimezone() if when else None
 
 
-def human_date(when: datetime, *, weekday: bool = False, time: bool = False) -> str:
+def human_date(
+    when: datetime | date, *, weekday: bool = False, year: bool = True, time: bool = False
+) -> str:
     """A date as people read it: "1 March 2025"; "Saturday 1 March 2025" with ``weekday``,
-    "1 March 2025, 14:05" with ``time``.
+    "1 March" without ``year``, "1 March 2025, 09:05" with ``time`` (a datetime's).
 
-    The day has no leading zero (strftime's %-d is not portable).
+    The day has no leading zero (strftime's %-d is not portable); the hour keeps its own.
     """
-    text = f"{when.day} {when:%B %Y}"
+    text = f"{when.day} {when:%B %Y}" if year else f"{when.day} {when:%B}"
     if weekday:
         text = f"{when:%A} {text}"
-    return f"{text}, {when:%H:%M}" if time else text
+    return f"{text}, {when:%H:%M}" if time and isinstance(when, datetime) else text
+
+
+def day_label(day: date, today: date) -> str:
+    """A day as a list of meetings heads it: "Today", "Yesterday", "Monday 3 March" this year,
+    "3 March 2024" before."""
+    if day == today:
+        return "Today"
+    if day == today - timedelta(days=1):
+        return "Yesterday"
+    if day.year == today.year:
+        return human_date(day, weekday=True, year=False)
+    return human_date(day)

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import click
 
-from notes_app.clock import clock  # its home; the window's modules import it from here too
+from notes_app.clock import clock, human_date, local_time
 from notes_app.domain import Block, Citation, EnhancedNotes, Meeting, Transcript
 
 
@@ -113,7 +113,8 @@ def _squeeze(text: str) -> str:
 
 
 def _date(meeting: Meeting) -> str:
-    return (meeting.started_at or "")[:16].replace("T", " ")
+    when = local_time(meeting.started_at)
+    return human_date(when, weekday=True, time=True) if when else ""
 
 
 def _attendees(meeting: Meeting) -> str:

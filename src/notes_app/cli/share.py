@@ -9,13 +9,13 @@ from pathlib import Path
 import click
 
 from notes_app.cli.common import get_app, json_option, print_json
+from notes_app.clock import now_iso
 from notes_app.errors import ShareError
 from notes_app.share.answer import answerer_for
 from notes_app.share.local import local_dir
 from notes_app.share.model import DEFAULT_EXPIRES, ShareOptions
 from notes_app.share.server import Limits, create_app
 from notes_app.share.snapshots import SnapshotStore
-from notes_app.store.repo import now_iso
 from notes_app.store.shares import ShareRecord
 
 

@@ -29,11 +29,11 @@ from PySide6.QtWidgets import (
 )
 
 from notes_app.ask import Answer, answer_question
+from notes_app.clock import clock
 from notes_app.config import Settings
 from notes_app.errors import NotesAppError
 from notes_app.gui import theme
 from notes_app.gui.workers import DbWriter, start_job
-from notes_app.render import clock
 from notes_app.semantic import embedder_for
 from notes_app.store.chat import Exchange
 from notes_app.store.repo import Repo

@@ -23,16 +23,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from notes_app.clock import clock, human_date, local_time
 from notes_app.domain import EnhancedNotes, Meeting, Segment, Transcript
 from notes_app.gui.editor import NotesEditor
 from notes_app.gui.enhanced_text import blocks_to_text
 from notes_app.gui.enhanced_view import EnhancedView
-from notes_app.gui.sidebar import local_time
 from notes_app.gui.talk_share import TalkShareBadge
 from notes_app.gui.transcript_panel import TranscriptPanel, speaker_name
 from notes_app.gui.workers import start_job
 from notes_app.gui.wrap_row import WrapRow
-from notes_app.render import clock
 from notes_app.stats import talk_share
 
 RAW, ENHANCED, EDIT_ENHANCED = 0, 1, 2
@@ -42,7 +41,7 @@ TALK_REFRESH_MS = 2000  # while recording, the talk share follows the transcript
 
 def meta_text(m: Meeting) -> str:
     when = local_time(m.started_at)
-    parts = [when.strftime("%A %d %B %Y, %H:%M").replace(" 0", " ") if when else ""]
+    parts = [human_date(when, weekday=True, time=True) if when else ""]
     if m.duration:
         parts.append(clock(m.duration))
     if m.status == "recording":

@@ -8,9 +8,9 @@ from PySide6.QtCore import QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QWidget
 
+from notes_app.clock import clock
 from notes_app.domain import CHANNEL_ME, CHANNEL_THEM
 from notes_app.gui import theme
-from notes_app.render import clock
 
 SILENCE_DB = -60.0
 # "Them" quieter than this for THEM_FLAT_AFTER seconds while recording means capture likely

@@ -12,9 +12,9 @@ import html
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
+from notes_app.clock import clock
 from notes_app.gui import theme
 from notes_app.gui.transcript_panel import speaker_name
-from notes_app.render import clock
 from notes_app.store.search import HL_CLOSE, HL_OPEN, SearchResult
 
 KIND_LABELS = {"title": "Title", "notes": "My notes", "enhanced": "Enhanced notes"}

@@ -7,7 +7,7 @@ the query off the GUI thread and hands the answer to ``show_results``); clearing
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter
@@ -25,23 +25,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from notes_app.clock import local_time
+from notes_app.clock import clock, day_label, local_time
 from notes_app.domain import Meeting
 from notes_app.gui import theme
 from notes_app.gui.search_results import SearchResults
-from notes_app.render import clock
 
 MEETING_ID = Qt.ItemDataRole.UserRole
-
-
-def day_label(day: date, today: date) -> str:
-    if day == today:
-        return "Today"
-    if day == today - timedelta(days=1):
-        return "Yesterday"
-    if day.year == today.year:
-        return day.strftime("%A, %d %B").replace(" 0", " ")
-    return day.strftime("%d %B %Y").lstrip("0")
 
 
 def meeting_line(m: Meeting) -> str:

@@ -24,9 +24,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from notes_app.clock import clock
 from notes_app.domain import CHANNEL_THEM, ME, THEM, Segment
 from notes_app.gui import theme
-from notes_app.render import clock
 
 
 def speaker_name(speaker: str | None, channel: int | None) -> str:

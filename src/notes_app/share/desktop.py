@@ -11,12 +11,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from notes_app.clock import now_iso
 from notes_app.config import Settings
 from notes_app.errors import ShareError
 from notes_app.share.client import ShareClient
 from notes_app.share.local import LocalServer, ensure_local_server
 from notes_app.share.model import ShareOptions, Snapshot, parse_expiry
-from notes_app.store.repo import Repo, now_iso
+from notes_app.store.repo import Repo
 from notes_app.store.shares import ShareRecord
 
 LocalStarter = Callable[[Path], LocalServer]
