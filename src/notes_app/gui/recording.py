@@ -233,8 +233,44 @@ class Recording(QObject):
         if self.recorder.close_when_stopped:
             win.close()
             return
+        if meeting.audio_path:
+            self._final_pass(meeting.id)
+        else:
+            self._after_transcript()
+
+    def _after_transcript(self) -> None:
+        win = self.win
         if win.settings.enhance.auto_after_stop:
             win.enhancing.start(win.view.template.currentText())
+
+    def _final_pass(self, meeting_id: int) -> None:
+        """The whole recording transcribed again on a worker job (App.finalize_recording), its
+        progress on the record bar; failed, the live transcript stays and the error is shown."""
+        from notes_app.app import App
+
+        bar = self.win.record_bar
+        bar.set_recording(False, busy="Final pass…")
+
+        def run(progress):
+            with App(self.win.settings).on_this_thread() as app:
+                return app.finalize_recording(meeting_id, on_progress=lambda d, t: progress((d, t)))
+
+        def shown(done_total) -> None:
+            done, total = done_total
+            if total:
+                bar.set_recording(False, busy=f"Final pass {int(100 * done / total)}%")
+
+        def finished(_transcript=None) -> None:
+            bar.set_recording(False)
+            if self.win.showing(meeting_id):
+                self.win.reload_meeting(meeting_id)
+            self._after_transcript()
+
+        def failed(err: NotesAppError) -> None:
+            self.win.show_error(err)
+            finished()
+
+        start_job(run, on_done=finished, on_fail=failed, on_progress=shown, owner=self)
 
     def _failed(self, err: NotesAppError) -> None:
         self._ended()
