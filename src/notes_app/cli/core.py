@@ -75,10 +75,16 @@ def list_cmd(as_json: bool) -> None:
 @click.argument("meeting_id", type=int)
 @click.option("--version", type=int, help="Show an earlier version of the enhanced notes.")
 @click.option("--raw", is_flag=True, help="Show the notes as typed and the transcript.")
-def show_cmd(meeting_id: int, version: int | None, raw: bool) -> None:
+@click.option(
+    "--notes", "notes_only", is_flag=True, help="Print only the notes, exactly as typed and saved."
+)
+def show_cmd(meeting_id: int, version: int | None, raw: bool, notes_only: bool) -> None:
     """Show a meeting's enhanced notes (AI text dimmed, citations as [mm:ss])."""
     repo = get_app().repo
     meeting = repo.get_meeting(meeting_id)
+    if notes_only:
+        click.echo(meeting.notes, nl=False)  # byte for byte: no added newline, no styling
+        return
     notes = None if raw else repo.get_enhanced(meeting_id, version)
     if notes is None:
         click.echo(render.raw_notes_view(meeting, repo.get_transcript(meeting_id)), nl=False)
