@@ -7,6 +7,7 @@ so a bad publish never stores half a snapshot.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -15,6 +16,7 @@ from notes_app.domain import (
     BLOCK_TYPES,
     SOURCES,
     Block,
+    Citation,
     EnhancedNotes,
     Meeting,
     Segment,
@@ -28,6 +30,10 @@ MAX_TITLE = 500
 MAX_ATTENDEES = 200
 MAX_BLOCKS = 5000
 MAX_SEGMENTS = 50000
+MAX_CITATIONS = 100
+MAX_LINE = 20_000  # characters in one note line or transcript segment
+MAX_INDEX = 10_000_000
+MAX_SECONDS = 366 * 86400
 
 _EXPIRY = re.compile(r"^\s*(\d{1,5})\s*([dh])\s*$")
 
@@ -121,45 +127,128 @@ class Snapshot:
 
     @classmethod
     def from_dict(cls, d: Any) -> Snapshot:
+        """Read a published snapshot, checking every field; a ``ShareError`` names the first bad
+        one (``segments[3].speaker``), so nothing is stored that the page could not show."""
         if not isinstance(d, dict):
             raise ShareError("The snapshot must be a JSON object with title and blocks.")
-        try:
-            return cls(
-                title=_text(d.get("title"), "title", MAX_TITLE) or "Untitled meeting",
-                date=_text(d.get("date"), "date", 64) or None,
-                attendees=tuple(
-                    _text(a, "attendee", MAX_TITLE) for a in _list(d, "attendees", MAX_ATTENDEES)
-                ),
-                blocks=tuple(_block(b) for b in _list(d, "blocks", MAX_BLOCKS)),
-                segments=tuple(Segment.from_dict(s) for s in _list(d, "segments", MAX_SEGMENTS)),
-            )
-        except (KeyError, TypeError, ValueError, AttributeError) as e:
-            raise ShareError(f"The snapshot is malformed ({type(e).__name__}: {e}).") from None
+        return cls(
+            title=_text(d.get("title"), "title", MAX_TITLE) or "Untitled meeting",
+            date=_text(d.get("date"), "date", 64) or None,
+            attendees=tuple(
+                _text(a, f"attendees[{i}]", MAX_TITLE)
+                for i, a in enumerate(_list(d.get("attendees"), "attendees", MAX_ATTENDEES))
+            ),
+            blocks=tuple(
+                _block(b, f"blocks[{i}]")
+                for i, b in enumerate(_list(d.get("blocks"), "blocks", MAX_BLOCKS))
+            ),
+            segments=tuple(
+                _segment(s, f"segments[{i}]")
+                for i, s in enumerate(_list(d.get("segments"), "segments", MAX_SEGMENTS))
+            ),
+        )
+
+
+def _bad(what: str, should: str) -> ShareError:
+    return ShareError(f"The snapshot's {what} {should}.")
 
 
 def _text(value: Any, what: str, limit: int) -> str:
     if value is None:
         return ""
     if not isinstance(value, str):
-        raise ShareError(f"The {what} must be text.")
+        raise _bad(what, "must be text")
     if len(value) > limit:
-        raise ShareError(f"The {what} is longer than {limit} characters.")
+        raise _bad(what, f"is longer than {limit} characters")
     return value
 
 
-def _list(d: dict[str, Any], key: str, limit: int) -> list[Any]:
-    value = d.get(key) or []
+def _list(value: Any, what: str, limit: int) -> list[Any]:
+    if value is None:
+        return []
     if not isinstance(value, list):
-        raise ShareError(f"The snapshot's {key} must be a list.")
+        raise _bad(what, "must be a list")
     if len(value) > limit:
-        raise ShareError(f"The snapshot has more than {limit} {key}.")
+        raise _bad(what, f"has more than {limit} entries")
     return value
 
 
-def _block(d: Any) -> Block:
-    block = Block.from_dict(d)
-    if block.type not in BLOCK_TYPES or block.source not in SOURCES:
-        raise ShareError(f"A block has an unknown type or source ({block.type}, {block.source}).")
-    if not isinstance(block.text, str):
-        raise ShareError("A block's text must be text.")
-    return block
+def _object(value: Any, what: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise _bad(what, "must be an object")
+    return value
+
+
+def _int(value: Any, what: str, low: int, high: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _bad(what, "must be a whole number")
+    if not low <= value <= high:
+        raise _bad(what, f"must be between {low} and {high}")
+    return value
+
+
+def _seconds(value: Any, what: str) -> float:
+    """A time in the meeting: a finite number of seconds, not negative, under a year."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise _bad(what, "must be a number of seconds")
+    if not math.isfinite(value) or not 0 <= value <= MAX_SECONDS:
+        raise _bad(what, f"must be between 0 and {MAX_SECONDS} seconds")
+    return float(value)
+
+
+def _span(d: dict[str, Any], what: str) -> tuple[float, float]:
+    start = _seconds(d.get("start"), f"{what}.start")
+    end = _seconds(d.get("end"), f"{what}.end")
+    if end < start:
+        raise _bad(f"{what}.end", "must not be before its start")
+    return start, end
+
+
+def _segment(value: Any, what: str) -> Segment:
+    d = _object(value, what)
+    start, end = _span(d, what)
+    channel = d.get("channel")
+    return Segment(
+        index=_int(d.get("index"), f"{what}.index", 0, MAX_INDEX),
+        start=start,
+        end=end,
+        text=_required_text(d.get("text"), f"{what}.text", MAX_LINE),
+        speaker=_text(d.get("speaker"), f"{what}.speaker", MAX_TITLE) or None,
+        channel=None if channel is None else _int(channel, f"{what}.channel", 0, 1),
+    )
+
+
+def _required_text(value: Any, what: str, limit: int) -> str:
+    if not isinstance(value, str):
+        raise _bad(what, "must be text")
+    return _text(value, what, limit)
+
+
+def _citation(value: Any, what: str) -> Citation:
+    d = _object(value, what)
+    start, end = _span(d, what)
+    return Citation(_int(d.get("segment"), f"{what}.segment", 0, MAX_INDEX), start, end)
+
+
+def _block(value: Any, what: str) -> Block:
+    d = _object(value, what)
+    kind, source = d.get("type"), d.get("source")
+    if kind not in BLOCK_TYPES:
+        raise _bad(f"{what}.type", f"must be one of {', '.join(BLOCK_TYPES)}")
+    if source not in SOURCES:
+        raise _bad(f"{what}.source", f"must be one of {', '.join(SOURCES)}")
+    note_line = d.get("note_line")
+    verified = d.get("verified", True)
+    if not isinstance(verified, bool):
+        raise _bad(f"{what}.verified", "must be true or false")
+    cites = _list(d.get("citations"), f"{what}.citations", MAX_CITATIONS)
+    return Block(
+        type=kind,
+        text=_required_text(d.get("text"), f"{what}.text", MAX_LINE),
+        source=source,
+        note_line=None if note_line is None else _int(note_line, f"{what}.note_line", 0, MAX_INDEX),
+        citations=tuple(_citation(c, f"{what}.citations[{i}]") for i, c in enumerate(cites)),
+        verified=verified,
+        level=_int(d.get("level", 1), f"{what}.level", 0, 32),
+        marker=_text(d.get("marker"), f"{what}.marker", 16),
+    )

@@ -105,9 +105,12 @@ def _date(iso: str) -> str:
     when = parse_iso(iso)
     if when is None:
         return iso  # shown as sent (escaped by the caller)
-    if when.tzinfo is not None:
-        return human_date(when.astimezone(timezone.utc), time=True) + " UTC"
-    return human_date(when, time=True)
+    try:
+        if when.tzinfo is not None:
+            return human_date(when.astimezone(timezone.utc), time=True) + " UTC"
+        return human_date(when, time=True)
+    except (OverflowError, ValueError):  # year 1 at +14:00 has no UTC date
+        return iso
 
 
 def _topics_nav(sections: list[tuple[str | None, tuple[Block, ...]]]) -> str:

@@ -20,7 +20,6 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
-from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
@@ -77,7 +76,7 @@ def create_app(
     public_url: str | None = None,
     answerer: Answerer | None = None,
     limits: Limits | None = None,
-) -> Starlette:
+) -> ASGIApp:
     """The ASGI app. ``public_url`` is where recipients reach it (default: the request's host)."""
     server = _ShareServer(store, clock, public_url, answerer or answer_question, limits or Limits())
     routes = [
@@ -88,13 +87,10 @@ def create_app(
         Route("/s/{share_id}", server.page, methods=["GET"]),
         Route("/s/{share_id}/ask", server.ask, methods=["POST"]),
     ]
-    app = Starlette(
-        routes=routes,
-        middleware=[Middleware(_HardeningHeaders)],
-        exception_handlers={HTTPException: _http_error},
-    )
+    app = Starlette(routes=routes, exception_handlers={HTTPException: _http_error})
     app.state.server = server
-    return app
+    # Outside Starlette's own error middleware, so a 500 gets the same headers as the rest.
+    return _HardeningHeaders(app)
 
 
 class _ShareServer:
@@ -236,7 +232,7 @@ async def _read_json(request: Request, limit: int) -> Any:
         chunks.append(chunk)
     try:
         return json.loads(b"".join(chunks))
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, RecursionError):  # RecursionError: nested deeper than the parser goes
         raise HTTPException(400, "The request body is not valid JSON.") from None
 
 
