@@ -64,7 +64,7 @@ def test_retrieve_passages_in_memory_finds_the_moment_with_context():
     (best, *_) = retrieve_passages("What was promised to Acme about pricing?", _segments(), k=3)
     assert best.segment == 3
     assert "We promised Acme pricing by Friday" in best.text
-    assert best.text.splitlines()[0].startswith("me: About Acme")  # the turn before, as context
+    assert best.text.splitlines()[0].startswith("You: About Acme")  # the turn before, as context
     assert (best.start, best.end) == (30.0, 72.0)
 
 
@@ -126,7 +126,7 @@ def test_llm_answer_keeps_and_renumbers_valid_citations():
     assert answer.citations == (passages[1], passages[0])
     assert "What did we promise Acme?" in prompt and "ONLY the numbered passages" in prompt
     # Each passage is trimmed to the sentences that answer: the hiring plan is left out.
-    assert "them: We promised Acme pricing by Friday, ten percent at most" in prompt
+    assert "Them: We promised Acme pricing by Friday, ten percent at most" in prompt
     assert "hiring plan" not in prompt and "hiring plan" in passages[0].text
 
 

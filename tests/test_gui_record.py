@@ -53,7 +53,7 @@ def test_record_shows_lines_live_and_keeps_notes(qtbot, app, speech, whisper_eng
     panel = win.view.transcript_panel.view
     qtbot.waitUntil(lambda: panel.segment_count() >= 2, timeout=120_000)
     assert "march" in panel.toPlainText().lower()
-    assert "Me" in panel.toPlainText() and "Them" in panel.toPlainText()
+    assert "You" in panel.toPlainText() and "Them" in panel.toPlainText()
 
     win.record_bar.button.click()
     qtbot.waitUntil(lambda: not win.recorder.recording and not win.recorder.busy, timeout=120_000)

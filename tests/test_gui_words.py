@@ -30,3 +30,33 @@ def test_day_labels_are_relative_then_human():
     assert day_label(date(2025, 3, 3), today) == "Monday 3 March"
     assert day_label(date(2024, 12, 31), today) == "31 December 2024"
     assert human_date(datetime(2025, 3, 1, 14, 5), time=True) == "1 March 2025, 14:05"
+
+
+def test_the_user_is_you_in_the_transcript_the_record_bar_and_search(qtbot):
+    from notes_app.domain import CHANNEL_ME, CHANNEL_THEM, Segment
+    from notes_app.gui.app import qt_app
+    from notes_app.gui.record_bar import RecordBar
+    from notes_app.gui.search_results import where_label
+    from notes_app.gui.transcript_panel import TranscriptPanel
+    from notes_app.store.search import SearchResult
+
+    qt_app()
+    panel = TranscriptPanel()
+    qtbot.addWidget(panel)
+    panel.view.set_segments(
+        [
+            Segment(0, 0.0, 2.0, "Can we ship on Friday?", "me", CHANNEL_ME),
+            Segment(1, 2.0, 4.0, "Friday works.", "them", CHANNEL_THEM),
+        ]
+    )
+    panel.view.set_tentative(CHANNEL_ME, "and the docs")
+    lines = panel.view.toPlainText().splitlines()
+    assert "You  Can we ship on Friday?" in lines[0]
+    assert "Them  Friday works." in lines[1]
+    assert "You  and the docs …" in lines[2]
+    assert "Me" not in panel.view.toPlainText()
+    bar = RecordBar()
+    qtbot.addWidget(bar)
+    assert (bar.me_label.text(), bar.them_label.text()) == ("You", "Them")
+    hit = SearchResult(1, "Sync", "transcript", 0, 0.0, "ship", 1.0, speaker="me")
+    assert where_label(hit) == "Transcript 00:00 · You"

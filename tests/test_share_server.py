@@ -40,7 +40,7 @@ def test_publish_through_client_then_read_page(share_server):
     assert re.search(r'<li class="ai">Launch is set for March 3rd\.<span class="cite"', page)
     assert '<li class="ai unverified">Budget may double next year.' in page
     # With the transcript shared, a citation carries the quote.
-    assert 'title="them: Marketing wants the launch on March 3rd."' in page
+    assert 'title="Them: Marketing wants the launch on March 3rd."' in page
     assert "Ask about this meeting" in page
     assert r.headers["x-robots-tag"].startswith("noindex")
     assert '<meta name="robots" content="noindex, nofollow">' in page

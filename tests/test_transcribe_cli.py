@@ -55,8 +55,8 @@ def test_text_output_has_clock_and_speaker(cli, recordings):
     result = cli("transcribe", str(recordings["meeting"]))
     assert result.exit_code == 0, result.output
     lines = result.output.strip().splitlines()
-    assert lines[0].startswith("[00:00] me: ") and "contract" in lines[0].lower()
-    assert lines[-1].startswith("[00:0") and " them: " in lines[-1]
+    assert lines[0].startswith("[00:00] You: ") and "contract" in lines[0].lower()
+    assert lines[-1].startswith("[00:0") and " Them: " in lines[-1]
     assert "london" in lines[-1].lower()
 
 

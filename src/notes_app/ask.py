@@ -21,7 +21,7 @@ from notes_app.enhance.text import sentences
 from notes_app.render import clock
 from notes_app.semantic import Embedder, reciprocal_rank_fusion
 from notes_app.store.search import Filters, SearchResult, search
-from notes_app.textkit import QUERY_STOPWORDS, bm25, stem
+from notes_app.textkit import QUERY_STOPWORDS, bm25, speaker_label, stem
 
 DONT_SAY = "The meetings don't say."
 
@@ -169,7 +169,10 @@ def _block_passage(block: Block, score: float, mid: int | None, title: str) -> P
 
 
 def _line(s: Segment) -> str:
-    return f"{s.speaker}: {s.text}" if s.speaker else s.text
+    """A transcript line as passages show it: "You: …", "Them: …", "Anna: …" (the words the
+    notes and the window use)."""
+    who = speaker_label(s.speaker)
+    return f"{who}: {s.text}" if who else s.text
 
 
 # --- retrieval over the whole store ---------------------------------------------------------

@@ -13,7 +13,8 @@ from collections.abc import Callable
 import click
 
 from notes_app.clock import clock, human_date, local_time
-from notes_app.domain import Block, Citation, EnhancedNotes, Meeting, Transcript
+from notes_app.domain import Block, Citation, EnhancedNotes, Meeting, Segment, Transcript
+from notes_app.textkit import speaker_label
 
 
 def _cites(block: Block) -> str:
@@ -195,9 +196,14 @@ def _cite_html(c: Citation, by_index: dict) -> str:
     seg = by_index.get(c.segment)
     quote = ""
     if seg is not None:
-        who = f"{seg.speaker}: " if seg.speaker else ""
-        quote = f' title="{html.escape(who + seg.text, quote=True)}"'
+        quote = f' title="{html.escape(said(seg), quote=True)}"'
     return f'<span class="cite" data-segment="{int(c.segment)}"{quote}>{clock(c.start)}</span>'
+
+
+def said(seg: Segment) -> str:
+    """A transcript line as people read it: "You: …", "Them: …", "Anna: …", or the words alone."""
+    who = speaker_label(seg.speaker)
+    return f"{who}: {seg.text}" if who else seg.text
 
 
 def notes_to_json(meeting: Meeting, notes: EnhancedNotes) -> str:
@@ -212,7 +218,5 @@ def raw_notes_view(meeting: Meeting, transcript: Transcript) -> str:
     if meeting.notes.strip():
         lines += ["Notes:", meeting.notes.rstrip(), ""]
     lines.append(f"Transcript ({len(transcript.segments)} segments):")
-    for s in transcript.segments:
-        who = f"{s.speaker}: " if s.speaker else ""
-        lines.append(f"[{clock(s.start)}] {who}{s.text}")
+    lines += [f"[{clock(s.start)}] {said(s)}" for s in transcript.segments]
     return "\n".join(lines) + "\n"

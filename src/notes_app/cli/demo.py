@@ -30,8 +30,7 @@ def demo_cmd(model: str | None) -> None:
         sample = app.demo(whisper, on_event=progress_events(update))
     click.echo(click.style("\nTranscript", bold=True))
     for seg in sample.transcript.segments:
-        who = f"{seg.speaker}: " if seg.speaker else ""
-        click.echo(click.style(f"[{render.clock(seg.start)}] ", fg="cyan") + who + seg.text)
+        click.echo(click.style(f"[{render.clock(seg.start)}] ", fg="cyan") + render.said(seg))
     click.echo(click.style("\nYour notes, as typed during the call", bold=True))
     click.echo(sample.notes.rstrip())
     click.echo("")

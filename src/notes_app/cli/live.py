@@ -16,6 +16,7 @@ from notes_app.audio.devices import finder_for_platform
 from notes_app.cli.common import get_app, json_option, print_json, progress_bar, progress_events
 from notes_app.domain import CHANNEL_SPEAKER, Segment
 from notes_app.errors import NotesAppError
+from notes_app.render import said
 from notes_app.session import SessionListener, seconds_label
 from notes_app.usecases.files import read_notes
 
@@ -42,7 +43,7 @@ class _Printer(SessionListener):
         self.told_behind = 0.0
 
     def on_segment(self, segment: Segment) -> None:
-        line = f"{seconds_label(segment.start)} {segment.speaker}: {segment.text}"
+        line = f"{seconds_label(segment.start)} {said(segment)}"
         _emit(self.as_json, "segment", line, fields=segment.to_dict())
 
     def on_warning(self, message: str) -> None:
@@ -194,11 +195,17 @@ def _final_pass(app, meeting, as_json: bool) -> None:
 def recover(model, as_json) -> None:
     """Finish meetings whose recording was cut off (crash, kill, power loss)."""
     app = get_app()
+    removed = app.remove_leftovers()
+    if removed:
+        click.echo(
+            f"Removed {len(removed)} leftover audio file(s) of saves that were cut off.",
+            err=as_json,
+        )
     todo = app.unfinished()
     if not todo:
         if as_json:
             print_json([])
-        else:
+        elif not removed:
             click.echo("Nothing to recover.")
         return
     whisper = app.whisper(model)

@@ -19,8 +19,7 @@ PROGRESS_AFTER_SECONDS = 5.0
 
 def print_transcript(transcript: Transcript) -> None:
     for seg in transcript.segments:
-        who = f"{seg.speaker}: " if seg.speaker else ""
-        click.echo(f"[{render.clock(seg.start)}] {who}{seg.text}")
+        click.echo(f"[{render.clock(seg.start)}] {render.said(seg)}")
 
 
 @click.command("transcribe")

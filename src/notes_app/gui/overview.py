@@ -25,10 +25,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from notes_app.domain import ME, THEM
 from notes_app.gui import theme
 from notes_app.gui.talk_share import ShareBar, share_tooltip
 from notes_app.stats import Stats, compute_stats, percentages, recent_weeks
 from notes_app.store.repo import Repo
+from notes_app.textkit import speaker_label
 
 WEEKS_SHOWN = 8
 TOP_SHOWN = 6
@@ -350,8 +352,8 @@ class OverviewPage(QWidget):
         overall = stats.talk_overall
         pcts = percentages(overall)
         me, them = pcts if pcts else (None, None)
-        self.me_label.setText(self._figure("You", me, c.me))
-        self.them_label.setText(self._figure("Them", them, c.them))
+        self.me_label.setText(self._figure(speaker_label(ME), me, c.me))
+        self.them_label.setText(self._figure(speaker_label(THEM), them, c.them))
         self.talk_bar.set_share(me)
         with_speech = sum(1 for t in stats.talk if t.me_share is not None)
         if pcts is None:

@@ -9,8 +9,9 @@ from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QWidget
 
 from notes_app.clock import clock
-from notes_app.domain import CHANNEL_ME, CHANNEL_THEM
+from notes_app.domain import CHANNEL_ME, CHANNEL_THEM, ME, THEM
 from notes_app.gui import theme
+from notes_app.textkit import speaker_label
 
 SILENCE_DB = -60.0
 # "Them" quieter than this for THEM_FLAT_AFTER seconds while recording means capture likely
@@ -86,8 +87,8 @@ class RecordBar(QWidget):
         self.elapsed.setStyleSheet("font-family: monospace; font-size: 11pt;")
         self.me_meter = LevelMeter(c.me)
         self.them_meter = LevelMeter(c.them)
-        self.me_label = QLabel("Me")
-        self.them_label = QLabel("Them")
+        self.me_label = QLabel(speaker_label(ME))
+        self.them_label = QLabel(speaker_label(THEM))
         for label in (self.me_label, self.them_label):
             label.setObjectName("Muted")
         self.behind = QLabel("")

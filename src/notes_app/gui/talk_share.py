@@ -6,13 +6,15 @@ from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPainterPath
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QWidget
 
+from notes_app.domain import ME, THEM
 from notes_app.gui import theme
 from notes_app.render import clock
 from notes_app.stats import TalkShare, percentages
+from notes_app.textkit import speaker_label
 
 
 def share_text(me: int, them: int) -> str:
-    return f"You {me}%  ·  Them {them}%"
+    return f"{speaker_label(ME)} {me}%  ·  {speaker_label(THEM)} {them}%"
 
 
 def share_tooltip(share: TalkShare) -> str:

@@ -25,18 +25,15 @@ from PySide6.QtWidgets import (
 )
 
 from notes_app.clock import clock
-from notes_app.domain import CHANNEL_THEM, ME, THEM, Segment
+from notes_app.domain import CHANNEL_SPEAKER, CHANNEL_THEM, Segment
 from notes_app.gui import theme
+from notes_app.textkit import speaker_label
 
 
 def speaker_name(speaker: str | None, channel: int | None) -> str:
-    if speaker == ME:
-        return "Me"
-    if speaker == THEM:
-        return "Them"
-    if speaker:
-        return speaker
-    return "Them" if channel == CHANNEL_THEM else ""
+    """The word the notes use for a line's speaker ("You", "Them", a name); without a speaker,
+    the channel's; "" when neither says."""
+    return speaker_label(speaker or CHANNEL_SPEAKER.get(channel)) or ""
 
 
 class TranscriptView(QTextEdit):
@@ -149,8 +146,6 @@ class TranscriptView(QTextEdit):
             if self._block_of or cursor.position() > 0:
                 cursor.insertBlock()
             name = speaker_name(None, channel) or "…"
-            if channel is not None and channel != CHANNEL_THEM:
-                name = "Me"
             self._write_line(cursor, None, name, text + " …", channel, tentative=True)
 
     def _write_line(self, cursor, start, name, text, channel, *, tentative: bool) -> None:
