@@ -8,11 +8,21 @@ Whatever goes wrong, the user gets one sentence to act on and nothing typed is l
 from __future__ import annotations
 
 import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
+from speech import concat, say, silence
 
 from notes_app.cli import main
 from notes_app.domain import Segment
+from notes_app.store.repo import Repo
 
 
 def _seg(i: int, text: str, speaker: str = "them") -> Segment:
@@ -35,3 +45,84 @@ def test_search_leaves_out_a_dash_word_as_its_help_says(repo):
     assert {r["meeting_id"] for r in json.loads(res.output)["results"]} == {without}
     res = runner.invoke(main, ["search", "pricing", "--sinec", "2024-01-01"])
     assert res.exit_code == 2 and "--sinec" in res.output
+
+
+# --- 3. kill -9 during `transcribe --save` leaves no audio behind -------------------------------
+
+
+def _command(home: Path, *args: str) -> subprocess.Popen:
+    env = {**os.environ, "NOTES_APP_HOME": str(home), "NOTES_APP_NO_KEYRING": "1"}
+    return subprocess.Popen(
+        [sys.executable, "-m", "notes_app", *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _wait_for(condition, timeout: float = 120.0, what: str = "it") -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.05)
+
+
+@pytest.fixture(scope="module")
+def speech_file(tmp_path_factory) -> Path:
+    d = tmp_path_factory.mktemp("fault-speech")
+    words = say("We agreed the launch moves to March and Sarah owns the pricing page.", d / "a.wav")
+    return concat([words, silence(1.0, d / "gap.wav"), words], d / "meeting.wav")
+
+
+@pytest.mark.slow
+def test_kill_during_save_leaves_audio_that_recover_removes(notes_home, speech_file, tmp_path):
+    audio_dir = notes_home / "audio"
+    audio_dir.mkdir()
+    referenced = audio_dir / ("ab" * 16 + ".wav")
+    referenced.write_bytes(b"RIFF kept")
+    with Repo.open(notes_home / "notes.db") as repo:
+        repo.create_meeting("kept", audio_path=str(referenced))
+    # A copy an older version left when it was killed: nothing refers to it, an hour old.
+    stale = audio_dir / ("cd" * 16 + ".flac")
+    stale.write_bytes(b"fLaC partial")
+    an_hour_ago = time.time() - 3600
+    os.utime(stale, (an_hour_ago, an_hour_ago))
+
+    # Hold the write lock, so the save waits with its copy made and nothing committed.
+    blocker = sqlite3.connect(notes_home / "notes.db", isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")
+    saving = _command(notes_home, "transcribe", str(speech_file), "--save")
+    size = speech_file.stat().st_size
+
+    def copied() -> list[Path]:
+        return [p for p in audio_dir.iterdir() if p not in (referenced, stale)]
+
+    def copy_done() -> bool:
+        return any(p.stat().st_size == size for p in copied() if p.is_file())
+
+    try:
+        _wait_for(copy_done, what="the audio copy")
+        time.sleep(0.5)  # now waiting for the write lock
+        # The stale copy goes; a running save's copy is not a leftover.
+        res = CliRunner().invoke(main, ["recover"])
+        assert res.exit_code == 0, res.output
+        assert "Removed 1 leftover audio file" in res.output and not stale.exists()
+        assert copy_done() and saving.poll() is None
+        saving.send_signal(signal.SIGKILL)
+        saving.wait(timeout=30)
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+        if saving.poll() is None:
+            saving.kill()
+    assert copied(), "the kill left nothing to clean up: the scenario did not happen"
+
+    res = CliRunner().invoke(main, ["recover"])
+    assert res.exit_code == 0, res.output
+    assert "Removed 1 leftover audio file" in res.output
+    assert copied() == []
+    assert referenced.read_bytes() == b"RIFF kept"  # a meeting's audio is never a leftover
+    res = CliRunner().invoke(main, ["recover"])
+    assert "Nothing to recover." in res.output

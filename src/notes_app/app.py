@@ -116,21 +116,25 @@ class App:
         notes: str = "",
     ) -> int:
         """One new meeting holding the transcript, the notes and a copy of the audio, all or
-        nothing: if storing fails, the copy is removed again."""
-        from notes_app.transcribe.save import copy_audio
+        nothing: the copy takes its name as the meeting is committed, and is removed if
+        storing fails (a killed process leaves a ``.part`` that ``recover`` removes)."""
+        from notes_app.transcribe.save import commit_copy, copy_audio, discard_copy, final_path
 
-        copied = copy_audio(source, self.settings.audio_dir)
+        part = copy_audio(source, self.settings.audio_dir)
         try:
-            return self.repo.create_meeting(
-                title,
-                duration=duration,
-                language=transcript.language,
-                audio_path=str(copied),
-                notes=notes,
-                segments=transcript.segments,
-            )
+            with self.repo.transaction():
+                meeting_id = self.repo.create_meeting(
+                    title,
+                    duration=duration,
+                    language=transcript.language,
+                    audio_path=str(final_path(part)),
+                    notes=notes,
+                    segments=transcript.segments,
+                )
+                commit_copy(part)
+            return meeting_id
         except BaseException:
-            copied.unlink(missing_ok=True)
+            discard_copy(part)
             raise
 
     def import_transcript(
@@ -224,6 +228,12 @@ class App:
         from notes_app.recover import unfinished
 
         return unfinished(self.repo)
+
+    def remove_leftovers(self) -> list[Path]:
+        """Audio copies a process killed while saving left behind, removed; returns them."""
+        from notes_app.recover import remove_leftovers
+
+        return remove_leftovers(self.repo, self.settings.audio_dir)
 
     def recover(
         self, meeting: Meeting, whisper: Whisper, *, on_event: OnEvent | None = None

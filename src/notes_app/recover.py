@@ -3,10 +3,17 @@
 Such a meeting is still "recording" in the database and its recorder's lock names a process that
 is gone. Everything committed stays as it was; the spooled audio after the last committed
 segment of each channel is transcribed now; the WAV is encoded to FLAC; the meeting is "done".
+
+A process killed while saving a transcribed file leaves a copy of its audio that no meeting
+refers to: ``leftovers`` finds them and ``remove_leftovers`` deletes them (copies only: the
+recordings the app made are never leftovers).
 """
 
 from __future__ import annotations
 
+import logging
+import re
+import time
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -29,8 +36,16 @@ from notes_app.transcribe.live import (
     envelopes_correlate,
     text_similarity,
 )
+from notes_app.transcribe.save import PART
 
 Progress = Callable[[float, float], None]
+
+log = logging.getLogger(__name__)
+
+# The names transcribe/save.py gives copies: <32 hex digits>.<ext>, and .part while unfinished.
+_COPY = re.compile(r"[0-9a-f]{32}\.[A-Za-z0-9]{1,5}")
+# A finished copy nothing refers to may be a save committing this moment; older, it is left over.
+COMMIT_GRACE_SECONDS = 120.0
 
 
 def unfinished(repo: Repo) -> list[Meeting]:
@@ -40,6 +55,46 @@ def unfinished(repo: Repo) -> list[Meeting]:
         for m in repo.list_meetings(status="recording")
         if not (m.audio_path and recorder_alive(Path(m.audio_path)))
     ]
+
+
+def leftovers(repo: Repo, audio_dir: Path) -> list[Path]:
+    """Copies of transcribed audio a killed process left: unfinished ones whose process is
+    gone (and their locks), and finished ones no meeting refers to."""
+    if not audio_dir.is_dir():
+        return []
+    files = sorted(p for p in audio_dir.iterdir() if p.is_file())
+    # Read after listing: a copy committed in between is then seen as referenced.
+    used = {Path(m.audio_path).name for m in repo.list_meetings() if m.audio_path}
+    now = time.time()
+    found = []
+    for path in files:
+        name = path.name
+        if name.endswith(PART) and _COPY.fullmatch(name.removesuffix(PART)):
+            if not recorder_alive(path):
+                found.append(path)
+        elif name.endswith(PART + ".lock") and _COPY.fullmatch(name[: -len(PART + ".lock")]):
+            if not recorder_alive(path.with_name(name.removesuffix(".lock"))):
+                found.append(path)
+        elif _COPY.fullmatch(name) and name not in used:
+            if now - path.stat().st_mtime > COMMIT_GRACE_SECONDS:
+                found.append(path)
+    return found
+
+
+def remove_leftovers(repo: Repo, audio_dir: Path) -> list[Path]:
+    """Delete what ``leftovers`` finds; returns the audio files removed (locks not counted)."""
+    removed = []
+    for path in leftovers(repo, audio_dir):
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            continue  # another recover got there first
+        except OSError:
+            log.warning("Could not remove the leftover audio copy %s", path, exc_info=True)
+            continue
+        if not path.name.endswith(".lock"):
+            removed.append(path)
+    return removed
 
 
 def recover_meeting(
