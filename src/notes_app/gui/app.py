@@ -32,7 +32,7 @@ def qt_app(argv: list[str] | None = None) -> QApplication:
     qapp.setWindowIcon(theme.app_icon())
     theme.apply(qapp)
     # Follow the system when the user switches dark/light mode while the app runs.
-    qapp.styleHints().colorSchemeChanged.connect(lambda _scheme: theme.apply(qapp))
+    theme.follow_system(qapp)
     return qapp
 
 

@@ -7,15 +7,17 @@ The HTML is built here from blocks with every piece of text escaped. A citation 
 from __future__ import annotations
 
 import html
+import re
 
-from PySide6.QtCore import QUrl, Signal
-from PySide6.QtWidgets import QTextBrowser
+from PySide6.QtCore import QEvent, QUrl, Signal
+from PySide6.QtWidgets import QTextBrowser, QToolButton
 
 from notes_app.domain import Block, Citation, EnhancedNotes, Segment
 from notes_app.gui import theme
 from notes_app.render import clock
 
 CITE_SCHEME = "cite"
+UNVERIFIED = "unverified"
 
 
 STREAMING_LEGEND = (
@@ -29,8 +31,15 @@ LEGEND = (
 
 
 def notes_html(
-    notes: EnhancedNotes, by_index: dict[int, Segment], *, streaming: bool = False
+    notes: EnhancedNotes,
+    by_index: dict[int, Segment],
+    *,
+    streaming: bool = False,
+    legend: bool = True,
+    flags: bool = True,
 ) -> str:
+    """The notes as HTML. ``legend`` puts the line explaining grey text first; ``flags`` marks
+    unverified AI lines with a label (the editor shows them in the warning colour only)."""
     c = theme.colors()
     css = f"""
     body {{ color: {c.text}; }}
@@ -45,43 +54,88 @@ def notes_html(
               font-size: small; font-family: monospace; }}
     """
     parts = [f"<html><head><style>{css}</style></head><body>"]
-    legend = STREAMING_LEGEND if streaming else LEGEND
-    parts.append(f'<p class="legend">{html.escape(legend)}</p>')
-    depth = 0  # 0: no list open, 1: a list, 2: AI context nested under a user line
-    for block in notes.blocks:
-        want = _list_depth(block)
-        while depth > want:
+    if legend:
+        text = STREAMING_LEGEND if streaming else LEGEND
+        parts.append(f'<p class="legend">{html.escape(text)}</p>')
+    lists: list[str] = []  # the kind of each open list, outermost first
+    for block, (depth, kind) in zip(notes.blocks, placements(notes.blocks), strict=True):
+        while len(lists) > depth or (depth and len(lists) == depth and lists[-1] != kind):
             parts.append("</ul>")
-            depth -= 1
-        while depth < want:
-            parts.append("<ul>" if depth == 0 else '<ul type="circle">')
-            depth += 1
-        parts.append(block_html(block, by_index, want > 0, streaming=streaming))
-    parts.extend("</ul>" for _ in range(depth))
+            lists.pop()
+        while len(lists) < depth:
+            here = kind if len(lists) == depth - 1 else "bullet"  # a level with no item
+            parts.append(_open_list(here, len(lists) + 1))
+            lists.append(here)
+        parts.append(block_html(block, by_index, depth > 0, streaming=streaming, flags=flags))
+    parts.extend("</ul>" for _ in lists)
     parts.append("</body></html>")
     return "\n".join(parts)
 
 
-def _list_depth(block: Block) -> int:
-    """User bullets form a list; AI context about a user line sits one level under it."""
-    if block.source == "ai" and block.type != "heading":
-        return 2 if block.note_line is not None else 1
-    return 1 if block.type == "bullet" else 0
+def placements(blocks: tuple[Block, ...] | list[Block]) -> list[tuple[int, str]]:
+    """Each block's list depth (0: not in a list) and the kind of list it sits in.
+
+    User bullets keep their nesting (``level``) and an ordered item its own number, shown as
+    text ("ordered" lists draw no bullet); AI context about a user line sits one level under
+    that line; AI lines of a section the AI added (action items) form a list of their own.
+    """
+    out: list[tuple[int, str]] = []
+    anchor = 0  # the depth of the latest user line
+    for block in blocks:
+        if block.type == "heading" or (block.source == "user" and block.type == "paragraph"):
+            anchor = 0
+            out.append((0, ""))
+        elif block.source == "ai" and block.note_line is not None:
+            out.append((anchor + 1, "ai"))
+        else:
+            depth = max(block.level, 1) if block.type == "bullet" else 1
+            if block.source == "user":
+                anchor = depth
+            out.append((depth, "ordered" if block.marker else "bullet"))
+    return out
+
+
+_BULLET_TYPES = ("disc", "circle", "square")
+
+
+def _open_list(kind: str, depth: int) -> str:
+    if kind == "ordered":
+        return '<ul style="list-style-type: none;">'
+    if kind == "ai":
+        return '<ul type="circle">'
+    return f'<ul type="{_BULLET_TYPES[min(depth, 3) - 1]}">'
+
+
+# Markdown emphasis as the enhanced notes are read: **bold** and *italic*, around text that
+# starts and ends with a non-space, not inside a word ("2*3*4" and "a * b" stay as typed).
+_STRONG = re.compile(r"(?<![\w*])\*\*(?=[^\s*]|\*[^\s*])(.+?)(?<=\S)\*\*(?![\w*])")
+_EMPHASIS = re.compile(r"(?<![\w*])\*(?=[^\s*])(.+?)(?<=[^\s*])\*(?![\w*])")
+
+
+def inline_html(text: str) -> str:
+    """``text`` escaped, with Markdown emphasis as bold and italic."""
+    out = _STRONG.sub(r"<b>\1</b>", html.escape(text))
+    return _EMPHASIS.sub(r"<i>\1</i>", out)
 
 
 def block_html(
-    block: Block, by_index: dict[int, Segment], listed: bool, *, streaming: bool = False
+    block: Block,
+    by_index: dict[int, Segment],
+    listed: bool,
+    *,
+    streaming: bool = False,
+    flags: bool = True,
 ) -> str:
     # While streaming nothing is checked yet: no block is flagged until the final result.
     unverified = block.source == "ai" and not block.verified and not streaming
     cls = block.source
     if unverified:
         cls += " unverified"
-    body = html.escape(block.shown_text)
+    body = inline_html(block.shown_text)
     chips = "".join(_chip(c, by_index) for c in block.citations)
     flag = ""
-    if unverified:
-        flag = ' <span class="flag">&nbsp;unverified&nbsp;</span>'
+    if unverified and flags:
+        flag = f' <span class="flag">&nbsp;{UNVERIFIED}&nbsp;</span>'
     inner = f'<span class="{cls}">{body}</span>{chips}{flag}'
     if listed:
         return f'<li class="{cls}">{inner}</li>'
@@ -114,9 +168,11 @@ class EnhancedView(QTextBrowser):
         self.document().setDocumentMargin(18)
         self.anchorClicked.connect(self._on_anchor)
         self.notes: EnhancedNotes | None = None
+        self._shown: tuple[EnhancedNotes, dict[int, Segment], bool] | None = None
 
     def show_notes(self, notes: EnhancedNotes, by_index: dict[int, Segment]) -> None:
         self.notes = notes
+        self._shown = (notes, by_index, False)
         bar = self.verticalScrollBar().value()
         self.setHtml(notes_html(notes, by_index))
         self.verticalScrollBar().setValue(bar)
@@ -125,11 +181,20 @@ class EnhancedView(QTextBrowser):
         """Blocks as an LLM writes them, following the end; replaced by the checked result."""
         bar = self.verticalScrollBar()
         follow = bar.value() >= bar.maximum() - 4
-        self.setHtml(
-            notes_html(EnhancedNotes(None, "llm", tuple(blocks)), by_index, streaming=True)
-        )
+        notes = EnhancedNotes(None, "llm", tuple(blocks))
+        self._shown = (notes, by_index, True)
+        self.setHtml(notes_html(notes, by_index, streaming=True))
         if follow:
             bar.setValue(bar.maximum())
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange and self._shown is not None:
+            # The system switched dark/light: the colours are in the HTML, so render again.
+            notes, by_index, streaming = self._shown
+            bar = self.verticalScrollBar().value()
+            self.setHtml(notes_html(notes, by_index, streaming=streaming))
+            self.verticalScrollBar().setValue(bar)
 
     def citation_links(self) -> list[str]:
         """Every citation link in the document, in order (for tests and keyboard use)."""
@@ -151,3 +216,15 @@ class EnhancedView(QTextBrowser):
                 self.citation_clicked.emit(int(url.path()))
             except ValueError:
                 pass  # not one of ours; nothing to jump to
+
+
+def close_button(tip: str, on_click) -> QToolButton:
+    """A small "×" that closes the bar it sits on (the quote under the notes)."""
+    button = QToolButton()
+    button.setText("✕")
+    button.setObjectName("Close")
+    button.setToolTip(tip)
+    button.setAccessibleName(tip)
+    button.setAutoRaise(True)
+    button.clicked.connect(on_click)
+    return button

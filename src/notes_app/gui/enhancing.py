@@ -89,15 +89,15 @@ class Enhancing(QObject):
             self.win.view.end_streaming()
         self.win.show_error(err)
 
-    def save_edit(self, text: str) -> None:
-        """The user's edit of the enhanced notes, stored as a new version."""
+    def save_edit(self, edit: str | tuple) -> None:
+        """The user's edit of the enhanced notes (blocks, or text), stored as a new version."""
         old = self.win.view.enhanced
         if old is None or old.meeting_id is None:
             return
         edited = EnhancedNotes(
             meeting_id=old.meeting_id,
             mode=old.mode,
-            blocks=text_to_blocks(text, old.blocks),
+            blocks=text_to_blocks(edit, old.blocks) if isinstance(edit, str) else tuple(edit),
             model=old.model,
             template=old.template,
         )

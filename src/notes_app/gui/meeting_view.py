@@ -26,8 +26,8 @@ from PySide6.QtWidgets import (
 from notes_app.clock import clock, human_date, local_time
 from notes_app.domain import EnhancedNotes, Meeting, Segment, Transcript
 from notes_app.gui.editor import NotesEditor
-from notes_app.gui.enhanced_text import blocks_to_text
-from notes_app.gui.enhanced_view import EnhancedView
+from notes_app.gui.enhanced_text import EnhancedEditor
+from notes_app.gui.enhanced_view import EnhancedView, close_button
 from notes_app.gui.talk_share import TalkShareBadge
 from notes_app.gui.transcript_panel import TranscriptPanel, speaker_name
 from notes_app.gui.workers import start_job
@@ -58,7 +58,7 @@ class MeetingView(QWidget):
     title_edited = Signal(str)
     attendees_edited = Signal(list)
     enhance_requested = Signal(str)  # the chosen template ("" when templates are not offered)
-    enhanced_edit_saved = Signal(str)  # the edited enhanced text
+    enhanced_edit_saved = Signal(object)  # the edited enhanced notes' blocks
     citation_opened = Signal(object)  # the cited Segment
     play_requested = Signal(object)  # the Segment to play from; None: stop
     share_requested = Signal()
@@ -196,8 +196,7 @@ class MeetingView(QWidget):
         self.editor.textChanged.connect(lambda: self.notes_edited.emit(self.editor.toPlainText()))
         self.enhanced_view = EnhancedView()
         self.enhanced_view.citation_clicked.connect(self.open_citation)
-        self.enhanced_editor = NotesEditor()
-        self.enhanced_editor.setPlaceholderText("")
+        self.enhanced_editor = EnhancedEditor()
         self.save_edit_button = QPushButton("Save as new version")
         self.save_edit_button.setObjectName("Primary")
         self.save_edit_button.clicked.connect(self._save_enhanced_edit)
@@ -222,6 +221,8 @@ class MeetingView(QWidget):
         qb.setContentsMargins(0, 0, 12, 0)
         qb.addWidget(self.quote, 1)
         qb.addWidget(self.play_button)
+        self.quote_close = close_button("Close the quote", lambda: self.quote_box.setVisible(False))
+        qb.addWidget(self.quote_close)
         self.quote_box.setVisible(False)
         self.quoted: Segment | None = None
         card = QFrame()
@@ -438,12 +439,13 @@ class MeetingView(QWidget):
     def start_editing_enhanced(self) -> None:
         if self.enhanced is None:
             return
-        self.enhanced_editor.setPlainText(blocks_to_text(self.enhanced.blocks))
+        self.enhanced_editor.load(self.enhanced, self.transcript.by_index())
+        self.quote_box.setVisible(False)
         self.show_page(EDIT_ENHANCED)
         self.enhanced_editor.setFocus()
 
     def _save_enhanced_edit(self) -> None:
-        self.enhanced_edit_saved.emit(self.enhanced_editor.toPlainText())
+        self.enhanced_edit_saved.emit(self.enhanced_editor.blocks())
 
     def set_deletable(self, reason: str) -> None:
         """Offer "Delete meeting…" unless ``reason`` says why not (shown as its tooltip)."""

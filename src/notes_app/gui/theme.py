@@ -1,13 +1,21 @@
-"""Colours, fonts and the style sheet: calm, modern, and following the system's dark/light mode."""
+"""Colours, fonts and the style sheet: calm, modern, and following the system's dark/light mode.
+
+Text colours meet WCAG AA (4.5:1) against what they are drawn on, in both themes: AI grey on
+the notes, text on the primary and record buttons, chips on their tint (tests/test_gui_theme.py
+computes the ratios). When the system switches between dark and light while the app runs,
+``apply`` restyles everything: the palette and style sheet, and the text already in documents
+(the transcript, notes), whose old theme colours take the new theme's; views built from HTML
+render again on the palette change.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from importlib.resources import files
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPalette, QTextCharFormat, QTextCursor
+from PySide6.QtWidgets import QApplication, QPlainTextEdit, QTextEdit
 
 
 @dataclass(frozen=True)
@@ -21,6 +29,7 @@ class Colors:
     muted: str  # secondary text, AI text
     accent: str
     accent_soft: str
+    on_accent: str  # text on an accent background (primary buttons, selections)
     record: str
     warn: str
     warn_soft: str
@@ -36,14 +45,15 @@ LIGHT = Colors(
     sidebar="#efeeeb",
     border="#e2e0dc",
     text="#1d1d1f",
-    muted="#7a7a7f",
-    accent="#3b6ef5",
+    muted="#6a6a6f",
+    accent="#2c5fe0",
     accent_soft="#e8eefe",
-    record="#e5484d",
+    on_accent="#ffffff",
+    record="#d42f35",
     warn="#a15c00",
     warn_soft="#fff4e0",
-    me="#3b6ef5",
-    them="#0f9d76",
+    me="#2c5fe0",
+    them="#0b7f5f",
     highlight="#fff1b8",
 )
 
@@ -57,7 +67,8 @@ DARK = Colors(
     muted="#9a9aa2",
     accent="#7b9dff",
     accent_soft="#263150",
-    record="#ff6369",
+    on_accent="#0d1324",
+    record="#d63b40",
     warn="#f0b35a",
     warn_soft="#3a2e17",
     me="#7b9dff",
@@ -96,14 +107,87 @@ def app_icon(recording: bool = False) -> QIcon:
 
 
 def apply(app: QApplication, dark: bool | None = None) -> Colors:
-    """Style the whole application; ``dark=None`` follows the system."""
+    """Style the whole application; ``dark=None`` follows the system.
+
+    Switching themes recolours the text already shown; widgets that render HTML themselves
+    render again on the palette change that follows.
+    """
     global _current
     c = DARK if (system_is_dark(app) if dark is None else dark) else LIGHT
-    _current = c
+    old, _current = _current, c
     app.setStyle("Fusion")  # the same crisp look on every platform, styled below
+    if old is not c:
+        for widget in app.allWidgets():
+            if isinstance(widget, (QTextEdit, QPlainTextEdit)):
+                recolor_document(widget.document(), old, c)
+                if isinstance(widget, QTextEdit):
+                    _recolor_selections(widget, old, c)
     app.setPalette(_palette(c))
     app.setStyleSheet(style_sheet(c))
     return c
+
+
+def follow_system(app: QApplication) -> None:
+    """Restyle when the system switches between dark and light while the app runs."""
+
+    def changed(scheme: Qt.ColorScheme) -> None:
+        apply(app, None if scheme == Qt.ColorScheme.Unknown else scheme == Qt.ColorScheme.Dark)
+
+    app.styleHints().colorSchemeChanged.connect(changed)
+
+
+def _color_map(old: Colors, new: Colors) -> dict[int, QColor]:
+    mapping: dict[int, QColor] = {}
+    for f in fields(Colors):
+        if f.name == "dark":
+            continue
+        mapping.setdefault(QColor(getattr(old, f.name)).rgb(), QColor(getattr(new, f.name)))
+    return mapping
+
+
+def recolor_document(doc, old: Colors | None = None, new: Colors | None = None) -> None:
+    """Text and backgrounds in ``old`` theme colours take the ``new`` theme's (by role).
+
+    Without ``old``, the other theme's colours are mapped to the current one's.
+    """
+    new = new or _current
+    old = old or (LIGHT if new is DARK else DARK)
+    mapping = _color_map(old, new)
+    cursor = QTextCursor(doc)
+    block = doc.begin()
+    while block.isValid():
+        it = block.begin()
+        while not it.atEnd():
+            frag = it.fragment()
+            it += 1
+            if not frag.isValid():
+                continue
+            fmt = frag.charFormat()
+            change = QTextCharFormat()
+            touched = False
+            for brush, setter in (
+                (fmt.foreground(), change.setForeground),
+                (fmt.background(), change.setBackground),
+            ):
+                if brush.style() != Qt.BrushStyle.NoBrush and brush.color().rgb() in mapping:
+                    setter(mapping[brush.color().rgb()])
+                    touched = True
+            if touched:
+                cursor.setPosition(frag.position())
+                cursor.setPosition(frag.position() + frag.length(), QTextCursor.MoveMode.KeepAnchor)
+                cursor.mergeCharFormat(change)
+        block = block.next()
+
+
+def _recolor_selections(widget: QTextEdit, old: Colors, new: Colors) -> None:
+    mapping = _color_map(old, new)
+    selections = widget.extraSelections()
+    for sel in selections:
+        brush = sel.format.background()
+        if brush.style() != Qt.BrushStyle.NoBrush and brush.color().rgb() in mapping:
+            sel.format.setBackground(mapping[brush.color().rgb()])
+    if selections:
+        widget.setExtraSelections(selections)
 
 
 def _palette(c: Colors) -> QPalette:
@@ -119,7 +203,7 @@ def _palette(c: Colors) -> QPalette:
         (role.ButtonText, c.text),
         (role.PlaceholderText, c.muted),
         (role.Highlight, c.accent),
-        (role.HighlightedText, "#ffffff"),
+        (role.HighlightedText, c.on_accent),
         (role.Link, c.accent),
         (role.ToolTipBase, c.surface),
         (role.ToolTipText, c.text),
@@ -158,7 +242,7 @@ QLineEdit:focus, QComboBox:focus {{ border: 1px solid {c.accent}; }}
     border-bottom-right-radius: 10px; }}
 #Card {{ background: {c.surface}; border: 1px solid {c.border}; border-radius: 10px; }}
 QPlainTextEdit, QTextBrowser {{ background: {c.surface}; border: none;
-    selection-background-color: {c.accent}; selection-color: #ffffff; }}
+    selection-background-color: {c.accent}; selection-color: {c.on_accent}; }}
 #NotesEditor, #EnhancedView {{ font-size: 11pt; padding: 8px 14px; }}
 QPushButton {{ background: {c.surface}; border: 1px solid {c.border}; border-radius: 7px;
     padding: 6px 14px; }}
@@ -170,7 +254,8 @@ QPushButton#Flat:hover {{ background: {c.border}; color: {c.text}; }}
 QPushButton#QuotePlay {{ background: transparent; border: none; color: {c.accent};
     font-weight: 600; padding: 4px 8px; }}
 QPushButton#QuotePlay:hover {{ background: {c.surface}; }}
-QPushButton#Primary {{ background: {c.accent}; color: #ffffff; border: none; font-weight: 600; }}
+QPushButton#Primary {{ background: {c.accent}; color: {c.on_accent}; border: none;
+    font-weight: 600; }}
 QPushButton#Primary:disabled {{ background: {c.border}; color: {c.muted}; }}
 QPushButton#Record {{ background: {c.record}; color: #ffffff; border: none; font-weight: 600;
     padding: 6px 16px; }}
