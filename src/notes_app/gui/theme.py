@@ -183,9 +183,11 @@ def _recolor_selections(widget: QTextEdit, old: Colors, new: Colors) -> None:
     mapping = _color_map(old, new)
     selections = widget.extraSelections()
     for sel in selections:
-        brush = sel.format.background()
+        fmt = QTextCharFormat(sel.format)
+        brush = fmt.background()
         if brush.style() != Qt.BrushStyle.NoBrush and brush.color().rgb() in mapping:
-            sel.format.setBackground(mapping[brush.color().rgb()])
+            fmt.setBackground(mapping[brush.color().rgb()])
+            sel.format = fmt
     if selections:
         widget.setExtraSelections(selections)
 
