@@ -20,6 +20,7 @@ import pytest
 from click.testing import CliRunner
 from speech import concat, say, silence
 
+from notes_app.audio.decode import check
 from notes_app.cli import main
 from notes_app.domain import Segment
 from notes_app.store.repo import Repo
@@ -126,3 +127,44 @@ def test_kill_during_save_leaves_audio_that_recover_removes(notes_home, speech_f
     assert referenced.read_bytes() == b"RIFF kept"  # a meeting's audio is never a leftover
     res = CliRunner().invoke(main, ["recover"])
     assert "Nothing to recover." in res.output
+
+
+# --- 4. damaged audio: a warning with how much decoded, the true length stored -----------------
+
+
+@pytest.fixture
+def cli_with_model(monkeypatch, whisper_engine):
+    """The command line in-process, with the session's model (loaded once)."""
+    monkeypatch.setattr(
+        "notes_app.transcribe.engine.engine_for",
+        lambda settings, model=None, **_: (whisper_engine, model or settings.transcribe.model),
+    )
+    return lambda *args: CliRunner().invoke(main, list(args))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("cut", ["30 KB", "half"])
+def test_a_cut_flac_is_stored_with_its_true_length_and_a_warning(
+    cli_with_model, speech_file, tmp_path, app, cut
+):
+    whole = tmp_path / "whole.flac"
+    subprocess.run(["sox", *[str(speech_file)] * 4, str(whole)], check=True)  # about 30 s
+    data = whole.read_bytes()
+    damaged = tmp_path / "meeting.flac"
+    damaged.write_bytes(data[: 30_000 if cut == "30 KB" else len(data) // 2])
+
+    res = cli_with_model("transcribe", str(damaged), "--save", "--json")
+    assert res.exit_code == 0, res.output
+    assert "cut short" in res.output, res.output
+    warning = next(line for line in res.output.splitlines() if "cut short" in line)
+    decoded = float(warning.split("only ")[1].split(" s")[0])
+    header = float(warning.split("of its ")[1].split(" s")[0])
+    assert header > 25 and decoded < (5 if cut == "30 KB" else 0.6 * header)
+    meeting_id = json.loads(res.output[res.output.index("{") :])["meeting_id"]
+    meeting = app.repo.get_meeting(meeting_id)
+    assert meeting.duration == pytest.approx(decoded, abs=0.1)  # not the header's length
+    for s in app.repo.get_transcript(meeting_id).segments:
+        assert s.end <= decoded + 0.5
+
+    intact = check(whole)  # the whole file: no warning
+    assert intact.warning(whole) is None and intact.duration == pytest.approx(header, abs=0.05)

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from notes_app import render
-from notes_app.audio.decode import probe
+from notes_app.audio.decode import check
 from notes_app.cli.common import get_app, json_option, print_json, progress_bar, progress_events
 from notes_app.domain import Transcript
 from notes_app.transcribe import models
@@ -49,7 +49,10 @@ def transcribe_cmd(
         raise click.UsageError("--title and --notes only apply with --save.")
     app = get_app()
     notes = read_notes(notes_file) if notes_file else ""
-    info = probe(audio)  # a bad file fails here, before the model loads
+    info = check(audio)  # a bad file fails here, before the model loads
+    warning = info.warning(audio)
+    if warning:
+        click.secho(f"Warning: {warning}", fg="yellow", err=True)
     whisper = app.whisper(model, language)
     work = info.duration * (2 if info.channels == 2 else 1)
     if info.duration > PROGRESS_AFTER_SECONDS:
@@ -63,7 +66,7 @@ def transcribe_cmd(
             audio,
             transcript,
             title=title or audio.stem,
-            duration=info.duration or transcript.duration,
+            duration=info.duration,  # what decodes, not what a damaged header says
             notes=notes,
         )
     if not transcript.segments:
