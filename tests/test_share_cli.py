@@ -173,6 +173,11 @@ def test_deleting_a_meeting_revokes_its_links_first(configured, repo):
     assert result.exit_code == 0 and "revoked 1 share link" in result.stdout
     assert httpx.get(url).status_code == 404
     assert repo.list_meetings() == []
+    # The server's copy went with it: no content row, and the words are not in its files.
+    store = configured.store
+    assert store.db.execute("SELECT count(*) FROM share_content").fetchone()[0] == 0
+    on_disk = b"".join(p.read_bytes() for p in store.path.parent.glob("shares.db*"))
+    assert b"pricing page" not in on_disk and b"Launch planning" not in on_disk
 
 
 def test_a_link_that_cannot_be_revoked_keeps_the_meeting(configured, repo):

@@ -137,3 +137,163 @@ def test_a_500_carries_the_security_headers_and_no_traceback(tmp_path):
         assert r.headers[name] == value, name
     assert r.headers["content-security-policy"].startswith("default-src 'none'")
     assert "exploded" not in r.text and "Traceback" not in r.text and "/srv" not in r.text
+
+
+# --- 10: revoked and expired links keep nothing ------------------------------------------------
+
+
+def _secret_snapshot(word: str):
+    from notes_app.domain import Segment
+
+    segments = (Segment(0, 0.0, 3.0, f"The codename is {word}-transcript.", "them"),)
+    return sample_snapshot(title=f"{word}-title", segments=segments)
+
+
+def _on_disk(store: SnapshotStore) -> bytes:
+    folder = store.path.parent
+    return b"".join(p.read_bytes() for p in folder.glob(store.path.name + "*"))
+
+
+def _content_rows(store: SnapshotStore) -> int:
+    return store.db.execute("SELECT count(*) FROM share_content").fetchone()[0]
+
+
+def test_revoking_deletes_the_content_and_keeps_id_owner_and_times(share_server):
+    word = "Quillfeather"
+    shared = publish(share_server, _secret_snapshot(word), include_transcript=True)
+    kept = publish(share_server, sample_snapshot())
+    assert word.encode() in _on_disk(share_server.store)
+    r = httpx.delete(f"{share_server.url}/api/shares/{shared['id']}", headers=_auth(share_server))
+    assert r.status_code == 200
+    assert word.encode() not in _on_disk(share_server.store)  # not in the file, nor its log
+    assert _content_rows(share_server.store) == 1
+    info = share_server.store.info(shared["id"])
+    assert info.revoked_at is not None and info.created_at and info.expires_at
+    shares = httpx.get(share_server.url + "/api/shares", headers=_auth(share_server)).json()
+    listed = {s["id"]: s for s in shares["shares"]}
+    assert listed[shared["id"]]["revoked"] is True and listed[shared["id"]]["title"] is None
+    assert listed[kept["id"]]["title"] == "Launch planning"
+    assert httpx.get(kept["url"]).status_code == 200
+
+
+def test_expired_content_is_purged_within_the_hour(share_server):
+    word = "Marrowbine"
+    hour = publish(share_server, _secret_snapshot(word), expires="1h", include_transcript=True)
+    forever = publish(share_server, sample_snapshot(), expires="never")
+    share_server.clock.advance(3600 + 1)
+    assert httpx.get(share_server.url + "/healthz").status_code == 200  # any request will do
+    assert word.encode() not in _on_disk(share_server.store)
+    assert share_server.store.info(hour["id"]).expires_at is not None  # id and times stay
+    assert httpx.get(hour["url"]).status_code == 404
+    assert httpx.get(forever["url"]).status_code == 200
+    # Another expiry inside the same hour waits for the next purge, then goes too.
+    half = publish(share_server, _secret_snapshot("Tallowmere"), expires="1h")
+    share_server.clock.advance(3600 + 1)
+    assert httpx.get(half["url"]).status_code == 404
+    assert b"Tallowmere" not in _on_disk(share_server.store)
+
+
+def test_an_idle_server_purges_on_its_own(tmp_path):
+    """With nobody visiting, the server's own loop purges (the lifespan runs under uvicorn)."""
+    import threading
+    import time as real_time
+
+    import uvicorn
+
+    import notes_app.share.server as server_module
+
+    clock = test_share_helpers.MovableClock()
+    store = SnapshotStore(tmp_path / "srv", clock=clock)
+    token = store.create_token("tests")
+    app = create_app(store, clock=clock)
+    original = server_module.PURGE_CHECK_SECONDS
+    server_module.PURGE_CHECK_SECONDS = 0.05
+    try:
+        config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning")
+        server = uvicorn.Server(config)
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        while not server.started:
+            real_time.sleep(0.02)
+        port = server.servers[0].sockets[0].getsockname()[1]
+        running = test_share_helpers.RunningServer(f"http://127.0.0.1:{port}", token, store, clock)
+        publish(running, _secret_snapshot("Grindlewick"), expires="1h")
+        clock.advance(3600 + 1)
+        deadline = real_time.monotonic() + 20
+        while _content_rows(store) and real_time.monotonic() < deadline:
+            real_time.sleep(0.05)
+        assert _content_rows(store) == 0
+        assert b"Grindlewick" not in _on_disk(store)
+        server.should_exit = True
+        thread.join(10)
+    finally:
+        server_module.PURGE_CHECK_SECONDS = original
+        store.close()
+
+
+def test_a_database_from_before_loses_revoked_and_expired_content_on_open(tmp_path):
+    """A server upgraded from the first schema: what was revoked before is deleted now."""
+    import sqlite3
+
+    import sqlite_utils
+
+    from notes_app.share.snapshots import hash_token, migrations
+
+    folder = tmp_path / "old"
+    folder.mkdir()
+    db = sqlite_utils.Database(sqlite3.connect(folder / "shares.db"))
+    migrations.apply(db, stop_before="m002_content_apart_token_lifetimes")
+    db.execute("INSERT INTO tokens VALUES (?, 'old', 1.0)", [hash_token("tok")])
+    for share_id, title, revoked, expires in (
+        ("a" * 32, "Revokedbefore", 5.0, None),
+        ("b" * 32, "Expiredbefore", None, 10.0),
+        ("c" * 32, "Stilllive", None, None),
+    ):
+        snap = json.dumps(sample_snapshot(title=title).to_dict())
+        db.execute(
+            "INSERT INTO shares VALUES (?,?,?,?,0,1,1.0,?,?)",
+            [share_id, hash_token("tok"), title, snap, expires, revoked],
+        )
+    db.conn.commit()
+    db.conn.close()
+    store = SnapshotStore(folder, clock=lambda: 100.0)
+    try:
+        data = _on_disk(store)
+        assert b"Revokedbefore" not in data and b"Expiredbefore" not in data
+        assert store.get_live("c" * 32).title == "Stilllive"
+        assert store.info("a" * 32).revoked_at == 5.0
+        assert store.token_known("tok")
+    finally:
+        store.close()
+
+
+# --- 17: unknown, revoked and expired ids cost the same: no content is read ---------------------
+
+
+def test_missing_shares_are_decided_without_reading_content(share_server):
+    revoked = publish(share_server, sample_snapshot())
+    expired = publish(share_server, sample_snapshot(), expires="1h")
+    httpx.delete(f"{share_server.url}/api/shares/{revoked['id']}", headers=_auth(share_server))
+    share_server.clock.advance(1800)
+    assert httpx.get(expired["url"]).status_code == 200  # content read and cached while live
+    share_server.clock.advance(1801)
+    httpx.get(share_server.url + "/healthz")  # the purge runs here, not in the requests below
+    store = share_server.store
+    for kind, share_id in (("unknown", "x" * 32), ("revoked", revoked["id"]),
+                           ("expired", expired["id"])):  # fmt: skip
+        statements: list[str] = []
+        store.db.conn.set_trace_callback(statements.append)
+        store._reader.conn.set_trace_callback(statements.append)
+        try:
+            assert httpx.get(f"{share_server.url}/s/{share_id}").status_code == 404
+            assert httpx.post(f"{share_server.url}/s/{share_id}/ask",
+                              json={"question": "x"}).status_code == 404  # fmt: skip
+        finally:
+            store.db.conn.set_trace_callback(None)
+            store._reader.conn.set_trace_callback(None)
+        shapes = [s.replace(share_id, "?") for s in statements]
+        assert len(shapes) == 2 and shapes[0] == shapes[1], (kind, shapes)
+        assert not any("content" in s or "snapshot" in s for s in shapes), (kind, shapes)
+        if kind == "unknown":
+            first = shapes
+        assert shapes == first, kind

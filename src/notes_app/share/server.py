@@ -9,14 +9,17 @@ The clock, the store and the answerer are injected so tests can move time and sw
 from __future__ import annotations
 
 import json
+import logging
 import secrets
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
+import anyio
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
@@ -30,9 +33,11 @@ from notes_app.share.answer import ShareAnswer, answer_question
 from notes_app.share.model import ShareOptions, Snapshot
 from notes_app.share.page import NOT_FOUND_BODY, render_page, with_nonce
 from notes_app.share.ratelimit import RateLimiter
-from notes_app.share.snapshots import SnapshotStore, StoredShare
+from notes_app.share.snapshots import ShareInfo, SnapshotStore
 
 PAGE_CACHE = 256
+PURGE_EVERY = 3600.0  # seconds between purges of expired content, by the server's clock
+PURGE_CHECK_SECONDS = 60.0  # how often the idle server looks at that clock
 HEALTH_TEXT = "notes-app share server"  # what the desktop looks for before reusing a server
 
 BASE_HEADERS = {
@@ -46,6 +51,8 @@ BASE_HEADERS = {
 API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'"
 
 Answerer = Callable[[Snapshot, str], ShareAnswer]
+
+log = logging.getLogger(__name__)
 
 
 def page_csp(nonce: str) -> str:
@@ -87,10 +94,14 @@ def create_app(
         Route("/s/{share_id}", server.page, methods=["GET"]),
         Route("/s/{share_id}/ask", server.ask, methods=["POST"]),
     ]
-    app = Starlette(routes=routes, exception_handlers={HTTPException: _http_error})
+    app = Starlette(
+        routes=routes,
+        exception_handlers={HTTPException: _http_error},
+        lifespan=server.lifespan,
+    )
     app.state.server = server
     # Outside Starlette's own error middleware, so a 500 gets the same headers as the rest.
-    return _HardeningHeaders(app)
+    return _HardeningHeaders(_Housekeeping(app, server))
 
 
 class _ShareServer:
@@ -103,6 +114,35 @@ class _ShareServer:
         self.per_client = RateLimiter(limits.asks_per_client, limits.window_seconds, clock)
         self.per_share = RateLimiter(limits.asks_per_share, limits.window_seconds, clock)
         self._pages: OrderedDict[str, str] = OrderedDict()
+        self._next_purge = 0.0  # at the first request: content that expired while stopped
+
+    # --- housekeeping -------------------------------------------------------------------------
+
+    async def purge_if_due(self) -> None:
+        """Delete expired content once an hour (by the injected clock), off the event loop."""
+        now = self.clock()
+        if now < self._next_purge:
+            return
+        self._next_purge = now + PURGE_EVERY
+        purged = await run_in_threadpool(self.store.purge)
+        if purged:
+            log.info("Deleted the content of %d expired or revoked share(s).", purged)
+
+    @asynccontextmanager
+    async def lifespan(self, app: Starlette) -> AsyncIterator[None]:
+        """While the server runs, purge even when nobody visits."""
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(self._purge_loop)
+            yield
+            tasks.cancel_scope.cancel()
+
+    async def _purge_loop(self) -> None:
+        while True:
+            try:
+                await self.purge_if_due()
+            except Exception:  # a full disk now must not stop the purges after
+                log.exception("Purging expired shares failed; trying again later.")
+            await anyio.sleep(PURGE_CHECK_SECONDS)
 
     async def health(self, request: Request) -> Response:
         return PlainTextResponse(HEALTH_TEXT + " ok\n")
@@ -118,7 +158,7 @@ class _ShareServer:
         except ShareError as e:
             return _error(400, str(e))
         share = self.store.publish(token, snapshot, options)
-        return JSONResponse(self._share_json(request, share), status_code=201)
+        return JSONResponse(self._share_json(request, share.info), status_code=201)
 
     async def list_shares(self, request: Request) -> Response:
         token = self._token(request)
@@ -145,7 +185,7 @@ class _ShareServer:
             )
         return token
 
-    def _share_json(self, request: Request, share: StoredShare) -> dict[str, Any]:
+    def _share_json(self, request: Request, share: ShareInfo) -> dict[str, Any]:
         base = self.public_url or str(request.base_url).rstrip("/")
         return {
             "id": share.id,
@@ -162,9 +202,9 @@ class _ShareServer:
     # --- recipients ---------------------------------------------------------------------------
 
     async def page(self, request: Request) -> Response:
-        share = self._live(request)
+        info, snapshot = await self._live(request)
         nonce = secrets.token_urlsafe(18)
-        body = with_nonce(self._page_template(share), nonce)
+        body = with_nonce(self._page_template(info, snapshot), nonce)
         return Response(
             body,
             media_type="text/html; charset=utf-8",
@@ -172,11 +212,11 @@ class _ShareServer:
         )
 
     async def ask(self, request: Request) -> Response:
-        share = self._live(request)
-        if not share.allow_questions:
+        info, snapshot = await self._live(request)
+        if not info.allow_questions:
             raise HTTPException(404)  # as if the box never existed
         client = request.client.host if request.client else "unknown"
-        for limiter, key in ((self.per_client, client), (self.per_share, share.id)):
+        for limiter, key in ((self.per_client, client), (self.per_share, info.id)):
             wait = limiter.hit(key)
             if wait is not None:
                 return _error(
@@ -185,21 +225,26 @@ class _ShareServer:
                     headers={"Retry-After": str(max(1, int(wait + 0.999)))},
                 )
         question = _question(await _read_json(request, self.limits.ask_bytes), self.limits)
-        answer = await run_in_threadpool(self.answerer, share.snapshot, question)
+        answer = await run_in_threadpool(self.answerer, snapshot, question)
         return JSONResponse(answer.to_dict())
 
-    def _live(self, request: Request) -> StoredShare:
-        share = self.store.get_live(request.path_params["share_id"])
-        if share is None:
+    async def _live(self, request: Request) -> tuple[ShareInfo, Snapshot]:
+        """The live share's options and content; the same 404 for unknown, revoked and expired,
+        decided without reading any content."""
+        info = self.store.live_info(request.path_params["share_id"])
+        if info is None:
             raise HTTPException(404)
-        return share
+        snapshot = await run_in_threadpool(self.store.snapshot, info.id)
+        if snapshot is None:  # revoked a moment ago
+            raise HTTPException(404)
+        return info, snapshot
 
-    def _page_template(self, share: StoredShare) -> str:
+    def _page_template(self, share: ShareInfo, snapshot: Snapshot) -> str:
         page = self._pages.get(share.id)
         if page is None:
             page = render_page(
                 share.id,
-                share.snapshot,
+                snapshot,
                 allow_questions=share.allow_questions,
                 expires_at=share.expires_at,
             )
@@ -252,6 +297,19 @@ def _iso(ts: float | None) -> str | None:
     if ts is None:
         return None
     return datetime.fromtimestamp(ts, timezone.utc).isoformat(timespec="seconds")
+
+
+class _Housekeeping:
+    """ASGI middleware: before a request, the hourly purge if it is due."""
+
+    def __init__(self, app: ASGIApp, server: _ShareServer):
+        self.app = app
+        self.server = server
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http":
+            await self.server.purge_if_due()
+        await self.app(scope, receive, send)
 
 
 class _HardeningHeaders:
