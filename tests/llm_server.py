@@ -100,6 +100,7 @@ class ScriptedLLMServer:
         reject_response_format: tuple[str, ...] = (),
         reject_status: int = 400,
         tokenize: bool = False,
+        empty_json_streams: bool = False,
     ):
         self.models = list(models)
         self.api_key = api_key
@@ -108,6 +109,8 @@ class ScriptedLLMServer:
         self.reject_response_format = set(reject_response_format)
         self.reject_status = reject_status  # 400 most servers, 422 FastAPI, 500 llama-cpp-python
         self.tokenize = tokenize  # serve llama-cpp-python's /extras/tokenize/count (words)
+        # like llama-cpp-python 0.3: a streamed reply with a response_format carries only the role
+        self.empty_json_streams = empty_json_streams
         self.responder: Callable[[Request], Reply] | None = None
         self.requests: list[Request] = []
         self.models_reply: Reply | None = None  # sent for GET /models instead of the list
@@ -262,6 +265,11 @@ def _handler_for(server: ScriptedLLMServer) -> type[BaseHTTPRequestHandler]:
             self.send_header("connection", "close")
             self.end_headers()
             self.close_connection = True
+            if server.empty_json_streams and request.body.get("response_format"):
+                self._event(_chunk(request, {"role": "assistant"}, None))
+                self.wfile.write(b"data: [DONE]\n\n")
+                self.wfile.flush()
+                return
             text = reply.content
             pieces = [text[i : i + reply.chunk_size] for i in range(0, len(text), reply.chunk_size)]
             if reply.trickle:

@@ -403,3 +403,23 @@ def test_embeddings_errors_go_through_the_same_mapper():
     message = str(err.value)
     assert "refused the API key (HTTP 401)" in message and "'embed-small'" in message
     assert KEY not in message
+
+
+def test_a_server_that_streams_json_mode_empty_is_asked_without_streaming():
+    # llama-cpp-python 0.3 streams only the role when a response_format is set
+    with ScriptedLLMServer(empty_json_streams=True) as s:
+        s.queue(
+            Reply.text("(lost in the empty stream)"),
+            Reply.json({"ok": True}),
+            Reply.json({"ok": False}),
+            Reply.text("plain"),
+        )
+        client = make_client(s.base_url)
+        client.memory = FormatMemory()
+        pieces: list[str] = []
+        assert client.chat_json(HELLO, schema=SCHEMA, on_text=pieces.append) == {"ok": True}
+        assert pieces == ['{"ok": true}']  # the caller still sees the text
+        assert client.chat_json(HELLO, schema=SCHEMA, on_text=pieces.append) == {"ok": False}
+        assert client.chat(HELLO, on_text=pieces.append).text == "plain"  # free text streams
+        streamed = [bool(r.body.get("stream")) for r in s.chat_requests]
+    assert streamed == [True, False, False, True]  # remembered after the first empty stream

@@ -49,6 +49,9 @@ _FORMATS = (FORMAT_SCHEMA, FORMAT_JSON, FORMAT_TEXT)
 
 # Where the formats endpoints accept are remembered, under the data folder.
 FORMATS_CACHE = Path("cache") / "llm-formats.json"
+# Remembered for "<model> stream <format>" when a streamed reply in that format comes back
+# empty (llama-cpp-python streams nothing but the role for JSON mode): ask without streaming.
+NO_STREAM = "no-stream"
 
 Messages = list[dict[str, str]]
 
@@ -141,7 +144,8 @@ class FormatMemory:
             data = json.loads(self.path.read_text(encoding="utf-8"))
             now = time.time()
             for key, entry in data.items():
-                if entry.get("format") in _FORMATS and now - entry.get("at", 0) < self.MAX_AGE:
+                known = entry.get("format") in (*_FORMATS, NO_STREAM)
+                if known and now - entry.get("at", 0) < self.MAX_AGE:
                     self._known.setdefault(key, entry["format"])
         except (OSError, ValueError, AttributeError):
             log.warning("Ignoring an unreadable cache file %s", self.path, exc_info=True)
@@ -283,8 +287,24 @@ class LLMClient:
         while True:
             fmt = self.accepted_format if schema is not None else FORMAT_TEXT
             params = self._params(messages, fmt, schema, max_tokens, temperature)
+            stream_key = f"{self.model} stream {fmt}"
+            streamed = on_text is not None and (
+                fmt == FORMAT_TEXT or self.memory.get(self.endpoint, stream_key) != NO_STREAM
+            )
             try:
-                return self._with_retries(params, on_text)
+                reply = self._with_retries(params, on_text if streamed else None)
+                if streamed and fmt != FORMAT_TEXT and not reply.text and not reply.finish_reason:
+                    # A stream that ended without text or a reason: the server cannot stream
+                    # this format. Ask again without streaming; remember it.
+                    log.info(
+                        "%s sent an empty %s stream; asking without streaming", self.endpoint, fmt
+                    )
+                    self.memory.put(self.endpoint, stream_key, NO_STREAM)
+                    streamed = False
+                    reply = self._with_retries(params, None)
+                if on_text is not None and not streamed and reply.text:
+                    on_text(reply.text)  # the caller still sees the text, in one piece
+                return reply
             except openai.APIStatusError as e:
                 if fmt != FORMAT_TEXT and _about_format(e):
                     lower = _FORMATS[_FORMATS.index(fmt) + 1]
