@@ -12,9 +12,11 @@ from test_share_helpers import BLOCKS, SEGMENTS
 
 from notes_app.cli import main
 from notes_app.domain import EnhancedNotes
+from notes_app.errors import ShareError
 from notes_app.share.answer import answerer_for
+from notes_app.share.client import ShareClient
 from notes_app.share.local import ensure_local_server, local_dir, stop_local_server
-from notes_app.share.model import Snapshot
+from notes_app.share.model import ShareOptions, Snapshot
 from notes_app.share.snapshots import SnapshotStore, hash_token
 
 share_server = test_share_helpers.share_server  # the fixture: uvicorn on 127.0.0.1
@@ -189,3 +191,75 @@ def test_a_link_that_cannot_be_revoked_keeps_the_meeting(configured, repo):
     result = CliRunner().invoke(main, ["delete", str(mid), "--yes"])
     assert result.exit_code == 1 and "was not deleted" in result.output
     assert repo.get_meeting(mid).title == "Launch planning"
+
+
+def _tokens_lines(data) -> list[str]:
+    result = _run("serve", "--list-tokens", "--data", str(data))
+    assert result.exit_code == 0, result.output
+    return result.stdout.strip().splitlines()
+
+
+def test_tokens_are_listed_revoked_and_can_expire(tmp_path):
+    import time
+
+    from test_share_helpers import publish, sample_snapshot, serve_in_thread
+
+    from notes_app.share.server import create_app
+
+    data = tmp_path / "srv"
+    laptop = _run("serve", "--create-token", "laptop", "--data", str(data)).stdout.split()[-1]
+    made = _run("serve", "--create-token", "ci", "--expires", "90d", "--data", str(data))
+    assert made.exit_code == 0 and "expires" in made.stdout
+    ci = made.stdout.split()[-1]
+    again = CliRunner().invoke(main, ["serve", "--create-token", "laptop", "--data", str(data)])
+    assert again.exit_code == 1 and "--revoke-token" in again.stderr
+
+    store = SnapshotStore(data, clock=time.time)
+    with serve_in_thread(create_app(store)) as url:
+        server = test_share_helpers.RunningServer(url, laptop, store, None)
+        first, second = publish(server, sample_snapshot()), publish(server, sample_snapshot())
+        lines = _tokens_lines(data)
+        assert len(lines) == 3  # a header and one line per token
+        laptop_line = next(line for line in lines if line.startswith("laptop"))
+        assert "active" in laptop_line and "2 live links" in laptop_line
+        ci_line = next(line for line in lines if line.startswith("ci"))
+        assert "expires" in ci_line and "0 live links" in ci_line
+        assert laptop not in "\n".join(lines) and hash_token(laptop) not in "\n".join(lines)
+
+        revoked = _run("serve", "--revoke-token", "laptop", "--data", str(data))
+        assert revoked.exit_code == 0 and "2 live links" in revoked.stdout
+        assert "--revoke-links" in revoked.stdout
+        r = httpx.post(url + "/api/shares", json=sample_snapshot().to_dict(),
+                       headers={"Authorization": f"Bearer {laptop}"})  # fmt: skip
+        assert r.status_code == 401 and "revoked" in r.json()["error"]
+        assert httpx.get(first["url"]).status_code == 200  # its links stay unless asked
+        with pytest.raises(ShareError, match="refused the token. This API token was revoked"):
+            ShareClient(url, laptop).publish(sample_snapshot(), ShareOptions())
+        assert "revoked" in next(line for line in _tokens_lines(data) if line.startswith("laptop"))
+
+        other = _run("serve", "--create-token", "laptop", "--data", str(data)).stdout.split()[-1]
+        server.token = other
+        third = publish(server, sample_snapshot())
+        gone = _run("serve", "--revoke-token", "laptop", "--revoke-links", "--data", str(data))
+        assert gone.exit_code == 0 and "1 live link" in gone.stdout
+        assert httpx.get(third["url"]).status_code == 404
+        assert httpx.get(second["url"]).status_code == 200  # the first laptop token's stay
+
+        unknown = CliRunner().invoke(
+            main, ["serve", "--revoke-token", "nobody", "--data", str(data)]
+        )
+        assert unknown.exit_code == 1 and "--list-tokens" in unknown.stderr
+    store.close()
+    later = SnapshotStore(data, clock=lambda: time.time() + 91 * 86400)
+    assert later.token_state(ci) == "expired"
+    assert SnapshotStore(data, clock=time.time).token_state(ci) == "valid"
+    later.close()
+
+
+def test_token_expiry_is_checked_before_anything_is_written(tmp_path):
+    data = tmp_path / "srv"
+    result = CliRunner().invoke(
+        main, ["serve", "--create-token", "x", "--expires", "soon", "--data", str(data)]
+    )
+    assert result.exit_code == 1 and "90d" in result.stderr
+    assert _tokens_lines(data)[-1].startswith("No API tokens")

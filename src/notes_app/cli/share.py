@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 
 import click
@@ -13,7 +14,7 @@ from notes_app.clock import now_iso
 from notes_app.errors import ShareError
 from notes_app.share.answer import answerer_for
 from notes_app.share.local import local_dir
-from notes_app.share.model import DEFAULT_EXPIRES, ShareOptions
+from notes_app.share.model import DEFAULT_EXPIRES, ShareOptions, parse_expiry
 from notes_app.share.server import Limits, create_app
 from notes_app.share.snapshots import SnapshotStore
 from notes_app.store.shares import ShareRecord
@@ -39,6 +40,24 @@ from notes_app.store.shares import ShareRecord
     help="Create an API token for a publisher, print it, and exit.",
 )
 @click.option(
+    "--expires",
+    "token_expires",
+    metavar="WHEN",
+    help="With --create-token: the token stops working after this long (90d, 12h; default never).",
+)
+@click.option("--list-tokens", is_flag=True, help="List the API tokens and exit.")
+@click.option(
+    "--revoke-token",
+    "revoke_name",
+    metavar="NAME",
+    help="Revoke the API token(s) called NAME and exit: they can no longer publish or revoke.",
+)
+@click.option(
+    "--revoke-links",
+    is_flag=True,
+    help="With --revoke-token: also take down every live link those tokens published.",
+)
+@click.option(
     "--trusted-proxy",
     metavar="IP",
     help="A reverse proxy in front of this server whose X-Forwarded-For is believed.",
@@ -56,18 +75,30 @@ def serve_cmd(
     public_url: str | None,
     data: Path | None,
     token_name: str | None,
+    token_expires: str | None,
+    list_tokens: bool,
+    revoke_name: str | None,
+    revoke_links: bool,
     trusted_proxy: str | None,
     asks_per_minute: int,
 ) -> None:
     """Serve share links: the publish API and the recipients' pages."""
     app = get_app()
     data = data or local_dir(app.settings.home)
-    store = SnapshotStore(data, clock=time.time)
-    if token_name is not None:
-        token = store.create_token(token_name)
-        store.close()
-        click.echo(f"API token {token_name!r} created; it is shown only now. Token: {token}")
+    if token_name is not None or list_tokens or revoke_name is not None:
+        lifetime = _token_lifetime(token_expires)  # a typo fails before the store is opened
+        store = SnapshotStore(data, clock=time.time)
+        try:
+            if token_name is not None:
+                _create_token(store, token_name, lifetime)
+            elif list_tokens:
+                _list_tokens(store)
+            else:
+                _revoke_token(store, str(revoke_name), revoke_links)
+        finally:
+            store.close()
         return
+    store = SnapshotStore(data, clock=time.time)
     _check_port(host, port)
     import uvicorn
 
@@ -85,6 +116,63 @@ def serve_cmd(
         proxy_headers=bool(trusted_proxy),
         forwarded_allow_ips=trusted_proxy,
     )
+
+
+def _token_lifetime(text: str | None) -> float | None:
+    if text is None or text.strip().lower() == "never":
+        return None
+    try:
+        return parse_expiry(text)
+    except ShareError:
+        raise ShareError(
+            f"Cannot read the token expiry {text!r}: use days or hours like 90d or 12h, or never."
+        ) from None
+
+
+def _create_token(store: SnapshotStore, name: str, lifetime: float | None) -> None:
+    token = store.create_token(name, lifetime=lifetime)
+    until = "" if lifetime is None else f", expires {_day(time.time() + lifetime)}"
+    click.echo(f"API token {name!r} created{until}; it is shown only now. Token: {token}")
+
+
+def _list_tokens(store: SnapshotStore) -> None:
+    tokens = store.list_tokens()
+    if not tokens:
+        click.echo("No API tokens yet. Create one with `notes-app serve --create-token NAME`.")
+        return
+    now = time.time()
+    click.echo(f"{'NAME':20} {'CREATED':10}  {'STATUS':26} LINKS")
+    for t in tokens:
+        status = t.status(now)
+        if status == "active" and t.expires_at is not None:
+            status = f"active, expires {_day(t.expires_at)}"
+        elif status == "revoked":
+            status = f"revoked {_day(t.revoked_at or now)}"
+        links = f"{t.live_shares} live link{'s' if t.live_shares != 1 else ''}"
+        click.echo(f"{t.name:20} {_day(t.created_at):10}  {status:26} {links}")
+
+
+def _revoke_token(store: SnapshotStore, name: str, with_links: bool) -> None:
+    live = sum(t.live_shares for t in store.list_tokens() if t.name == name and not t.revoked_at)
+    tokens, links = store.revoke_token(name, with_links=with_links)
+    if not tokens:
+        raise ShareError(
+            f"No active API token is called {name!r}. See them with `notes-app serve "
+            "--list-tokens`."
+        )
+    click.echo(f"Revoked API token {name!r}: it can no longer publish, list or revoke.")
+    plural = "s" if (links or live) != 1 else ""
+    if with_links:
+        click.echo(f"Took down its {links} live link{plural}.")
+    elif live:
+        click.echo(
+            f"Its {live} live link{plural} stay up until they expire; add --revoke-links "
+            "to take them down now."
+        )
+
+
+def _day(ts: float) -> str:
+    return datetime.fromtimestamp(ts, timezone.utc).strftime("%Y-%m-%d")
 
 
 def _check_port(host: str, port: int) -> None:

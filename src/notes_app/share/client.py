@@ -87,8 +87,10 @@ class _NotFound(ShareError):
 def _failure(response: httpx.Response, server_url: str) -> ShareError:
     status = response.status_code
     if status == 401:
+        why = _detail(response)
+        why = why.split(". ")[0] + ". " if why.startswith("This API token") else ""
         return ShareError(
-            f"The share server at {server_url} refused the token. Set the right one with "
+            f"The share server at {server_url} refused the token. {why}Set the right one with "
             "`notes-app config set share.token TOKEN` (its admin creates tokens with "
             "`notes-app serve --create-token NAME`)."
         )
@@ -99,8 +101,12 @@ def _failure(response: httpx.Response, server_url: str) -> ShareError:
             "These notes are too large for the share server. Share without --transcript, "
             "or send a file with `notes-app export --format html`."
         )
+    return ShareError(f"The share server answered {status}: {_detail(response) or 'no details'}.")
+
+
+def _detail(response: httpx.Response) -> str:
     try:
-        detail = response.json().get("error", "")
+        data = response.json()
     except ValueError:
-        detail = response.text[:200]
-    return ShareError(f"The share server answered {status}: {detail or 'no details'}.")
+        return response.text[:200]
+    return str(data.get("error", "")) if isinstance(data, dict) else ""

@@ -176,14 +176,19 @@ class _ShareServer:
     def _token(self, request: Request) -> str:
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
         token = token.strip()
-        if scheme.lower() != "bearer" or not token or not self.store.token_known(token):
-            raise HTTPException(
-                401,
-                "A valid API token is needed: send `Authorization: Bearer TOKEN` "
-                "(create one with `notes-app serve --create-token NAME`).",
-                headers={"WWW-Authenticate": "Bearer"},
-            )
-        return token
+        state = self.store.token_state(token) if scheme.lower() == "bearer" and token else ""
+        if state == "valid":
+            return token
+        why = {
+            "revoked": "This API token was revoked. ",
+            "expired": "This API token has expired. ",
+        }.get(state, "")
+        raise HTTPException(
+            401,
+            f"{why}A valid API token is needed: send `Authorization: Bearer TOKEN` "
+            "(the server's admin creates one with `notes-app serve --create-token NAME`).",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
 
     def _share_json(self, request: Request, share: ShareInfo) -> dict[str, Any]:
         base = self.public_url or str(request.base_url).rstrip("/")
