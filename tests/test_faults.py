@@ -168,3 +168,75 @@ def test_a_cut_flac_is_stored_with_its_true_length_and_a_warning(
 
     intact = check(whole)  # the whole file: no warning
     assert intact.warning(whole) is None and intact.duration == pytest.approx(header, abs=0.05)
+
+
+# --- 6. the data folder is the user's alone ------------------------------------------------------
+
+
+def _mode(path: Path) -> int:
+    return path.stat().st_mode & 0o777
+
+
+@pytest.fixture
+def generous_umask():
+    """Files as an earlier version made them: readable by every local user."""
+    old = os.umask(0o022)
+    yield
+    os.umask(old)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="file modes are POSIX")
+def test_an_existing_data_folder_is_made_private_on_open(notes_home, generous_umask, tmp_path):
+    # As an earlier version left it: folder 0755, database and its WAL files, settings, audio
+    # and logs 0644 (made with plain sqlite3 and open(), as that version did).
+    notes_home.chmod(0o755)
+    old = sqlite3.connect(notes_home / "notes.db")
+    old.execute("PRAGMA journal_mode=WAL")
+    old.execute("CREATE TABLE early (x)")
+    old.commit()
+    (notes_home / "settings.toml").write_text('[llm]\nmodel = "m"\n')
+    (notes_home / "audio").mkdir()
+    (notes_home / "audio" / "meeting-1.flac").write_bytes(b"fLaC")
+    (notes_home / "logs").mkdir()
+    (notes_home / "logs" / "notes-app.log").write_text("earlier\n")
+    assert _mode(notes_home / "notes.db-wal") == 0o644  # the starting point is really open
+
+    res = CliRunner().invoke(main, ["list"])
+    assert res.exit_code == 0, res.output
+    old.close()
+    assert _mode(notes_home) == 0o700
+    for name in ("notes.db", "settings.toml", "audio/meeting-1.flac", "logs/notes-app.log"):
+        assert _mode(notes_home / name) == 0o600, name
+    for name in ("audio", "logs"):
+        assert _mode(notes_home / name) == 0o700, name
+    # WAL files made from now on take the database's mode.
+    with Repo.open(notes_home / "notes.db") as repo:
+        repo.create_meeting("new")
+        assert _mode(notes_home / "notes.db-wal") == 0o600
+        assert _mode(notes_home / "notes.db-shm") == 0o600
+
+
+@pytest.mark.skipif(os.name != "posix", reason="file modes are POSIX")
+def test_a_new_data_folder_and_its_files_are_private(tmp_path, monkeypatch, generous_umask):
+    home = tmp_path / "fresh" / "notes-app"
+    monkeypatch.setenv("NOTES_APP_HOME", str(home))
+    transcript = tmp_path / "call.txt"
+    transcript.write_text("Ana: the budget is approved.\nBen: good, ship it.\n")
+    runner = CliRunner()
+    assert runner.invoke(main, ["import", str(transcript)]).exit_code == 0
+    assert runner.invoke(main, ["config", "set", "llm.model", "m"]).exit_code == 0
+    assert _mode(home) == 0o700
+    for name in ("notes.db", "settings.toml", "logs/notes-app.log"):
+        assert _mode(home / name) == 0o600, name
+    assert not list(home.glob("*.tmp"))
+
+
+def test_an_api_key_stored_without_a_keyring_says_so(notes_home):
+    # The tests run without a keyring (NOTES_APP_NO_KEYRING), as a machine without one does.
+    res = CliRunner().invoke(main, ["config", "set", "llm.api_key", "sk-test-1234567890"])
+    assert res.exit_code == 0, res.output
+    assert "no keyring" in res.output.lower() and "settings.toml" in res.output
+    assert "sk-test-1234567890" not in res.output
+    assert "sk-test-1234567890" in (notes_home / "settings.toml").read_text()
+    res = CliRunner().invoke(main, ["config", "set", "llm.model", "m"])  # not a secret: quiet
+    assert "keyring" not in res.output.lower()

@@ -33,6 +33,7 @@ STAGES: dict[str, int] = {
     "notes_app.clock": 0,
     "notes_app.logs": 0,
     "notes_app.events": 0,
+    "notes_app.private": 0,
     "notes_app.audio": 1,
     "notes_app.transcribe": 2,
     "notes_app.enhance": 3,

@@ -8,6 +8,7 @@ file unless the user has no keyring.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import os
@@ -20,6 +21,7 @@ from typing import Any
 import tomli_w
 
 from notes_app.errors import ConfigError, StorageError
+from notes_app.private import FILE_MODE, private_dir, secure_data_folder
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -293,6 +295,7 @@ def load_settings(home: Path | None = None, *, env: dict[str, str] | None = None
     env = dict(os.environ) if env is None else env
     home = Path(home) if home else app_home()
     settings = Settings(home=home)
+    secure_data_folder(home)  # what an earlier version left readable by others, tightened
     path = settings.settings_path
     data = _read_toml(path)
     for section, values in data.items():
@@ -333,6 +336,14 @@ def save_setting(home: Path, key: str, value: Any) -> Any:
         _write_key(path, key, None)
         return typed
     _write_key(path, key, typed)
+    if key in SECRET_KEYS and typed:
+        log.warning(
+            "There is no keyring here, so %s is stored in plain text in %s (readable by you "
+            "only). Install one (e.g. GNOME Keyring or KWallet) to keep it out of files, or "
+            "set it in the environment instead.",
+            key,
+            path,
+        )
     return typed
 
 
@@ -343,13 +354,22 @@ def _write_key(path: Path, key: str, value: Any) -> None:
         data.get(section, {}).pop(name, None)
     else:
         data.setdefault(section, {})[name] = value
+    tmp = path.with_suffix(".toml.tmp")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".toml.tmp")
-        tmp.write_text(tomli_w.dumps(data), encoding="utf-8")
+        private_dir(path.parent)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(tomli_w.dumps(data))
+            f.flush()
+            os.fsync(f.fileno())
         os.replace(tmp, path)  # atomic: a crash never leaves half a settings file
     except OSError as e:
-        raise StorageError(f"Could not write settings to {path}: {e.strerror}.") from None
+        with contextlib.suppress(OSError):
+            tmp.unlink()  # a full disk leaves no empty settings.toml.tmp behind
+        raise StorageError(
+            f"Could not write settings to {path}: {e.strerror}. Free disk space or check the "
+            "folder's permissions; the settings are unchanged."
+        ) from None
 
 
 def mask(value: str) -> str:

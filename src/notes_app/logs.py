@@ -15,6 +15,8 @@ import threading
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
+from notes_app.private import create_private, private_dir
+
 LOG_FILE = "notes-app.log"
 MAX_BYTES = 1_000_000
 BACKUPS = 5
@@ -78,7 +80,8 @@ def setup_logging(data_dir: Path, *, verbose: bool = False) -> Path | None:
 
     path = log_file(data_dir)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(data_dir)  # the data folder and its logs are the user's alone
+        create_private(private_dir(path.parent) / path.name)
         handler = RotatingFileHandler(
             path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8", delay=True
         )

@@ -16,6 +16,7 @@ import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
 from notes_app.errors import StorageError
+from notes_app.private import FILE_MODE, create_private, private_dir, tighten
 
 migrations = Migrations("notes_app")
 
@@ -167,7 +168,10 @@ def open_db(path: Path | str, *, apply: bool = True) -> sqlite_utils.Database:
     """Open (creating if needed) the database at ``path`` and bring its schema up to date."""
     path = Path(path)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(path.parent)
+        create_private(path)  # SQLite gives its -wal and -shm files the database's mode
+        for suffix in ("-wal", "-shm"):
+            tighten(Path(f"{path}{suffix}"), FILE_MODE)
         conn = sqlite3.connect(str(path), timeout=30, check_same_thread=False)
         db = sqlite_utils.Database(conn)
         db.execute("PRAGMA foreign_keys = ON")

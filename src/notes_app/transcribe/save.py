@@ -17,6 +17,7 @@ from pathlib import Path
 
 from notes_app.audio.spool import lock_path, write_lock
 from notes_app.errors import StorageError
+from notes_app.private import create_private, private_dir
 
 PART = ".part"
 
@@ -25,9 +26,9 @@ def copy_audio(source: Path, audio_dir: Path) -> Path:
     """``source`` copied to ``audio_dir/<uuid>.<ext>.part``; ``commit_copy`` names it."""
     part = audio_dir / f"{uuid.uuid4().hex}{source.suffix.lower()}{PART}"
     try:
-        audio_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(audio_dir)
         write_lock(part)  # first, so the copy is never without the process that owns it
-        shutil.copyfile(source, part)
+        shutil.copyfile(source, create_private(part))  # 0600 before a byte is written
     except OSError as e:
         discard_copy(part)
         raise StorageError(
