@@ -132,7 +132,7 @@ def shoot(out: Path, names: list[str]) -> None:
         save(win, "search")
         win.sidebar.search.clear()
     if "ask" in names:
-        win.open_ask()
+        win.searching.open_ask()
         win.ask_panel.question.setText("who owns the regression pass?")
         win.ask_panel.ask()
         settle(1500)
@@ -141,11 +141,11 @@ def shoot(out: Path, names: list[str]) -> None:
     if "share" in names:
         from notes_app.share.local import stop_local_server
 
-        win.open_share()
-        win.share_dialog.publish()
+        win.sharing.share()
+        win.sharing.dialog.publish()
         settle(6000)
-        save(win.share_dialog, "share")
-        win.share_dialog.close()
+        save(win.sharing.dialog, "share")
+        win.sharing.dialog.close()
         stop_local_server(app.settings.home)
     if "welcome" in names:
         win.offer_welcome(devices=demo_devices())

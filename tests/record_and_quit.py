@@ -56,16 +56,16 @@ class Script:
         for box in win.error_boxes:
             print("error:", box.text(), file=sys.stderr, flush=True)
         if self.step == "start":
-            win.start_recording()
+            win.recording.start()
             self.step = "recording"
         elif self.step == "recording" and win.recorder.recording:
             win.view.editor.insertPlainText("- launch date?")
             if win.view.transcript_panel.view.segment_count() >= 1:
-                win.stop_recording()
+                win.recording.stop()
                 self.step = "stopping"
         elif self.step == "stopping" and not (win.recorder.recording or win.recorder.busy):
             self.step = "closing"
-        elif self.step == "closing" and win.enhancing_meeting is None:
+        elif self.step == "closing" and win.enhancing.meeting_id is None:
             self.step = "closed"
             win.close()
 

@@ -266,7 +266,7 @@ def test_help_opens_the_log_folder(window, app, monkeypatch):
     opened = []
     monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url) or True)
     [help_menu] = [a.menu() for a in window.menuBar().actions() if a.text() == "&Help"]
-    [action] = [a for a in help_menu.actions() if a.text() == "Open log folder"]
+    [action] = [a for a in help_menu.actions() if a.text().replace("&", "") == "Open log folder"]
     action.trigger()
     folder = log_dir(app.settings.home)
     assert [u.toLocalFile() for u in opened] == [str(folder)]

@@ -90,7 +90,7 @@ def test_delete_from_the_view_removes_it_and_shows_the_next(qtbot, window, app, 
     assert window.view.delete_action.isEnabled()
     window.view.delete_action.trigger()
     qtbot.waitUntil(lambda: not exists(app, victim))
-    qtbot.waitUntil(lambda: window.deleting_meeting is None)
+    qtbot.waitUntil(lambda: window.deleting.meeting_id is None)
     title = app.repo.get_meeting(order[2]).title
     assert yes.asked[0][0] == f"Delete “{victim_title}”?"
     assert "notes, transcript, enhanced notes and audio recording" in yes.asked[0][1]
@@ -123,7 +123,7 @@ def test_cancelling_keeps_the_meeting(qtbot, window, app, monkeypatch):
     action.trigger()
     assert len(cancel.asked) == 1
     qtbot.wait(100)
-    assert exists(app, ids[0]) and window.deleting_meeting is None
+    assert exists(app, ids[0]) and window.deleting.meeting_id is None
     assert sorted(window.sidebar.visible_ids()) == sorted(ids)
     assert window.current_id() == ids[0]
 
@@ -187,7 +187,7 @@ def test_deleting_is_not_offered_while_the_meeting_records(qtbot, app, yes):
     win = MainWindow(app, tray=False, session_factory=lambda s, _b: FakeSession(s))
     qtbot.addWidget(win)
     win.show()
-    win.start_recording()
+    win.recording.start()
     qtbot.waitUntil(lambda: win.recorder.recording)
     mid = win.recorder.meeting_id
     assert win.current_id() == mid
@@ -200,7 +200,7 @@ def test_deleting_is_not_offered_while_the_meeting_records(qtbot, app, yes):
     win.request_delete(mid)  # e.g. the Delete key: refused with the reason, nothing asked
     assert not yes.asked and exists(app, mid) and win.view.notice.text() == RECORDING_TIP
 
-    win.stop_recording()
+    win.recording.stop()
     qtbot.waitUntil(lambda: not win.recorder.recording and not win.recorder.busy)
     assert win.view.delete_action.isEnabled()
     win.request_delete(mid)

@@ -80,30 +80,35 @@ def window(qtbot, app, source):
 def test_a_call_prompts_and_nothing_records_until_the_user_says_yes(qtbot, window, app, source):
     assert window.detection.active
     source.users = [MicUser("Zoom", "zoom", 4242)]
-    qtbot.waitUntil(lambda: window.prompt is not None)
-    assert window.prompt.text() == "Zoom is using your microphone — take notes?"
-    assert not window.prompt.isModal()  # the window stays usable behind it
+    qtbot.waitUntil(lambda: window.detecting.prompt is not None)
+    assert window.detecting.prompt.text() == "Zoom is using your microphone — take notes?"
+    assert not window.detecting.prompt.isModal()  # the window stays usable behind it
     assert not window.recorder.recording and not window.recorder.busy
     assert app.repo.list_meetings() == []
 
-    window.prompt.no_button.click()
-    qtbot.waitUntil(lambda: window.prompt is None)
+    window.detecting.prompt.no_button.click()
+    qtbot.waitUntil(lambda: window.detecting.prompt is None)
     assert not window.recorder.recording and app.repo.list_meetings() == []
 
 
 def test_yes_records_and_the_end_of_the_call_asks_to_stop(qtbot, window, app, source):
     source.users = [MicUser("Microsoft Teams", "teams", 4242)]
-    qtbot.waitUntil(lambda: window.prompt is not None)
-    window.prompt.yes_button.click()
+    qtbot.waitUntil(lambda: window.detecting.prompt is not None)
+    window.detecting.prompt.yes_button.click()
     qtbot.waitUntil(lambda: window.recorder.recording)
     mid = window.recorder.meeting_id
     assert app.repo.get_meeting(mid).status == "recording"
 
     source.users = []  # the call app let go of the microphone
-    qtbot.waitUntil(lambda: window.prompt is not None and "Stop recording?" in window.prompt.text())
-    assert "Microsoft Teams" in window.prompt.text()
+    qtbot.waitUntil(
+        lambda: (
+            window.detecting.prompt is not None
+            and "Stop recording?" in window.detecting.prompt.text()
+        )
+    )
+    assert "Microsoft Teams" in window.detecting.prompt.text()
     assert window.recorder.recording  # still recording until the user answers
-    window.prompt.yes_button.click()
+    window.detecting.prompt.yes_button.click()
     qtbot.waitUntil(lambda: not window.recorder.recording and not window.recorder.busy)
     assert app.repo.get_meeting(mid).status == "done"
 
@@ -115,7 +120,7 @@ def test_detection_off_in_settings_means_no_polling(qtbot, app, source):
     qtbot.addWidget(win)
     assert not win.detection.active
     app.settings.detect.enabled = True
-    win.update_detection()
+    win.detecting.update()
     assert win.detection.active
     win.close()
 
@@ -123,7 +128,7 @@ def test_detection_off_in_settings_means_no_polling(qtbot, app, source):
 def test_a_detector_that_cannot_reach_the_sound_server_pauses_quietly(qtbot, window, source):
     source.error = AudioError("The sound server is not reachable.")
     qtbot.waitUntil(lambda: window.detection.error is not None)
-    assert window.prompt is None and not window.error_boxes
+    assert window.detecting.prompt is None and not window.error_boxes
     window.open_settings()
     assert "Detection is paused: The sound server is not reachable." in (
         window.settings_dialog.detect_error.text()

@@ -101,7 +101,7 @@ def test_the_play_control_is_hidden_when_the_meeting_has_no_audio(window, app):
 
 
 def test_play_without_an_output_device_says_so_once(qtbot, window, app, tmp_path):
-    window.audio_output = NoOutput()
+    window.playing.audio_output = NoOutput()
     meeting_with_audio(app, window, meeting_wav(tmp_path / "m.wav"))
     assert window.view.play_button.isVisible()
     window.view.play_button.click()
@@ -111,7 +111,7 @@ def test_play_without_an_output_device_says_so_once(qtbot, window, app, tmp_path
 
 
 def test_play_plays_from_the_cited_moment_and_stop_stops(qtbot, window, app, tmp_path):
-    speaker = window.audio_output = Speaker()
+    speaker = window.playing.audio_output = Speaker()
     meeting_with_audio(app, window, meeting_wav(tmp_path / "m.wav"))
     window.view.open_citation(0)
     window.view.play_button.click()

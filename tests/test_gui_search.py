@@ -36,7 +36,7 @@ def test_search_shows_snippets_and_a_transcript_hit_jumps_to_its_line(qtbot, win
     results = window.sidebar.results.results
     assert {r.meeting_id for r in results} == {mid}
     hit = next(i for i, r in enumerate(results) if r.kind == "transcript")
-    card = window.sidebar.results.list.itemWidget(window.sidebar.results.list.item(hit))
+    card = window.sidebar.results.card(hit)
     assert "<b" in card.text() and "regression" in card.text()  # the matched words stand out
     assert "Transcript 00:" in card.text()
 
@@ -58,7 +58,7 @@ def test_search_is_debounced_and_shows_no_match(qtbot, app):
     win.refresh_meetings()
     win.sidebar.search.setText("launch")
     assert win.sidebar.results.status.text() == "Searching…"
-    assert win.search_timer.isActive()  # nothing was queried per keystroke
+    assert win.searching.timer.isActive()  # nothing was queried per keystroke
     win.sidebar.search.setText("zebra")
     win.run_search()
     qtbot.waitUntil(lambda: "Nothing matches" in win.sidebar.results.status.text())
@@ -69,7 +69,7 @@ def test_search_is_debounced_and_shows_no_match(qtbot, app):
 def test_ask_offline_cites_passages_and_a_chip_opens_the_moment(qtbot, window, app):
     mid = launch_meeting(app, window)
     window.open_meeting(mid)
-    window.open_ask()
+    window.searching.open_ask()
     panel = window.ask_panel
     assert panel.scope_id() == mid
     assert "Offline" in panel.mode.text()
@@ -95,7 +95,7 @@ def test_ask_all_meetings_with_an_llm_links_its_citations(qtbot, window, app, ll
     app.settings.llm.model = "test-model"
     app.settings.llm.max_retries = 0
     llm_server.queue(Reply.text("Dana owns the regression pass [1]."))
-    window.open_ask()
+    window.searching.open_ask()
     panel = window.ask_panel
     assert panel.scope_id() is None  # no meeting on screen: across all of them
     panel.question.setText("who owns the regression pass")
@@ -112,7 +112,7 @@ def test_ask_history_is_shown_again_for_the_meeting(qtbot, window, app):
     mid = launch_meeting(app, window)
     ChatStore(app.repo.db).add(mid, "when is the launch?", "March.", "llm", [])
     window.open_meeting(mid)
-    window.open_ask()
+    window.searching.open_ask()
     qtbot.waitUntil(lambda: "when is the launch?" in window.ask_panel.answers.toPlainText())
     window.ask_panel.scope.setCurrentIndex(1)  # all meetings: that question is not there
     qtbot.waitUntil(lambda: "when is the launch?" not in window.ask_panel.answers.toPlainText())

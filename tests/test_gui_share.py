@@ -43,7 +43,7 @@ def test_share_with_a_server_shows_the_link_lists_it_and_revokes(qtbot, window, 
     app.settings.share.token = share_server.token
     enhanced_meeting(app, window)
     window.view.share_button.click()
-    dialog = window.share_dialog
+    dialog = window.sharing.dialog
     qtbot.waitUntil(lambda: dialog.empty.isVisible())  # no links yet
     dialog.transcript.setChecked(True)
     dialog.expiry.setCurrentIndex(0)  # 7 days
@@ -67,8 +67,8 @@ def test_share_with_a_server_shows_the_link_lists_it_and_revokes(qtbot, window, 
 
 def test_share_without_a_server_says_the_link_works_only_here(qtbot, window, app, notes_home):
     enhanced_meeting(app, window)
-    window.open_share()
-    dialog = window.share_dialog
+    window.sharing.share()
+    dialog = window.sharing.dialog
     dialog.questions.setChecked(False)
     try:
         dialog.publish()
@@ -88,18 +88,18 @@ def test_a_share_that_fails_shows_one_dialog(qtbot, window, app):
     app.settings.share.server_url = "http://127.0.0.1:9"
     app.settings.share.token = ""  # a server without a token: refused before sending
     enhanced_meeting(app, window)
-    window.open_share()
-    window.share_dialog.publish()
+    window.sharing.share()
+    window.sharing.dialog.publish()
     qtbot.waitUntil(lambda: len(window.error_boxes) == 1)
     assert "No token for the share server" in window.error_boxes[0].text()
-    assert window.share_dialog.create_button.isEnabled()
+    assert window.sharing.dialog.create_button.isEnabled()
 
 
 @pytest.mark.parametrize("fmt", ["md", "html", "json"])
 def test_export_writes_the_chosen_format(qtbot, window, app, tmp_path, fmt):
     mid = enhanced_meeting(app, window)
     target = tmp_path / f"notes.{fmt}"
-    window.ask_export_path = lambda title: (target, fmt)
+    window.sharing.ask_export_path = lambda title: (target, fmt)
     window.view.export_button.click()
     qtbot.waitUntil(target.exists)
     text = target.read_text(encoding="utf-8")
@@ -113,7 +113,7 @@ def test_export_writes_the_chosen_format(qtbot, window, app, tmp_path, fmt):
 
 def test_export_to_an_unwritable_place_shows_one_dialog(qtbot, window, app, tmp_path):
     enhanced_meeting(app, window)
-    window.ask_export_path = lambda title: (tmp_path / "missing" / "notes.md", "md")
-    window.export()
+    window.sharing.ask_export_path = lambda title: (tmp_path / "missing" / "notes.md", "md")
+    window.sharing.export()
     qtbot.waitUntil(lambda: len(window.error_boxes) == 1)
     assert "Could not write" in window.error_boxes[0].text()

@@ -66,7 +66,7 @@ def test_a_stream_that_fails_midway_puts_the_notes_back_and_shows_one_dialog(
     app.settings.llm.timeout = 1.0
     mid = llm_meeting(app, window, llm_server)
     seen = record_streaming(window)
-    window.enhance()
+    window.enhancing.start()
     qtbot.waitUntil(lambda: len(window.error_boxes) == 1, timeout=30_000)
     assert seen  # some blocks were shown before it stalled
     assert window.view.stack.currentIndex() == RAW

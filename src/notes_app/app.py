@@ -20,13 +20,14 @@ from typing import TYPE_CHECKING, Any
 
 from notes_app.config import Settings, load_settings
 from notes_app.domain import EnhancedNotes, Meeting, Transcript
-from notes_app.errors import AudioError, NotesAppError
+from notes_app.errors import AudioError, NotesAppError, StorageError
 from notes_app.events import BlockWritten, OnEvent, progress_reporter
 from notes_app.store.repo import Repo
 from notes_app.usecases.files import attendees_of, read_notes, title_from_filename
 
 if TYPE_CHECKING:
     from notes_app.ask import Answer
+    from notes_app.audio.devices import DeviceChoice, InputDevice
     from notes_app.deletion import Deleted
     from notes_app.enhance.templates import Template
     from notes_app.sample import SampleMeeting
@@ -223,6 +224,15 @@ class App:
             glossary=self.settings.transcribe.vocabulary,
         )
 
+    def devices(self) -> tuple[list[InputDevice], DeviceChoice]:
+        """The audio inputs there are, and the mic and system-audio source a recording would
+        use with the settings' choices (problems say what is missing and what to do)."""
+        from notes_app.audio.devices import finder_for_platform
+
+        finder = finder_for_platform()
+        audio = self.settings.audio
+        return finder.list_inputs(), finder.choose(audio.mic_device, audio.system_device)
+
     def unfinished(self) -> list[Meeting]:
         """Meetings a crash left "recording" (their recorder is gone)."""
         from notes_app.recover import unfinished
@@ -369,6 +379,41 @@ class App:
             filters.meeting_id, question, answer.text, answer.mode, answer.to_dict()["citations"]
         )
         return answer
+
+    # --- exporting --------------------------------------------------------------------------------
+
+    def export(self, meeting_id: int, fmt: str, *, version: int | None = None) -> str:
+        """The meeting's enhanced notes (the latest, or ``version``) as Markdown ("md"), one
+        self-contained HTML file ("html", the transcript's quotes on its citations) or JSON."""
+        from notes_app import render
+
+        meeting = self.repo.get_meeting(meeting_id)
+        notes = self.repo.get_enhanced(meeting_id, version)
+        if notes is None:
+            raise StorageError(
+                f"“{meeting.title}” has no enhanced notes to export yet: enhance it first "
+                f"(Enhance in the window, or `notes-app enhance {meeting_id}`)."
+            )
+        if fmt == "md":
+            return render.notes_to_markdown(meeting, notes)
+        if fmt == "html":
+            return render.notes_to_html(meeting, notes, self.repo.get_transcript(meeting_id))
+        if fmt == "json":
+            return render.notes_to_json(meeting, notes)
+        raise NotesAppError(f"Unknown export format {fmt!r}: choose md, html or json.")
+
+    def export_file(
+        self, meeting_id: int, fmt: str, path: Path, *, version: int | None = None
+    ) -> Path:
+        """``export`` written to ``path`` (UTF-8); an unwritable place is a clear error."""
+        text = self.export(meeting_id, fmt, version=version)
+        try:
+            path.write_text(text, encoding="utf-8")
+        except OSError as e:
+            raise StorageError(
+                f"Could not write {path}: {e.strerror}. Choose another folder or file name."
+            ) from None
+        return path
 
     # --- sharing and deleting ---------------------------------------------------------------------
 

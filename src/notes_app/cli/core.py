@@ -9,7 +9,6 @@ import click
 from notes_app import config as cfg
 from notes_app import render
 from notes_app.cli.common import get_app, json_option, print_json
-from notes_app.errors import StorageError
 
 
 @click.group("config")
@@ -103,26 +102,11 @@ def show_cmd(meeting_id: int, version: int | None, raw: bool, notes_only: bool) 
 @click.option("--version", type=int, help="Export an earlier version of the enhanced notes.")
 def export_cmd(meeting_id: int, fmt: str, output: Path | None, version: int | None) -> None:
     """Export enhanced notes as Markdown, one self-contained HTML file, or JSON."""
-    repo = get_app().repo
-    meeting = repo.get_meeting(meeting_id)
-    notes = repo.get_enhanced(meeting_id, version)
-    if notes is None:
-        raise StorageError(
-            f"Meeting {meeting_id} has no enhanced notes yet. Run `notes-app enhance {meeting_id}`."
-        )
-    if fmt == "md":
-        text = render.notes_to_markdown(meeting, notes)
-    elif fmt == "html":
-        text = render.notes_to_html(meeting, notes, repo.get_transcript(meeting_id))
-    else:
-        text = render.notes_to_json(meeting, notes)
+    app = get_app()
     if output is None:
-        click.echo(text, nl=False)
+        click.echo(app.export(meeting_id, fmt, version=version), nl=False)
         return
-    try:
-        output.write_text(text, encoding="utf-8")
-    except OSError as e:
-        raise StorageError(f"Could not write {output}: {e.strerror}.") from None
+    app.export_file(meeting_id, fmt, output, version=version)
     click.echo(f"Wrote {output}", err=True)
 
 

@@ -12,7 +12,6 @@ from pathlib import Path
 import click
 
 from notes_app.audio.detect import MeetingDetector, MeetingEvent, mic_users_for_platform
-from notes_app.audio.devices import finder_for_platform
 from notes_app.cli.common import get_app, json_option, print_json, progress_bar, progress_events
 from notes_app.domain import CHANNEL_SPEAKER, Segment
 from notes_app.errors import NotesAppError
@@ -73,10 +72,7 @@ class _Printer(SessionListener):
 @json_option
 def devices(as_json: bool) -> None:
     """List audio inputs and say which mic and system-audio source `record` would use."""
-    settings = get_app().settings
-    finder = finder_for_platform()
-    inputs = finder.list_inputs()
-    choice = finder.choose(settings.audio.mic_device, settings.audio.system_device)
+    inputs, choice = get_app().devices()
     if as_json:
         print_json({"inputs": [d.to_dict() for d in inputs], **choice.to_dict()})
         return

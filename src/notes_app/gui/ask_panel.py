@@ -1,20 +1,21 @@
 """Ask: a question of one meeting or of all of them, answered with citations.
 
-The same core as `notes-app ask`: ``retrieve_from_store`` finds passages, then the configured
-LLM writes an answer citing them, or (no LLM) the best passages are the answer. Each exchange is
-kept in the ask history. Retrieval and the LLM call run off the GUI thread on their own
-database connection; the history is written through the window's writer thread.
+``App.ask``, as `notes-app ask` uses it: passages are found, then the configured LLM writes an
+answer citing them, or (no LLM) the best passages are the answer; the exchange is kept in the
+ask history. The question runs as a worker job with a database connection of its own; the
+history is a small indexed read on the GUI thread.
+
+A chip shows the time of the transcript line it opens (a passage starts a line earlier, for
+context), so a chip at 00:43 lands on 00:43.
 """
 
 from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
-from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtCore import QPoint, QRect, QSize, Qt, QUrl, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -28,24 +29,27 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from notes_app.ask import Answer, answer_question
+from notes_app.app import App
+from notes_app.ask import Answer
 from notes_app.clock import clock
 from notes_app.config import Settings
 from notes_app.errors import NotesAppError
 from notes_app.gui import theme
-from notes_app.gui.workers import DbWriter, start_job
-from notes_app.semantic import embedder_for
+from notes_app.gui.workers import app_job, start_job
 from notes_app.store.chat import Exchange
 from notes_app.store.repo import Repo
 from notes_app.store.search import Filters
 
 ASK_SCHEME = "ask"
 _MARK = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
+ASIDE_MIN_WIDTH = 360  # narrower than this beside the window, the panel steps out of the way
 
 
 @dataclass(frozen=True)
 class Cited:
-    """A place an answer points at: a meeting, and a transcript line in it when known."""
+    """A place an answer points at: a meeting, and a transcript line in it when known.
+
+    ``start`` is when that line starts (what its chip shows)."""
 
     meeting_id: int | None
     segment: int | None
@@ -58,20 +62,50 @@ def uses_llm(settings: Settings) -> bool:
     return bool(settings.llm.base_url)
 
 
-def ask_job(settings: Settings, meeting_id: int | None, question: str) -> Callable[[Any], Answer]:
-    """A worker function answering ``question`` about one meeting (or all, with None)."""
+def line_starts(repo: Repo, cites: list[Cited]) -> list[Cited]:
+    """The cites with ``start`` set to their own line's start (a passage's start is the line
+    before it, given as context); a line no longer there keeps the passage's."""
+    transcripts: dict[int, dict[int, float]] = {}
+    out = []
+    for c in cites:
+        if c.meeting_id is None or c.segment is None:
+            out.append(c)
+            continue
+        if c.meeting_id not in transcripts:
+            try:
+                segments = repo.get_transcript(c.meeting_id).segments
+            except NotesAppError:  # the meeting was deleted since: its chip opens nothing
+                segments = ()
+            transcripts[c.meeting_id] = {s.index: s.start for s in segments}
+        start = transcripts[c.meeting_id].get(c.segment, c.start)
+        out.append(Cited(c.meeting_id, c.segment, start, c.title))
+    return out
 
-    def run(_progress) -> Answer:
-        with Repo.open(settings.db_path) as repo:  # this worker thread's own connection
-            return answer_question(
-                repo,
-                question,
-                Filters(meeting_id=meeting_id),
-                llm_settings=settings.llm,
-                embedder=embedder_for(settings.llm),
-            )
 
-    return run
+def ask_job(app: App, meeting_id: int | None, question: str):
+    """A worker function: ``App.ask`` (which keeps the exchange) and the answer's chips."""
+
+    def run(own: App, _progress) -> tuple[Answer, list[Cited]]:
+        answer = own.ask(question, Filters(meeting_id=meeting_id))
+        return answer, line_starts(own.repo, cited_from_answer(answer))
+
+    return app_job(app, run)
+
+
+def aside(window: QRect, screen: QRect, size: QSize) -> QRect | None:
+    """Where the panel can stand beside ``window`` on ``screen`` without covering it (the
+    right first, then the left), or None when neither side has ``ASIDE_MIN_WIDTH`` free."""
+    gap = 8
+    height = min(size.height(), screen.height())
+    top = max(screen.top(), min(window.top(), screen.bottom() - height))
+    right = screen.right() - window.right() - gap
+    left = window.left() - screen.left() - gap
+    if right >= ASIDE_MIN_WIDTH:
+        return QRect(window.right() + gap + 1, top, min(size.width(), right), height)
+    if left >= ASIDE_MIN_WIDTH:
+        width = min(size.width(), left)
+        return QRect(window.left() - gap - width, top, width, height)
+    return None
 
 
 def cited_from_answer(answer: Answer) -> list[Cited]:
@@ -153,10 +187,10 @@ class AskPanel(QDialog):
 
     citation_opened = Signal(object)  # a Cited
 
-    def __init__(self, settings: Settings, writer: DbWriter, parent: QWidget | None = None):
+    def __init__(self, app: App, parent: QWidget | None = None):
         super().__init__(parent)
-        self.settings = settings
-        self.writer = writer
+        self.app = app
+        self.settings = app.settings
         self.setWindowTitle("Ask your meetings")
         self.setModal(False)
         self.resize(620, 560)
@@ -164,7 +198,6 @@ class AskPanel(QDialog):
         self.blocks: list[tuple[str, str, str, list[Cited]]] = []  # question, text, mode, cites
         self.cites: dict[int, Cited] = {}  # chip number in the current page -> place
         self.busy = False
-        self._shown_version = 0  # bumped by each history read and each answer shown
         self._chip_base: list[list[Cited]] = []
         self.scope = QComboBox()
         self.scope.currentIndexChanged.connect(lambda _i: self.load_history())
@@ -241,19 +274,16 @@ class AskPanel(QDialog):
     # --- history ------------------------------------------------------------------------------
 
     def load_history(self) -> None:
-        self._shown_version += 1
-        version, meeting_id = self._shown_version, self.scope_id()
-        self.writer.submit(
-            lambda repo: repo.chat.history(meeting_id, limit=20),
-            on_done=lambda ex: self._history_loaded(version, ex),
-            on_fail=self._failed,
-            owner=self,
-        )
-
-    def _history_loaded(self, version: int, exchanges: list[Exchange]) -> None:
-        if version != self._shown_version:
-            return  # the scope changed, or an answer arrived, since this was read
-        self.blocks = [(e.question, e.answer, e.mode, cited_from_history(e)) for e in exchanges]
+        """The scope's last questions and answers (a small indexed read)."""
+        try:
+            exchanges = self.app.repo.chat.history(self.scope_id(), limit=20)
+            self.blocks = [
+                (e.question, e.answer, e.mode, line_starts(self.app.repo, cited_from_history(e)))
+                for e in exchanges
+            ]
+        except NotesAppError as e:
+            self.blocks = []
+            self._failed(e)
         self._render()
 
     # --- asking -------------------------------------------------------------------------------
@@ -268,27 +298,34 @@ class AskPanel(QDialog):
         self.progress.setVisible(True)
         meeting_id = self.scope_id()
         start_job(
-            ask_job(self.settings, meeting_id, question),
-            on_done=lambda a: self._answered(meeting_id, question, a),
+            ask_job(self.app, meeting_id, question),
+            on_done=lambda done: self._answered(meeting_id, question, *done),
             on_fail=self._failed,
             owner=self,
         )
 
-    def _answered(self, meeting_id: int | None, question: str, answer: Answer) -> None:
+    def _answered(
+        self, meeting_id: int | None, question: str, answer: Answer, cites: list[Cited]
+    ) -> None:
         self.busy = False
         self.ask_button.setEnabled(True)
         self.progress.setVisible(False)
         self.question.clear()
-        citations = answer.to_dict()["citations"]
-        self.writer.submit(
-            lambda repo: repo.chat.add(meeting_id, question, answer.text, answer.mode, citations),
-            on_fail=self._failed,
-            owner=self,
-        )
         if meeting_id == self.scope_id():
-            self._shown_version += 1  # a history read still on its way is older than this
-            self.blocks.append((question, answer.text, answer.mode, cited_from_answer(answer)))
+            self.blocks.append((question, answer.text, answer.mode, cites))
             self._render()
+
+    def step_aside(self, window: QRect) -> bool:
+        """Stand beside ``window`` (the main window's frame) rather than over the notes a chip
+        just opened; False, and hidden, when the screen has no room beside it."""
+        screen = self.screen().availableGeometry()
+        place = aside(window, screen, self.size())
+        if place is None:
+            self.hide()  # the answers stay: Ask brings them back as they were
+            return False
+        self.move(QPoint(place.left(), place.top()))
+        self.resize(place.size())
+        return True
 
     def _failed(self, err: NotesAppError) -> None:
         self.busy = False

@@ -3,14 +3,16 @@
 Reads (a meeting, its transcript, the meeting list) are small indexed queries on a local WAL
 database and run on the GUI thread; every write goes through the DbWriter thread, and every
 slow step (enhancement, capture, HTTP) through a worker job calling ``App``. Enhancing,
-recording, deleting, call detection and recovery are sections of their own (gui/enhancing.py,
-recording.py, deleting.py, detection.py, recovery.py); the window builds and connects them.
+recording, deleting, call detection, recovery, search and Ask, sharing and exporting, the
+layout's columns and the menu bar are sections of their own (gui/enhancing.py, recording.py,
+deleting.py, detection.py, recovery.py, searching.py, sharing.py, columns.py, menus.py); the
+window builds and connects them.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer, QUrl
-from PySide6.QtGui import QCloseEvent, QDesktopServices, QKeySequence, QShortcut
+from PySide6.QtCore import Qt, QUrl
+from PySide6.QtGui import QCloseEvent, QDesktopServices, QKeySequence, QResizeEvent, QShortcut
 from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
@@ -23,19 +25,23 @@ from PySide6.QtWidgets import (
 from notes_app.app import App
 from notes_app.errors import NotesAppError
 from notes_app.gui import theme
+from notes_app.gui.columns import MIN_WIDTH, Columns
 from notes_app.gui.deleting import Deleting
 from notes_app.gui.detection import Detecting
 from notes_app.gui.editor import Autosaver
 from notes_app.gui.enhancing import Enhancing
-from notes_app.gui.meeting_view import MeetingView, ask_export_path, empty_page
+from notes_app.gui.meeting_view import MeetingView, empty_page
+from notes_app.gui.menus import Menus, ShortcutsDialog
 from notes_app.gui.overview import OverviewPage, load_stats
+from notes_app.gui.playing import Playing
 from notes_app.gui.record_bar import RecordBar
 from notes_app.gui.recording import Recording, SessionFactory, ask_stop_recording, build_session
 from notes_app.gui.recovery import Recovery, ask_recover
+from notes_app.gui.searching import Searching
+from notes_app.gui.sharing import Sharing
 from notes_app.gui.sidebar import Sidebar
-from notes_app.gui.workers import DbWriter, start_job
+from notes_app.gui.workers import DbWriter
 from notes_app.logs import log_dir
-from notes_app.store.search import search
 
 
 class MainWindow(QMainWindow):
@@ -55,45 +61,44 @@ class MainWindow(QMainWindow):
         self.app = app
         self.settings = app.settings
         self.writer = DbWriter(self.settings.db_path)
-        # Searches run on a thread of their own, so a long one never delays saving notes.
+        # Searches and counts run on a thread of their own: a long one never delays a save.
         self.reader = DbWriter(self.settings.db_path)
-        self.search_timer = QTimer(self)
-        self.search_timer.setSingleShot(True)
-        self.search_timer.setInterval(search_delay_ms)
-        self.search_timer.timeout.connect(self.run_search)
-        self.ask_panel = None
-        self.audio_output = audio_output  # the sounddevice module (None: the real one, on use)
-        self._player = None
         self.autosaver = Autosaver(self.writer, autosave_ms, self)
         self.autosaver.failed.connect(self.show_error)
         self.autosaver.saved.connect(self._on_saved)
         self.error_boxes: list[QMessageBox] = []
         self.setWindowTitle("Notes")
         self.setWindowIcon(theme.app_icon())
+        self.setMinimumSize(MIN_WIDTH, 480)
         self.resize(1180, 760)
         self.enhancing = Enhancing(self)
         self.deleting = Deleting(self)
+        self.sharing = Sharing(self)
+        self.playing = Playing(self, audio_output)
         self._build()
+        self.columns = Columns(self)
+        self.searching = Searching(self, search_delay_ms)
         self.recording = Recording(self, session_factory)
         self.recorder = self.recording.recorder
-        self._shortcuts()
-        self._menus()
+        # A recording opens the transcript, also where it is folded (a narrow window).
+        self.recorder.started.connect(lambda _mid: self.view.transcript_panel.set_expanded(True))
+        self.menus = Menus(self)
+        self._delete_key()
         self.tray = self._make_tray() if tray else None
         self.detecting = Detecting(self, detector_factory, detect_interval_ms)
         self.detection = self.detecting.watcher
         self.recovery = Recovery(self)
         self.refresh_meetings()
+        self.open_latest()
 
     # --- building -----------------------------------------------------------------------------
 
     def _build(self) -> None:
         self.sidebar = Sidebar()
-        self.sidebar.meeting_selected.connect(self.open_meeting)
+        self.sidebar.meeting_selected.connect(lambda mid: self.open_meeting(mid, reveal=False))
+        self.sidebar.meeting_chosen.connect(lambda _mid: self.columns.show_meeting())
         self.sidebar.new_meeting_requested.connect(self.new_meeting)
         self.sidebar.settings_requested.connect(self.open_settings)
-        self.sidebar.search_changed.connect(lambda _q: self.search_timer.start())
-        self.sidebar.result_clicked.connect(self.open_result)
-        self.sidebar.ask_requested.connect(self.open_ask)
         self.sidebar.overview_requested.connect(self.open_overview)
         self.sidebar.delete_requested.connect(self.request_delete)
         self.sidebar.delete_blocker = self.deleting.blocker
@@ -109,11 +114,11 @@ class MainWindow(QMainWindow):
                 "attendees", lambda repo, mid: repo.update_meeting(mid, attendees=names)
             )
         )
-        self.view.enhance_requested.connect(self.enhance)
+        self.view.enhance_requested.connect(self.enhancing.start)
         self.view.enhanced_edit_saved.connect(self.enhancing.save_edit)
-        self.view.play_requested.connect(self.play_from)
-        self.view.share_requested.connect(self.open_share)
-        self.view.export_requested.connect(self.export)
+        self.view.play_requested.connect(self.playing.play_from)
+        self.view.share_requested.connect(self.sharing.share)
+        self.view.export_requested.connect(self.sharing.export)
         self.view.delete_requested.connect(self.request_delete)
         self.view.more_menu_opening.connect(self.deleting.sync)
         self.view.failed.connect(self.show_error)
@@ -141,26 +146,23 @@ class MainWindow(QMainWindow):
         split.setChildrenCollapsible(False)
         self.setCentralWidget(split)
 
-    def _shortcuts(self) -> None:
-        self.shortcuts = {
-            "new": QShortcut(QKeySequence("Ctrl+N"), self, self.new_meeting),
-            "search": QShortcut(QKeySequence("Ctrl+F"), self, self.focus_search),
-            "enhance": QShortcut(QKeySequence("Ctrl+E"), self, self.enhancing.shortcut),
-            "settings": QShortcut(QKeySequence("Ctrl+,"), self, self.open_settings),
-            "record": QShortcut(QKeySequence("Ctrl+R"), self, self.toggle_recording),
-            # Only while the meeting list has focus: Delete in the notes deletes text.
-            "delete": QShortcut(
-                QKeySequence(Qt.Key.Key_Delete),
-                self.sidebar.tree,
-                lambda: self.request_delete(self.sidebar.current_id()),
-                context=Qt.ShortcutContext.WidgetShortcut,
-            ),
-        }
+    def _delete_key(self) -> None:
+        # Only while the meeting list has focus: Delete in the notes deletes text.
+        self.delete_shortcut = QShortcut(
+            QKeySequence(Qt.Key.Key_Delete),
+            self.sidebar.tree,
+            lambda: self.request_delete(self.sidebar.current_id()),
+            context=Qt.ShortcutContext.WidgetShortcut,
+        )
 
-    def _menus(self) -> None:
-        help_menu = self.menuBar().addMenu("&Help")
-        self.log_folder_action = help_menu.addAction("Open log folder")
-        self.log_folder_action.triggered.connect(self.open_log_folder)
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        self.columns.fit(event.size().width())
+
+    def show_shortcuts(self) -> None:
+        """Help → Keyboard shortcuts."""
+        self.shortcuts_dialog = ShortcutsDialog(self.menus.shortcut_rows(), self)
+        self.shortcuts_dialog.open()
 
     def open_log_folder(self) -> bool:
         """Show the folder of the app's log files (what to attach to a bug report)."""
@@ -184,6 +186,12 @@ class MainWindow(QMainWindow):
     def refresh_meetings(self, select: int | None = None) -> None:
         self.sidebar.set_meetings(self.app.repo.list_meetings(), select=select)
 
+    def open_latest(self) -> None:
+        """At launch: the latest meeting, where the user left off (no meetings: the welcome)."""
+        ids = self.sidebar.visible_ids()
+        if ids:
+            self.open_meeting(ids[0])
+
     def new_meeting(self) -> None:
         self.autosaver.flush()
         self.writer.submit(
@@ -196,10 +204,12 @@ class MainWindow(QMainWindow):
     def _created(self, meeting_id: int) -> None:
         self.refresh_meetings(select=meeting_id)
         self.open_meeting(meeting_id)
-        self.view.title.setFocus()
-        self.view.title.selectAll()
+        self.view.focus_notes()  # ready to type; the title can wait
 
-    def open_meeting(self, meeting_id: int) -> None:
+    def open_meeting(self, meeting_id: int, *, reveal: bool = True) -> None:
+        """Show a meeting (``reveal``: also on a one-column window showing the list)."""
+        if reveal:
+            self.columns.show_meeting()
         if self.view.meeting is not None and self.view.meeting.id == meeting_id:
             if self.pages.currentWidget() is self.view:
                 return
@@ -209,9 +219,11 @@ class MainWindow(QMainWindow):
             return
         self.stop_playing()  # the clip belongs to the meeting being left
         self.view.show_meeting(*loaded)
-        self.view.set_busy(self.enhancing_meeting == meeting_id)
+        if self.columns.single:  # folded until a recording or a citation opens it
+            self.view.transcript_panel.set_expanded(self.recorder.meeting_id == meeting_id)
+        self.view.set_busy(self.enhancing.meeting_id == meeting_id)
         self.deleting.sync()
-        if self.enhancing_meeting == meeting_id and self.enhancing.streamed:
+        if self.enhancing.meeting_id == meeting_id and self.enhancing.streamed:
             self.view.show_streaming(self.enhancing.streamed)
         self.pages.setCurrentWidget(self.view)
         if self.sidebar.current_id() != meeting_id:
@@ -224,7 +236,7 @@ class MainWindow(QMainWindow):
         if loaded is None:
             return
         self.view.show_meeting(*loaded, keep_edits=True)
-        self.view.set_busy(self.enhancing_meeting == meeting_id)
+        self.view.set_busy(self.enhancing.meeting_id == meeting_id)
 
     def _read_meeting(self, meeting_id: int) -> tuple | None:
         """The meeting, its transcript and latest enhanced notes; None (after one dialog) if
@@ -250,6 +262,7 @@ class MainWindow(QMainWindow):
         """The overview page; its figures are counted afresh on the reader thread."""
         self.autosaver.flush()  # notes typed a moment ago count too
         self.overview.show_loading()
+        self.columns.show_meeting()
         self.pages.setCurrentWidget(self.overview)
         self.sidebar.clear_selection()
         self.reader.submit(
@@ -269,110 +282,14 @@ class MainWindow(QMainWindow):
         self.settings_dialog = SettingsDialog(self.settings, self)
         self.settings_dialog.open()
 
-    def focus_search(self) -> None:
-        self.sidebar.search.setFocus()
-        self.sidebar.search.selectAll()
-
-    # --- search and ask -----------------------------------------------------------------------
-
-    def run_search(self) -> None:
-        """Search for what the field says now (debounced: called once typing pauses)."""
-        query = self.sidebar.search.text().strip()
-        if not query:
-            return
-        self.reader.submit(
-            lambda repo: search(repo.db, query, limit=50),
-            on_done=lambda results: self.sidebar.show_results(query, results),
-            on_fail=self.show_error,
-            owner=self,
-        )
-
-    def open_result(self, result) -> None:
-        self.open_meeting(result.meeting_id)
-        if result.kind == "transcript" and result.segment is not None:
-            self.view.open_citation(result.segment)
-
-    def open_at(self, meeting_id: int | None, segment: int | None) -> None:
-        """Open a meeting at a transcript line (a citation's target)."""
-        if meeting_id is None:
-            return
-        self.refresh_meetings()
-        self.open_meeting(meeting_id)
-        if self.current_id() == meeting_id and segment is not None:
-            self.view.open_citation(segment)
-
-    def open_ask(self) -> None:
-        from notes_app.gui.ask_panel import AskPanel
-
-        if self.ask_panel is None:
-            self.ask_panel = AskPanel(self.settings, self.writer, self)
-            self.ask_panel.citation_opened.connect(lambda c: self.open_at(c.meeting_id, c.segment))
-        shown = self.view.meeting if self.pages.currentWidget() is self.view else None
-        if shown is None:
-            self.ask_panel.set_meeting(None)
-        else:
-            self.ask_panel.set_meeting(shown.id, self.view.title.text())
-        self.ask_panel.show()
-        self.ask_panel.raise_()
-        self.ask_panel.question.setFocus()
-
-    # --- playing the recording ------------------------------------------------------------------
+    # --- search and ask (gui/searching.py) ----------------------------------------------------
 
     @property
-    def player(self):
-        if self._player is None:
-            from notes_app.gui.playback import Player
+    def ask_panel(self):
+        return self.searching.ask_panel
 
-            self._player = Player(self.audio_output, self)
-            self._player.state_changed.connect(self.view.set_playing)
-            self._player.failed.connect(self.show_error)
-        return self._player
-
-    def play_from(self, seg) -> None:
-        """Play the meeting's recording from a segment; None stops."""
-        meeting = self.view.meeting
-        if seg is None or meeting is None or not meeting.audio_path:
-            self.stop_playing()
-            return
-        from pathlib import Path
-
-        self.player.play(Path(meeting.audio_path), seg.start)
-
-    def stop_playing(self) -> None:
-        if self._player is not None:
-            self._player.stop()
-
-    # --- share and export ---------------------------------------------------------------------
-
-    def open_share(self) -> None:
-        from notes_app.gui.share_dialog import ShareDialog
-
-        mid = self.current_id()
-        if mid is None or self.view.enhanced is None:
-            return
-        self.share_dialog = ShareDialog(self.settings, mid, self.view.title.text(), self)
-        self.share_dialog.open()
-
-    def export(self) -> None:
-        mid = self.current_id()
-        if mid is None or self.view.enhanced is None:
-            return
-        chosen = self.ask_export_path(self.view.title.text() or "notes")
-        if chosen is None:
-            return
-        from notes_app.gui.share_dialog import export_job
-
-        path, fmt = chosen
-        start_job(
-            export_job(self.settings, mid, fmt, path),
-            on_done=lambda p: self.view.show_notice(f"Exported to {p.name}"),
-            on_fail=self.show_error,
-            owner=self,
-        )
-
-    def ask_export_path(self, title: str):
-        """The file and format the user picks, or None if they cancel."""
-        return ask_export_path(self, title)
+    def run_search(self) -> None:
+        self.searching.run()
 
     # --- autosave -----------------------------------------------------------------------------
 
@@ -402,35 +319,14 @@ class MainWindow(QMainWindow):
 
     # --- the sections: enhancing, recording, deleting, detection, recovery --------------------
 
-    @property
-    def enhancing_meeting(self) -> int | None:
-        return self.enhancing.meeting_id
-
-    @property
-    def deleting_meeting(self) -> int | None:
-        return self.deleting.meeting_id
-
-    @property
-    def prompt(self):
-        return self.detecting.prompt
-
-    def enhance(self, template: str = "") -> None:
-        self.enhancing.start(template)
-
     def toggle_recording(self) -> None:
         self.recording.toggle()
-
-    def start_recording(self) -> None:
-        self.recording.start()
-
-    def stop_recording(self) -> None:
-        self.recording.stop()
 
     def request_delete(self, meeting_id: int | None) -> None:
         self.deleting.request(meeting_id)
 
-    def update_detection(self) -> None:
-        self.detecting.update()
+    def stop_playing(self) -> None:
+        self.playing.stop()
 
     def offer_recovery(self) -> None:
         """Offer to finish meetings a crash left "recording" (called once the window shows)."""
@@ -471,7 +367,7 @@ class MainWindow(QMainWindow):
             self.detection.stop()
         self.stop_playing()
         self.recording.clock.stop()
-        self.search_timer.stop()
+        self.searching.timer.stop()
         if self.recorder.session is not None and not self.recorder.busy:
             # Quit without the window asking first (e.g. the desktop session ends): the
             # recording is finished here, so its audio and transcript are complete.

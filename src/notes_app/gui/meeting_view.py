@@ -1,4 +1,8 @@
-"""One meeting: title, date and attendees over the notes (raw or enhanced) and the transcript."""
+"""One meeting: title, date and attendees over the notes (raw or enhanced) and the transcript.
+
+The transcript stands beside the notes; compact (a one-column window) it sits under them,
+folded to its header until a recording or a citation opens it.
+"""
 
 from __future__ import annotations
 
@@ -24,7 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from notes_app.clock import clock, human_date, local_time
-from notes_app.domain import EnhancedNotes, Meeting, Segment, Transcript
+from notes_app.domain import CHANNEL_ME, ME, EnhancedNotes, Meeting, Segment, Transcript
 from notes_app.gui.editor import NotesEditor
 from notes_app.gui.enhanced_text import EnhancedEditor
 from notes_app.gui.enhanced_view import EnhancedView, close_button
@@ -37,6 +41,8 @@ from notes_app.stats import talk_share
 RAW, ENHANCED, EDIT_ENHANCED = 0, 1, 2
 TRANSCRIPT_MIN_WIDTH = 220  # a readable column of transcript; collapsed, only its header
 TALK_REFRESH_MS = 2000  # while recording, the talk share follows the transcript this often
+MARGINS = (28, 22, 28, 18)
+COMPACT_MARGINS = (12, 10, 12, 8)
 
 
 def meta_text(m: Meeting) -> str:
@@ -47,6 +53,11 @@ def meta_text(m: Meeting) -> str:
     if m.status == "recording":
         parts.append("recording")
     return "  ·  ".join(p for p in parts if p)
+
+
+def has_your_side(segments) -> bool:
+    """Whether any line was recorded as the user's: the mic's channel, or the speaker "me"."""
+    return any(s.channel == CHANNEL_ME or s.speaker == ME for s in segments)
 
 
 def parse_attendees(text: str) -> list[str]:
@@ -74,12 +85,13 @@ class MeetingView(QWidget):
         self.transcript = Transcript()
         self.enhanced: EnhancedNotes | None = None
         self._sized = False
+        self.compact = False
         self.playing = False
         self._build_header()
         self._build_toolbar(templates or [])
         self._build_body()
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(28, 22, 28, 18)
+        layout.setContentsMargins(*MARGINS)
         layout.setSpacing(10)
         layout.addLayout(self._header)
         layout.addWidget(self.toolbar)
@@ -323,7 +335,9 @@ class MeetingView(QWidget):
         if not self._sized:
             # Sizes only mean something once the view has its real width.
             self._sized = True
-            QTimer.singleShot(0, self, lambda: self._transcript_toggled(True))
+            QTimer.singleShot(
+                0, self, lambda: self._transcript_toggled(self.transcript_panel.expanded)
+            )
 
     def set_enhanced(self, enhanced: EnhancedNotes | None, *, switch: bool = True) -> None:
         self.enhanced = enhanced
@@ -359,11 +373,12 @@ class MeetingView(QWidget):
             self._talk_timer.start()
 
     def refresh_talk_share(self) -> None:
-        """Count who talked in the transcript on screen, on a worker; hidden without speech."""
+        """Count who talked in the transcript on screen, on a worker; hidden without speech,
+        and where nothing was recorded as the user's (an imported transcript is all 'them')."""
         self._talk_timer.stop()
         self._talk_job += 1
         job, segments = self._talk_job, self.transcript.segments
-        if not segments:
+        if not has_your_side(segments):
             self.talk.show_share(None)
             return
         mid = self.meeting.id if self.meeting is not None else None
@@ -458,16 +473,32 @@ class MeetingView(QWidget):
         if self.meeting is not None:
             self.delete_requested.emit(self.meeting.id)
 
+    def set_compact(self, compact: bool) -> None:
+        """Compact (a one-column window): smaller margins, the transcript under the notes."""
+        self.compact = compact
+        self.layout().setContentsMargins(*(COMPACT_MARGINS if compact else MARGINS))
+        self.splitter.setOrientation(
+            Qt.Orientation.Vertical if compact else Qt.Orientation.Horizontal
+        )
+        self._transcript_toggled(self.transcript_panel.expanded)
+
+    def focus_notes(self) -> None:
+        """The cursor in the notes as typed, ready to write."""
+        self.show_page(RAW)
+        self.editor.setFocus()
+
     def _transcript_toggled(self, expanded: bool) -> None:
         # Collapsed, the transcript keeps only its header; the notes take the room.
-        self.transcript_card.setMinimumWidth(TRANSCRIPT_MIN_WIDTH if expanded else 0)
+        beside = not self.compact
+        self.transcript_card.setMinimumWidth(TRANSCRIPT_MIN_WIDTH if expanded and beside else 0)
+        total = sum(self.splitter.sizes())
         if not expanded:
-            total = sum(self.splitter.sizes())
-            narrow = self.transcript_card.minimumSizeHint().width()
-            self.splitter.setSizes([total - narrow, narrow])
+            hint = self.transcript_card.minimumSizeHint()
+            folded = hint.width() if beside else hint.height()
+            self.splitter.setSizes([total - folded, folded])
         else:
-            total = sum(self.splitter.sizes())
-            self.splitter.setSizes([total * 2 // 3, total - total * 2 // 3])
+            notes = total * 2 // 3 if beside else total * 3 // 5
+            self.splitter.setSizes([notes, total - notes])
 
 
 def empty_page(on_new_meeting) -> QWidget:

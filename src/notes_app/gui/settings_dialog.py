@@ -1,9 +1,11 @@
-"""Settings: devices, transcription, the LLM endpoint, audio and detection, the data folder.
+"""Settings: devices, transcription, the LLM endpoint, sharing, detection, the data folder.
 
 Every change is saved with ``config.save_setting`` (secrets go to the OS keyring), so settings
 survive a restart and the command line sees the same values. Listing devices, testing the
-endpoint, finding a model server on this computer, pulling a model into Ollama and saving (the
-keyring may be slow) run off the GUI thread.
+endpoint or the share server, finding a model server on this computer, pulling a model into
+Ollama and saving (the keyring may be slow) run off the GUI thread. The rows scroll when the
+screen is short; a test's result or error is shown in full under the row it is about, errors in
+the warning colour.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from notes_app.config import Settings
 from notes_app.domain import CHANNEL_THEM
 from notes_app.errors import NotesAppError
 from notes_app.gui import theme
+from notes_app.gui.dialog_fit import fit, fit_soon, scrolling_body, show_status
 from notes_app.gui.level_test import (
     DeviceSource,
     LevelProbe,
@@ -86,6 +89,30 @@ def check_connection(llm_settings) -> str:
     return f"Connected. The endpoint offers {len(models)} model(s)."
 
 
+def check_share_server(server_url: str, token: str) -> str:
+    """Ask the share server for the links published with ``token``: reachable and accepted."""
+    from notes_app.errors import ShareError
+    from notes_app.share.client import ShareClient
+
+    if not server_url:
+        raise ShareError(
+            "Enter the share server's address first, e.g. https://notes.example.com. Without "
+            "one, links are served from this computer and work only here."
+        )
+    if not token:
+        raise ShareError(
+            "Enter the token the share server's admin gave you (they create one with "
+            "`notes-app serve --create-token NAME`)."
+        )
+    with ShareClient(server_url, token, timeout=10.0) as client:
+        shares = client.list()
+    n = len(shares)
+    return (
+        f"Connected. The server accepts the token ({n} link{'s' if n != 1 else ''} "
+        "published with it)."
+    )
+
+
 def find_local() -> list:
     """Model servers running on this computer (``local_llm.LocalServer``), Ollama first."""
     from notes_app.enhance.local_llm import find_local_servers
@@ -131,6 +158,16 @@ def download(settings: Settings, name: str, progress) -> str:
     return name
 
 
+def status_label() -> QLabel:
+    """A result line under a row: wrapped, selectable (to copy an error), hidden until used."""
+    label = QLabel("")
+    label.setObjectName("Muted")
+    label.setWordWrap(True)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    label.setVisible(False)
+    return label
+
+
 class SettingsDialog(QDialog):
     def __init__(
         self,
@@ -143,16 +180,21 @@ class SettingsDialog(QDialog):
         self.settings = settings
         self.devices = devices
         self.setWindowTitle("Settings")
-        self.setMinimumWidth(560)
+        self.setMinimumWidth(600)
         self.errors: list[NotesAppError] = []
-        form = QFormLayout()
+        body = QWidget()
+        form = QFormLayout(body)
+        form.setContentsMargins(0, 0, 8, 0)  # room for the scroll bar
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
         form.setHorizontalSpacing(14)
         form.setVerticalSpacing(10)
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.DontWrapRows)
         self._audio_rows(form)
         self._transcribe_rows(form)
         self._llm_rows(form)
+        self._share_rows(form)
         self._other_rows(form)
+        self.scroll = scrolling_body(body)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
         )
@@ -162,7 +204,7 @@ class SettingsDialog(QDialog):
         self.save_button.setObjectName("Primary")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(24, 20, 24, 18)
-        layout.addLayout(form)
+        layout.addWidget(self.scroll, 1)
         layout.addSpacing(8)
         layout.addWidget(buttons)
         start_job(
@@ -171,6 +213,14 @@ class SettingsDialog(QDialog):
             on_fail=self._devices_failed,
             owner=self,
         )
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().showEvent(event)
+        fit(self, self.scroll)  # to its rows, within the screen (and 1024×700): the rest scrolls
+
+    def _status(self, label: QLabel, text: str, *, problem: bool = False) -> None:
+        show_status(label, text, problem=problem)
+        fit_soon(self, self.scroll)
 
     # --- rows ---------------------------------------------------------------------------------
 
@@ -209,6 +259,7 @@ class SettingsDialog(QDialog):
         self.level_status = QLabel("")
         self.level_status.setObjectName("Muted")
         self.level_status.setWordWrap(True)
+        self.level_status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         meters = QHBoxLayout()
         meters.addWidget(self.level_button)
         for label, meter in (("Me", self.mic_meter), ("Them", self.system_meter)):
@@ -230,14 +281,14 @@ class SettingsDialog(QDialog):
         if self.probe.running:
             self.stop_level_test()
         else:
-            self.level_status.setText("Opening the devices…")
+            self._status(self.level_status, "Opening the devices…")
             self.level_button.setText("Stop test")
             self.probe.start(self.mic.currentData(), self.system.currentData())
 
     def stop_level_test(self) -> None:
         self.probe.stop()
         self.level_button.setText("Test levels")
-        self.level_status.setText("")
+        self._status(self.level_status, "")
         for meter in (self.mic_meter, self.system_meter):
             meter.set_db(-60.0)
             meter.level = 0.0
@@ -252,18 +303,19 @@ class SettingsDialog(QDialog):
     def _level_opened(self, result: ProbeResult) -> None:
         missing = missing_sides(result)
         if not missing:
-            self.level_status.setText("Listening: speak, and play some audio on this computer.")
+            text = "Listening: speak, and play some audio on this computer."
+            self._status(self.level_status, text)
         elif len(missing) == 2:
-            self.level_status.setText(" ".join(result.problems) or "Nothing to listen to.")
+            text = " ".join(result.problems) or "Nothing to listen to."
+            self._status(self.level_status, text, problem=True)
             self.level_button.setText("Test levels")
         else:
-            self.level_status.setText(
-                f"No {missing[0]}: {' '.join(result.problems)} The other side is listening."
-            )
+            text = f"No {missing[0]}: {' '.join(result.problems)} The other side is listening."
+            self._status(self.level_status, text, problem=True)
 
     def _level_failed(self, err: NotesAppError) -> None:
         self.level_button.setText("Test levels")
-        self.level_status.setText(str(err))
+        self._status(self.level_status, str(err), problem=True)
 
     def done(self, result: int) -> None:  # noqa: D401 - Qt override
         self.probe.stop()
@@ -317,9 +369,7 @@ class SettingsDialog(QDialog):
         form.addRow("API key", self.api_key)
         self.test_button = QPushButton("Test connection")
         self.test_button.clicked.connect(self.test_llm)
-        self.test_result = QLabel("")
-        self.test_result.setWordWrap(True)
-        self.test_result.setObjectName("Muted")
+        self.test_result = status_label()
         self.find_button = QPushButton("Find local server")
         self.find_button.setToolTip(
             "Look for Ollama, llama.cpp, LM Studio or vLLM running on this computer"
@@ -328,9 +378,10 @@ class SettingsDialog(QDialog):
         row = QHBoxLayout()
         row.addWidget(self.test_button)
         row.addWidget(self.find_button)
-        row.addWidget(self.test_result, 1)
+        row.addStretch(1)
         self.test_button.setVisible(_has("notes_app.enhance.llm"))
         form.addRow("", row)
+        form.addRow("", self.test_result)  # its own row: a long error is shown in full
         self.found_servers: list = []
         self.pull_button = QPushButton("")
         self.pull_button.clicked.connect(self.pull_recommended)
@@ -342,6 +393,45 @@ class SettingsDialog(QDialog):
         pull_row.addWidget(self.pull_button)
         pull_row.addWidget(self.pull_progress, 1)
         form.addRow("", pull_row)
+
+    def _share_rows(self, form: QFormLayout) -> None:
+        self._section(form, "Sharing (optional — without a server, links work on this computer)")
+        self.share_url = QLineEdit(self.settings.share.server_url)
+        self.share_url.setPlaceholderText("e.g. https://notes.example.com")
+        self.share_url.setToolTip("The share server that serves your links to other people")
+        self.share_token = QLineEdit(self.settings.share.token)
+        self.share_token.setEchoMode(QLineEdit.EchoMode.Password)
+        self.share_token.setPlaceholderText("from the server's admin; kept in the system keyring")
+        form.addRow("Share server", self.share_url)
+        form.addRow("Token", self.share_token)
+        self.share_test_button = QPushButton("Test connection")
+        self.share_test_button.setToolTip("Check that the server answers and accepts the token")
+        self.share_test_button.clicked.connect(self.test_share)
+        self.share_result = status_label()
+        row = QHBoxLayout()
+        row.addWidget(self.share_test_button)
+        row.addStretch(1)
+        form.addRow("", row)
+        form.addRow("", self.share_result)
+
+    def test_share(self) -> None:
+        url, token = self.share_url.text().strip(), self.share_token.text().strip()
+        self.share_test_button.setEnabled(False)
+        self._status(self.share_result, "Testing…")
+        start_job(
+            lambda _p: check_share_server(url, token),
+            on_done=self._share_tested,
+            on_fail=self._share_test_failed,
+            owner=self,
+        )
+
+    def _share_tested(self, message: str) -> None:
+        self.share_test_button.setEnabled(True)
+        self._status(self.share_result, message)
+
+    def _share_test_failed(self, err: NotesAppError) -> None:
+        self.share_test_button.setEnabled(True)
+        self._status(self.share_result, str(err), problem=True)
 
     def _other_rows(self, form: QFormLayout) -> None:
         self._section(form, "Other")
@@ -442,6 +532,8 @@ class SettingsDialog(QDialog):
             "llm.base_url": self.base_url.text().strip(),
             "llm.model": self.llm_model.text().strip(),
             "llm.api_key": self.api_key.text().strip(),
+            "share.server_url": self.share_url.text().strip(),
+            "share.token": self.share_token.text().strip(),
             "detect.enabled": self.detect.isChecked(),
         }
 
@@ -454,7 +546,7 @@ class SettingsDialog(QDialog):
         probe.model = self.llm_model.text().strip()
         probe.api_key = self.api_key.text().strip()
         self.test_button.setEnabled(False)
-        self.test_result.setText("Testing…")
+        self._status(self.test_result, "Testing…")
         start_job(
             lambda _p: check_connection(probe),
             on_done=self._tested,
@@ -466,7 +558,7 @@ class SettingsDialog(QDialog):
 
     def find_local_server(self) -> None:
         self.find_button.setEnabled(False)
-        self.test_result.setText("Looking for a model server on this computer…")
+        self._status(self.test_result, "Looking for a model server on this computer…")
         start_job(
             lambda _p: find_local(),
             on_done=self._found_local,
@@ -480,10 +572,12 @@ class SettingsDialog(QDialog):
         self.find_button.setEnabled(True)
         self.found_servers = servers
         if not servers:
-            self.test_result.setText(
+            self._status(
+                self.test_result,
                 "No model server is running on this computer. Install Ollama (ollama.com) and "
                 "start it, or start llama.cpp's server, then look again. Enhancement works "
-                "offline meanwhile."
+                "offline meanwhile.",
+                problem=True,
             )
             self.pull_button.setVisible(False)
             return
@@ -497,7 +591,7 @@ class SettingsDialog(QDialog):
             found = f"Found {server.describe()}. Choose a model and save to use it.{also}"
         else:
             found = f"Found {server.name} at {server.base_url}, with no model yet.{also}"
-        self.test_result.setText(found)
+        self._status(self.test_result, found)
         ollama = next((s for s in servers if s.kind == "ollama"), None)
         wanted = ollama is not None and RECOMMENDED_MODEL not in ollama.models
         self.pull_button.setText(f"Get {RECOMMENDED_MODEL} ({RECOMMENDED_SIZE})")
@@ -508,7 +602,7 @@ class SettingsDialog(QDialog):
 
     def _find_failed(self, err: NotesAppError) -> None:
         self.find_button.setEnabled(True)
-        self.test_result.setText(str(err))
+        self._status(self.test_result, str(err), problem=True)
 
     def pull_recommended(self) -> None:
         from notes_app.enhance.local_llm import RECOMMENDED_MODEL
@@ -519,7 +613,7 @@ class SettingsDialog(QDialog):
         self.pull_button.setEnabled(False)
         self.pull_progress.setRange(0, 0)
         self.pull_progress.setVisible(True)
-        self.test_result.setText(f"Fetching {RECOMMENDED_MODEL} into Ollama…")
+        self._status(self.test_result, f"Fetching {RECOMMENDED_MODEL} into Ollama…")
         self.pulling_into = ollama
         start_job(
             lambda progress: pull(ollama, RECOMMENDED_MODEL, progress),
@@ -534,7 +628,7 @@ class SettingsDialog(QDialog):
         if fraction is not None:
             self.pull_progress.setRange(0, 1000)
             self.pull_progress.setValue(int(fraction * 1000))
-        self.test_result.setText(f"Fetching: {step.status}")
+        self._status(self.test_result, f"Fetching: {step.status}")
 
     def _pulled(self, name: str) -> None:
         self.pull_progress.setVisible(False)
@@ -544,20 +638,20 @@ class SettingsDialog(QDialog):
         if self.llm_model.findText(name) < 0:
             self.llm_model.addItem(name)
         self.llm_model.setText(name)
-        self.test_result.setText(f"{name} is ready in Ollama. Save to use it.")
+        self._status(self.test_result, f"{name} is ready in Ollama. Save to use it.")
 
     def _pull_failed(self, err: NotesAppError) -> None:
         self.pull_progress.setVisible(False)
         self.pull_button.setEnabled(True)
-        self.test_result.setText(str(err))
+        self._status(self.test_result, str(err), problem=True)
 
     def _tested(self, message: str) -> None:
         self.test_button.setEnabled(True)
-        self.test_result.setText(message)
+        self._status(self.test_result, message)
 
     def _test_failed(self, err: NotesAppError) -> None:
         self.test_button.setEnabled(True)
-        self.test_result.setText(str(err))
+        self._status(self.test_result, str(err), problem=True)
 
     def save(self) -> None:
         changes = self.changed()

@@ -1,5 +1,5 @@
-"""Share and Export from the window: the same core as `notes-app share / shares / unshare /
-export`.
+"""Share and Export from the window: ``App.share / shares / unshare / export_file``, as
+`notes-app share / shares / unshare / export` use them.
 
 Publishing, listing and revoking talk to a share server (or start the app's own one on this
 machine), so they run as worker jobs, each on its own database connection. Export renders the
@@ -29,11 +29,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from notes_app import render
-from notes_app.config import Settings
-from notes_app.errors import NotesAppError, StorageError
-from notes_app.gui.workers import start_job
-from notes_app.store.repo import Repo, now_iso
+from notes_app.app import App
+from notes_app.clock import now_iso
+from notes_app.errors import NotesAppError
+from notes_app.gui.workers import app_job, start_job
 from notes_app.store.shares import ShareRecord
 
 EXPIRIES = [("7 days", "7d"), ("30 days", "30d"), ("90 days", "90d"), ("Never", "never")]
@@ -49,59 +48,8 @@ LOCAL_NOTE = (
 )
 
 
-def _with_repo(settings: Settings, fn: Callable[[Repo], Any]) -> Callable[[Any], Any]:
-    """A worker function running ``fn`` with that thread's own database connection."""
-
-    def run(_progress) -> Any:
-        with Repo.open(settings.db_path) as repo:
-            return fn(repo)
-
-    return run
-
-
-def _sharing(settings: Settings, repo: Repo):
-    from notes_app.share.desktop import Sharing
-
-    return Sharing(settings, repo)
-
-
-def publish_job(settings: Settings, meeting_id: int, options) -> Callable[[Any], ShareRecord]:
-    return _with_repo(settings, lambda repo: _sharing(settings, repo).publish(meeting_id, options))
-
-
-def list_job(settings: Settings, meeting_id: int) -> Callable[[Any], list[ShareRecord]]:
-    return _with_repo(settings, lambda repo: _sharing(settings, repo).list(meeting_id))
-
-
-def revoke_job(settings: Settings, share_id: str) -> Callable[[Any], ShareRecord]:
-    return _with_repo(settings, lambda repo: _sharing(settings, repo).revoke(share_id)[0])
-
-
-def export_text(repo: Repo, meeting_id: int, fmt: str) -> str:
-    """The meeting's latest enhanced notes as Markdown, a self-contained HTML file, or JSON."""
-    meeting = repo.get_meeting(meeting_id)
-    notes = repo.get_enhanced(meeting_id)
-    if notes is None:
-        raise StorageError("This meeting has no enhanced notes to export yet: enhance it first.")
-    if fmt == "md":
-        return render.notes_to_markdown(meeting, notes)
-    if fmt == "html":
-        return render.notes_to_html(meeting, notes, repo.get_transcript(meeting_id))
-    return render.notes_to_json(meeting, notes)
-
-
-def export_job(settings: Settings, meeting_id: int, fmt: str, path: Path):
-    def write(repo: Repo) -> Path:
-        text = export_text(repo, meeting_id, fmt)
-        try:
-            path.write_text(text, encoding="utf-8")
-        except OSError as e:
-            raise StorageError(
-                f"Could not write {path}: {e.strerror}. Choose another folder."
-            ) from None
-        return path
-
-    return _with_repo(settings, write)
+def export_job(app: App, meeting_id: int, fmt: str, path: Path) -> Callable[[Any], Path]:
+    return app_job(app, lambda own, _progress: own.export_file(meeting_id, fmt, path))
 
 
 def format_for(path: str, chosen_filter: str) -> str:
@@ -160,9 +108,9 @@ def copy_text(text: str) -> None:
 class ShareDialog(QDialog):
     """Options, the new link with Copy, and the meeting's earlier links with Revoke."""
 
-    def __init__(self, settings: Settings, meeting_id: int, title: str, parent: QWidget = None):
+    def __init__(self, app: App, meeting_id: int, title: str, parent: QWidget | None = None):
         super().__init__(parent)
-        self.settings = settings
+        self.app = app
         self.meeting_id = meeting_id
         self.records: list[ShareRecord] = []
         self.setWindowTitle("Share")
@@ -253,8 +201,9 @@ class ShareDialog(QDialog):
 
     def publish(self) -> None:
         self._busy(True)
+        mid, options = self.meeting_id, self.options()
         start_job(
-            publish_job(self.settings, self.meeting_id, self.options()),
+            app_job(self.app, lambda own, _progress: own.share(mid, options)),
             on_done=self._published,
             on_fail=self._failed,
             owner=self,
@@ -263,15 +212,16 @@ class ShareDialog(QDialog):
     def revoke(self, share_id: str) -> None:
         self._busy(True)
         start_job(
-            revoke_job(self.settings, share_id),
+            app_job(self.app, lambda own, _progress: own.unshare(share_id)),
             on_done=lambda _r: self._revoked(),
             on_fail=self._failed,
             owner=self,
         )
 
     def refresh(self) -> None:
+        mid = self.meeting_id
         start_job(
-            list_job(self.settings, self.meeting_id),
+            app_job(self.app, lambda own, _progress: own.shares(mid)),
             on_done=self._listed,
             on_fail=self._failed,
             owner=self,

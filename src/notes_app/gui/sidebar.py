@@ -2,6 +2,8 @@
 
 Typing in the search field swaps the meeting list for full-text search hits (the window runs
 the query off the GUI thread and hands the answer to ``show_results``); clearing it swaps back.
+From the field, Down and Up move through the hits, Enter opens one, Esc clears the search (and,
+in an empty field, goes back to the meeting). With no meetings the list says so.
 """
 
 from __future__ import annotations
@@ -9,9 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, datetime
 
-from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QKeyEvent, QPainter
 from PySide6.QtWidgets import (
+    QLabel,
     QLineEdit,
     QMenu,
     QPushButton,
@@ -44,7 +47,8 @@ def meeting_line(m: Meeting) -> str:
 
 
 class Sidebar(QWidget):
-    meeting_selected = Signal(int)
+    meeting_selected = Signal(int)  # the current meeting changed (a click, the arrow keys)
+    meeting_chosen = Signal(int)  # a meeting was clicked or Enter pressed on it
     new_meeting_requested = Signal()
     search_changed = Signal(str)  # the query; "" when the field was cleared
     result_clicked = Signal(object)  # a SearchResult
@@ -52,6 +56,7 @@ class Sidebar(QWidget):
     ask_requested = Signal()
     overview_requested = Signal()
     delete_requested = Signal(int)  # the meeting id
+    search_left = Signal()  # Esc in an empty search field
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -67,6 +72,8 @@ class Sidebar(QWidget):
         self.search.setPlaceholderText("Search everything  (Ctrl+F)")
         self.search.setClearButtonEnabled(True)
         self.search.textChanged.connect(self._on_search)
+        self.search.returnPressed.connect(lambda: self.results.open_current())
+        self.search.installEventFilter(self)
         self.tree = QTreeWidget()
         self.tree.setHeaderHidden(True)
         self.tree.setRootIsDecorated(False)
@@ -75,16 +82,22 @@ class Sidebar(QWidget):
         self.tree.setItemDelegate(MeetingItemDelegate(self.tree))
         self.tree.setMouseTracking(True)
         self.tree.currentItemChanged.connect(self._on_current)
+        self.tree.itemClicked.connect(self._on_chosen)
+        self.tree.itemActivated.connect(self._on_chosen)
         self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.tree.customContextMenuRequested.connect(self._context_menu_at)
         # Why a meeting cannot be deleted now ("" when it can); the window sets this.
         self.delete_blocker: Callable[[int], str] = lambda _meeting_id: ""
-        self.empty_hint = "No meetings yet"
+        self.empty_hint = QLabel("No meetings yet")
+        self.empty_hint.setObjectName("Muted")
+        self.empty_hint.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
+        self.empty_hint.setContentsMargins(0, 24, 0, 0)
         self.results = SearchResults()
         self.results.result_clicked.connect(self.result_clicked)
         self.lists = QStackedWidget()
         self.lists.addWidget(self.tree)
         self.lists.addWidget(self.results)
+        self.lists.addWidget(self.empty_hint)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 14, 12, 12)
         layout.setSpacing(10)
@@ -126,6 +139,10 @@ class Sidebar(QWidget):
     def current_id(self) -> int | None:
         item = self.tree.currentItem()
         return item.data(0, MEETING_ID) if item else None
+
+    def focus_list(self) -> None:
+        """The keyboard in the list: the hits while searching, else the meetings."""
+        (self.results.list if self.searching else self.tree).setFocus()
 
     def select(self, meeting_id: int) -> None:
         for item in self._items():
@@ -176,6 +193,8 @@ class Sidebar(QWidget):
             groups[day].addChild(item)
         self.tree.expandAll()
         self.tree.blockSignals(False)
+        if not self.searching:
+            self.lists.setCurrentWidget(self.tree if self._meetings else self.empty_hint)
         if select is not None:
             self.select(select)
 
@@ -184,6 +203,29 @@ class Sidebar(QWidget):
     def _on_current(self, item: QTreeWidgetItem | None, _previous) -> None:
         if item is not None and item.data(0, MEETING_ID) is not None:
             self.meeting_selected.emit(item.data(0, MEETING_ID))
+
+    def _on_chosen(self, item: QTreeWidgetItem) -> None:
+        if item.data(0, MEETING_ID) is not None:
+            self.meeting_chosen.emit(item.data(0, MEETING_ID))
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        """The search field's keys: Down/Up through the hits, Esc clears, then leaves."""
+        if watched is self.search and event.type() == QEvent.Type.KeyPress:
+            assert isinstance(event, QKeyEvent)
+            key = event.key()
+            if key in (Qt.Key.Key_Down, Qt.Key.Key_Up) and self.searching:
+                self.results.move(1 if key == Qt.Key.Key_Down else -1)
+                return True
+            if key == Qt.Key.Key_Down and self._meetings:
+                self.tree.setFocus()
+                return True
+            if key == Qt.Key.Key_Escape:
+                if self.search.text():
+                    self.search.clear()
+                else:
+                    self.search_left.emit()
+                return True
+        return super().eventFilter(watched, event)
 
     def context_menu(self, meeting_id: int) -> QMenu:
         """The right-click menu of one meeting in the list."""
@@ -213,7 +255,7 @@ class Sidebar(QWidget):
             self.results.show_searching()
             self.lists.setCurrentWidget(self.results)
         else:
-            self.lists.setCurrentWidget(self.tree)
+            self.lists.setCurrentWidget(self.tree if self._meetings else self.empty_hint)
         self.search_changed.emit(query)
 
 

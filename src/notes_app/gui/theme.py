@@ -281,4 +281,5 @@ QScrollBar:vertical {{ background: transparent; width: 10px; margin: 2px; }}
 QScrollBar::handle:vertical {{ background: {c.border}; border-radius: 4px; min-height: 30px; }}
 QScrollBar::add-line, QScrollBar::sub-line {{ height: 0px; }}
 QTabWidget::pane {{ border: 1px solid {c.border}; border-radius: 8px; top: -1px; }}
+#DialogScroll, #DialogScroll > QWidget, #DialogBody {{ background: transparent; border: none; }}
 """

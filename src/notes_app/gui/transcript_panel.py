@@ -199,6 +199,10 @@ class TranscriptPanel(QWidget):
         layout.addLayout(head)
         layout.addWidget(self.view, 1)
 
+    @property
+    def expanded(self) -> bool:
+        return self.toggle.isChecked()
+
     def set_expanded(self, expanded: bool) -> None:
         self.view.setVisible(expanded)
         self.toggle.setArrowType(Qt.ArrowType.DownArrow if expanded else Qt.ArrowType.RightArrow)

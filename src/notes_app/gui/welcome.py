@@ -29,6 +29,7 @@ from notes_app.config import Settings
 from notes_app.domain import CHANNEL_ME, CHANNEL_THEM
 from notes_app.errors import NotesAppError
 from notes_app.gui import theme
+from notes_app.gui.dialog_fit import fit, fit_soon, scrolling_body, show_status
 from notes_app.gui.level_test import DeviceSource, LevelProbe, ProbeResult, real_devices
 from notes_app.gui.record_bar import LevelMeter, rms_to_db
 from notes_app.gui.workers import start_job
@@ -96,6 +97,19 @@ class LevelRow:
             self.status.setText("✓ Sound is coming in.")
 
 
+ENHANCEMENT = (
+    "After a meeting, <b>Enhance</b> fills in your notes from the transcript. Offline, with "
+    "no set-up, your lines stay as written, the matching moments of the call are added under "
+    "each one with a link to where it was said, and the commitments heard are listed as "
+    "action items; questions are answered with quotes from your meetings.<br><br>"
+    "A language model (a local one such as Ollama or llama.cpp, or any OpenAI-compatible "
+    "service, connected in Settings) writes that context and the answers in its own words "
+    "and follows the template you choose. Already running one on this computer? "
+    "<b>Settings → Find local server</b> sets it up, and can fetch a small model into Ollama. "
+    "It is optional: <b>the app is fully usable offline</b>."
+)
+
+
 def section(title: str) -> QLabel:
     label = QLabel(title)
     label.setStyleSheet("font-weight: 600; font-size: 11pt; margin-top: 6px;")
@@ -149,16 +163,7 @@ class WelcomeDialog(QDialog):
         model_row.addWidget(self.model_busy)
         model_row.addWidget(self.model_status, 1)
 
-        enhance = QLabel(
-            "After a meeting, <b>Enhance</b> fills in your notes from the transcript. It works "
-            "offline with no set-up: your lines stay as written and the matching moments of the "
-            "call are added under them, each with a link to where it was said.<br><br>"
-            "Connect a language model (a local one such as Ollama or llama.cpp, or any "
-            "OpenAI-compatible service) in Settings for written summaries, action items and "
-            "answers to questions. Already running one on this computer? <b>Settings → Find "
-            "local server</b> sets it up, and can fetch a small model into Ollama. It is "
-            "optional: <b>the app is fully usable offline</b>."
-        )
+        enhance = QLabel(ENHANCEMENT)
         enhance.setWordWrap(True)
         enhance.setTextFormat(Qt.TextFormat.RichText)
         self.local_status = QLabel("")
@@ -180,8 +185,9 @@ class WelcomeDialog(QDialog):
         line = QFrame()
         line.setFrameShape(QFrame.Shape.HLine)
         line.setStyleSheet(f"color: {c.border};")
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(28, 24, 28, 20)
+        body = QWidget()
+        layout = QVBoxLayout(body)
+        layout.setContentsMargins(0, 0, 8, 0)  # room for the scroll bar
         layout.setSpacing(8)
         layout.addWidget(heading)
         layout.addWidget(intro)
@@ -193,9 +199,15 @@ class WelcomeDialog(QDialog):
         layout.addWidget(section("Enhancement"))
         layout.addWidget(enhance)
         layout.addWidget(self.local_status)
-        layout.addSpacing(8)
-        layout.addWidget(line)
-        layout.addLayout(buttons)
+        layout.addStretch(1)
+        # The text scrolls on a short screen; the buttons stay in view.
+        self.scroll = scrolling_body(body)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(28, 24, 28, 20)
+        outer.setSpacing(8)
+        outer.addWidget(self.scroll, 1)
+        outer.addWidget(line)
+        outer.addLayout(buttons)
 
         self.probe = LevelProbe(devices, self)
         self.probe.level.connect(self._level)
@@ -218,6 +230,14 @@ class WelcomeDialog(QDialog):
                 owner=self,
             )
 
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().showEvent(event)
+        fit(self, self.scroll)
+
+    def _grown(self) -> None:
+        """A line changed (a check answered): grow to show it, within the screen."""
+        fit_soon(self, self.scroll)
+
     # --- a model server on this computer ---------------------------------------------------
 
     def _servers_found(self, servers: list) -> None:
@@ -229,6 +249,7 @@ class WelcomeDialog(QDialog):
             "to use it."
         )
         self.local_status.setVisible(True)
+        self._grown()
 
     # --- audio --------------------------------------------------------------------------------
 
@@ -256,6 +277,7 @@ class WelcomeDialog(QDialog):
     def _explain_missing(self, problems, missing: list[int]) -> None:
         if not missing:
             self.audio_note.setVisible(False)
+            self._grown()
             return
         names = {CHANNEL_ME: "microphone", CHANNEL_THEM: "system audio"}
         what = " and ".join(names[ch] for ch in missing)
@@ -270,6 +292,7 @@ class WelcomeDialog(QDialog):
             + " Choose devices in Settings at any time."
         )
         self.audio_note.setVisible(True)
+        self._grown()
 
     # --- model --------------------------------------------------------------------------------
 
@@ -279,13 +302,13 @@ class WelcomeDialog(QDialog):
         self.model_status.setText(
             f"✓ The Whisper model {name} loads: transcription works on this computer, offline."
         )
+        self._grown()
 
     def _model_failed(self, err: NotesAppError) -> None:
         self.model_ok = False
         self.model_busy.setVisible(False)
-        self.model_status.setText(f"The Whisper model did not load. {err}")
-        self.model_status.setObjectName("Warning")
-        self.model_status.style().polish(self.model_status)
+        show_status(self.model_status, f"The Whisper model did not load. {err}", problem=True)
+        self._grown()
 
     # --- closing ------------------------------------------------------------------------------
 

@@ -10,13 +10,16 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 from notes_app.errors import NotesAppError, StorageError
 from notes_app.store.repo import Repo
+
+if TYPE_CHECKING:
+    from notes_app.app import App
 
 log = logging.getLogger(__name__)
 
@@ -115,6 +118,19 @@ def start_job(
     signals.failed.connect(release)
     (pool or QThreadPool.globalInstance()).start(job)
     return job
+
+
+def app_job(
+    app: App, work: Callable[[App, Callable[[Any], None]], Any]
+) -> Callable[[Callable[[Any], None]], Any]:
+    """A job function running ``work(own, progress)`` with an App of the worker thread's own
+    (``App.on_this_thread``: the same settings, a database connection of that thread's)."""
+
+    def run(progress: Callable[[Any], None]) -> Any:
+        with app.on_this_thread() as own:
+            return work(own, progress)
+
+    return run
 
 
 class DbWriter:
