@@ -276,7 +276,13 @@ class Pipeline:
         if path is not None and path.exists():
             d = json.loads(path.read_text(encoding="utf-8"))
             return Transcript(tuple(Segment.from_dict(s) for s in d["segments"]), d["language"])
-        transcript = self.app.transcribe_file(audio, whisper)
+        transcript = self.app.transcribe_file(
+            audio,
+            whisper,
+            notes=dialogue.notes,
+            title=dialogue.title,
+            attendees=dialogue.attendees,
+        )
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
             rows = [s.to_dict() | {"channel": s.channel} for s in transcript.segments]

@@ -11,7 +11,7 @@ need them, so starting the command line or the window stays quick.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
@@ -100,11 +100,30 @@ class App:
         return Whisper(engine, name, language_for(name, chosen))
 
     def transcribe_file(
-        self, path: Path, whisper: Whisper, *, on_event: OnEvent | None = None
+        self,
+        path: Path,
+        whisper: Whisper,
+        *,
+        on_event: OnEvent | None = None,
+        notes: str = "",
+        title: str = "",
+        attendees: Sequence[str] = (),
     ) -> Transcript:
-        """A transcript of an audio file (stereo: left = me, right = them)."""
+        """A transcript of an audio file (stereo: left = me, right = them). The notes typed for
+        it, its title, attendees and the glossary teach the recogniser their words."""
+        from notes_app.transcribe.vocabulary import build_vocabulary
+
+        vocabulary = build_vocabulary(
+            notes=notes,
+            title=title,
+            attendees=attendees,
+            glossary=self.settings.transcribe.vocabulary,
+        )
         return whisper.engine.transcribe_file(
-            path, language=whisper.language, on_progress=progress_reporter(on_event)
+            path,
+            language=whisper.language,
+            on_progress=progress_reporter(on_event),
+            vocabulary=vocabulary,
         )
 
     def save_transcribed(

@@ -55,11 +55,14 @@ def transcribe_cmd(
         click.secho(f"Warning: {warning}", fg="yellow", err=True)
     whisper = app.whisper(model, language)
     work = info.duration * (2 if info.channels == 2 else 1)
+    taught = {"notes": notes, "title": title or ""}  # their words teach the recogniser
     if info.duration > PROGRESS_AFTER_SECONDS:
         with progress_bar(f"Transcribing {audio.name}", work) as update:
-            transcript = app.transcribe_file(audio, whisper, on_event=progress_events(update))
+            transcript = app.transcribe_file(
+                audio, whisper, on_event=progress_events(update), **taught
+            )
     else:
-        transcript = app.transcribe_file(audio, whisper)
+        transcript = app.transcribe_file(audio, whisper, **taught)
     meeting_id = None
     if save:
         meeting_id = app.save_transcribed(

@@ -27,14 +27,23 @@ from dataclasses import dataclass
 import numpy as np
 
 from notes_app.domain import ME, THEM, Transcript
+from notes_app.enhance.facts import fact_kinds, wanted_kinds
 from notes_app.enhance.notes_parse import NoteLine, is_section_label, parse_notes, section_context
-from notes_app.enhance.text import is_quantity, terms
+from notes_app.enhance.text import is_quantity, stem, terms, words
 from notes_app.textkit import K1, bm25_idf, bm25_norm, bm25_weight
 
 FUZZY_MIN = 0.7  # trigram Dice similarity for two spellings to count as the same word
-EDIT_MIN = 0.75  # or: 1 - edit distance / length of the longer word
+EDIT_MIN = 0.75  # or: 1 - edit distance / length of the longer word …
+EDIT_MIN_LENGTH = 6  # … of six letters or more: one letter changes a short word's meaning
 RHYME_WEIGHT = 0.55  # or: the same rhyme (from the first vowel on) and about the same length
-EXACT_SEEN = 0.5  # discount on look-alikes of a word the transcript also has as such
+FACT_AFTER, FACT_BEFORE = 4, 1  # where a note's missing fact is looked for around its match
+EXACT_SEEN = 0.5
+ABBREVIATION_MAX = 5  # a typed word this short, never said as such, may abbreviate one that was
+PREFIX_WEIGHT, SQUEEZED_WEIGHT, ACRONYM_WEIGHT = (
+    0.8,
+    0.6,
+    0.9,
+)  # discount on look-alikes of a word the transcript also has as such
 _VOWELS = "aeiouy"
 WINDOW = 6  # segments either side that still count as the same passage (tuned on ELITR)
 BACK_PENALTY = 0.3  # cost, in normalised score, of a note that jumps back in time
@@ -86,6 +95,10 @@ class SegmentIndex:
                 for g in _trigrams(term):
                     self._trigram_index[g].add(term)
         self._cache: dict[str, np.ndarray] = {}
+        self._kinds: list[set[str]] | None = None
+        self._variants: dict[str, list[tuple[str, float]]] = {}
+        self._by_letter: dict[str, list[tuple[str, str]]] | None = None
+        self._initials_cache: list[str] | None = None
 
     @staticmethod
     def _segment_terms(seg) -> list[str]:
@@ -93,6 +106,14 @@ class SegmentIndex:
         if seg.speaker and seg.speaker not in (ME, THEM):
             out.extend(terms(seg.speaker))  # "pricing → Sarah" can mean Sarah said it
         return out
+
+    def holding(self, kinds: set[str]) -> np.ndarray | None:
+        """Which segments hold a fact of one of ``kinds`` (None when no kind is asked for)."""
+        if not kinds:
+            return None
+        if self._kinds is None:
+            self._kinds = [fact_kinds(seg.text) for seg in self.segments]
+        return np.array([bool(kinds & k) for k in self._kinds], dtype=bool)
 
     def idf(self, term: str) -> float:
         df = len(self.postings.get(term, ()))
@@ -117,9 +138,19 @@ class SegmentIndex:
         return scores
 
     def variants(self, term: str) -> list[tuple[str, float]]:
-        """The term itself plus transcript words spelled almost the same, with similarity."""
+        """The term itself plus transcript words spelled almost the same, with similarity;
+        for a short word the transcript never has, what it may abbreviate."""
+        if term not in self._variants:
+            self._variants[term] = self._find_variants(term)
+        return self._variants[term]
+
+    def _find_variants(self, term: str) -> list[tuple[str, float]]:
         out = [(term, 1.0)] if term in self.postings else []
-        if is_quantity(term) or not term.isalpha() or len(term) < 4:
+        if is_quantity(term) or not term.isalpha():
+            return out
+        if not out and 2 <= len(term) <= ABBREVIATION_MAX:
+            out.extend(self._expansions(term))
+        if len(term) < 4:
             return out
         grams = _trigrams(term)
         candidates = Counter(w for g in grams for w in self._trigram_index.get(g, ()))
@@ -132,6 +163,49 @@ class SegmentIndex:
                 # When the word itself was heard, a look-alike is less likely to be it.
                 out.append((word, weight * (EXACT_SEEN if out and out[0][0] == term else 1.0)))
         return out
+
+    def _expansions(self, short: str) -> list[tuple[str, float]]:
+        """What a short typed word may stand for, when the meeting never says it as such:
+        a word it begins ("docs" → "documentation", "eu" → "europe"), a word it is squeezed
+        from ("mktg" → "marketing", "wks" → "weeks"), or the initials of words said in a row
+        ("DPA" → "data processing agreement", "EOD" → "end of day")."""
+        out: list[tuple[str, float]] = []
+        for word, said in self._words_starting(short[0]):
+            if len(said) <= len(short):
+                continue
+            if said.startswith(short) or word.startswith(short):
+                out.append((word, PREFIX_WEIGHT))
+            elif len(short) >= 3 and len(said) <= 4 * len(short) and _squeezed(short, said):
+                out.append((word, SQUEEZED_WEIGHT))
+        if len(short) >= 3:
+            key = f"acronym:{short}"
+            hits = [i for i, initials in enumerate(self._initials()) if short in initials]
+            if hits:
+                self.postings[key] = [(i, 1) for i in hits]
+                out.append((key, ACRONYM_WEIGHT))
+        return out
+
+    def _words_starting(self, letter: str) -> list[tuple[str, str]]:
+        """(indexed term, a spelling it was said as) for the words that start with ``letter``:
+        "mktg" is squeezed from "marketing", not from its stem "market"."""
+        if self._by_letter is None:
+            said: dict[str, str] = {}
+            for seg in self.segments:
+                for w in words(seg.text):
+                    if w.isalpha():
+                        said.setdefault(stem(w), w)
+            self._by_letter = defaultdict(list)
+            for term in self.postings:
+                if term.isalpha():
+                    self._by_letter[term[0]].append((term, said.get(term, term)))
+        return self._by_letter.get(letter, [])
+
+    def _initials(self) -> list[str]:
+        if self._initials_cache is None:
+            self._initials_cache = [
+                "".join(w[0] for w in words(seg.text) if w[0].isalpha()) for seg in self.segments
+            ]
+        return self._initials_cache
 
     def query(self, weighted_terms: dict[str, float]) -> tuple[np.ndarray, np.ndarray, float]:
         """(own, passage, mass): per-segment scores of a query and its best attainable score.
@@ -152,6 +226,12 @@ class SegmentIndex:
         return own, passage, mass
 
 
+def _squeezed(short: str, word: str) -> bool:
+    """``short`` is ``word`` with letters left out, keeping the first ("mktg", "marketing")."""
+    it = iter(word)
+    return short[0] == word[0] and all(ch in it for ch in short)
+
+
 def sound_alike(a: str, b: str) -> float:
     """How likely ``b`` is ``a`` misheard (0 when unlikely), for words of four letters or more.
 
@@ -160,8 +240,9 @@ def sound_alike(a: str, b: str) -> float:
     """
     if len(a) < 4 or len(b) < 4:
         return 0.0
-    ratio = 1 - _edit_distance(a, b) / max(len(a), len(b))
-    if ratio >= EDIT_MIN:
+    longer = max(len(a), len(b))
+    ratio = 1 - _edit_distance(a, b) / longer
+    if ratio >= EDIT_MIN and longer >= EDIT_MIN_LENGTH:  # "plant" is not "plan"
         return 0.9 * ratio
     ra, rb = _rhyme(a), _rhyme(b)
     if ra == rb and len(ra) >= 3 and abs(len(a) - len(b)) <= 2:
@@ -241,6 +322,7 @@ def ground(
             _own_words_only(index, queries[k]),
             queries[k],
             _coverage(index, queries[k]),
+            index.holding(wanted_kinds(ln.text)),
         )
         for k, (ln, a) in enumerate(zip(groundable, anchors, strict=True))
     }
@@ -344,12 +426,13 @@ def _select(
     own: np.ndarray,
     query: dict[str, float],
     coverage: np.ndarray,
+    holds_fact: np.ndarray | None = None,
 ) -> Grounding | None:
     """The segments to cite: the passage at the anchor and, when the note's words are found
     about as strongly elsewhere, that passage too (a phrase can be discussed twice)."""
     if combined[anchor] < MIN_SCORE:
         return None
-    first = _passage(anchor, own, coverage)
+    first = _passage(anchor, own, coverage, holds_fact)
     if not first:
         return None
     keep = list(first)
@@ -363,11 +446,15 @@ def _select(
     return Grounding(line, tuple(sorted(keep)), best, float(combined[anchor]), tuple(query))
 
 
-def _passage(anchor: int, own: np.ndarray, coverage: np.ndarray) -> list[int]:
+def _passage(
+    anchor: int, own: np.ndarray, coverage: np.ndarray, holds_fact: np.ndarray | None = None
+) -> list[int]:
     """Segments near ``anchor`` that share words with the note, strongest first.
 
     Beside the best segment, one that is not next to it must share as many of the note's words
-    as the best does: a single rare word (a name in a greeting) is not the same topic.
+    as the best does: a single rare word (a name in a greeting) is not the same topic. When
+    none of them holds the kind of fact the note asks for ("launch date", "decision: …"), the
+    nearest segment that does, just after the best (where answers are) or just before, joins.
     """
     lo, hi = max(anchor - WINDOW, 0), min(anchor + WINDOW + 1, len(own))
     window = own[lo:hi]
@@ -381,4 +468,10 @@ def _passage(anchor: int, own: np.ndarray, coverage: np.ndarray) -> list[int]:
         and own[i] > 0
         and (abs(i - best) <= 2 or coverage[i] >= min(coverage[best], 2))
     ]
-    return sorted(keep, key=lambda i: (-own[i], abs(i - best)))[:MAX_CITED]
+    ranked = sorted(keep, key=lambda i: (-own[i], abs(i - best)))[:MAX_CITED]
+    if holds_fact is not None and not any(holds_fact[i] for i in ranked):
+        reach = range(max(best - FACT_BEFORE, 0), min(best + FACT_AFTER + 1, len(own)))
+        near = [i for i in reach if holds_fact[i]]
+        if near:
+            ranked.append(min(near, key=lambda i: abs(i - best) + (0.5 if i < best else 0)))
+    return ranked

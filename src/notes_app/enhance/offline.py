@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from notes_app.domain import ME, THEM, Block, Citation, EnhancedNotes, Segment, Transcript
 from notes_app.enhance.actions import find_action_items, find_decisions
@@ -45,7 +45,11 @@ MIN_QUOTE_WORDS = 4  # "Twenty months, okay." echoes; it does not explain
 _LEADING_LINK = re.compile(
     r"^(?:which|that|and|but|so|while|whereas)(?: (?:is|was|are|were))?\s+", re.I
 )
-FACT_BONUS = 0.75  # of the note's heaviest term: a sentence holding the kind of fact asked for
+FACT_BONUS = 0.75
+# A sentence that points back ("That's a hard requirement", "It is"): it needs the one before.
+_ANAPHOR = re.compile(
+    r"^(?:that|it|this|those|these|they|no)\b", re.I
+)  # of the note's heaviest term: a sentence holding the kind of fact asked for
 _FIRST_PERSON = re.compile(r"\b(?:i|i'm|i'll|i've|i'd|me|my|we|we're|we'll|we've|us|our)\b", re.I)
 
 
@@ -55,6 +59,8 @@ class _Quote:
     score: float
     segments: tuple[int, ...]
     speaker: str | None
+    asked: str = ""  # the question it answers, shown when the answer alone does not say what
+    asker: str | None = None
 
 
 @dataclass
@@ -64,6 +70,7 @@ class _Context:
     by_pos: dict[int, Segment]
     names: dict[str, str]
     shown: set[str]
+    reserved: dict[str, int] = field(default_factory=dict)  # quote → the line it suits best
 
 
 def enhance_offline(
@@ -94,6 +101,12 @@ def enhance_offline(
         # The lines first, then the section labels: a fact belongs under the line that notes
         # it, and a label only gets what none of its lines already shows.
         context: dict[int, list[Block]] = {}
+        for ln in lines:  # each line's first choice, so no other line takes it as a second
+            if ln.line in groundings and not is_section_label(ln):
+                query = note_query(ln.text, sections.get(ln.line, ""))
+                ranked = _ranked_quotes(ln, groundings[ln.line], ctx, query, set())
+                for form in _shown_forms(ranked[0].text) if ranked else ():
+                    ctx.reserved.setdefault(form, ln.line)
         for ln in sorted(lines, key=is_section_label):
             query = note_query(ln.text, sections.get(ln.line, ""))
             context[ln.line] = context_blocks(ln, groundings[ln.line], ctx, query)
@@ -129,25 +142,23 @@ def context_blocks(
     passage, the sentence holding the kind of fact the note asks for wins; a sentence already
     shown under another line is not shown again.
     """
-    if not grounding.segments:
-        return []
-    note_terms = set(terms(ln.text))
-    wants = wanted_kinds(ln.text)
     exclude = ctx.shown if not is_section_label(ln) else _NoClauses(ctx.shown)
     quotes: list[_Quote] = []
-    for q in sorted(
-        _quotes(grounding.segments, ctx, query, wants, exclude), key=lambda q: -q.score
-    ):
-        seen = {_norm(x.text) for x in quotes} | ctx.shown
-        if _adds(q, note_terms) and _norm(q.text) not in seen:
-            quotes.append(q)
-    quotes = quotes[:MAX_CONTEXT_LINES]
+    for q in _ranked_quotes(ln, grounding, ctx, query, exclude):
+        text = _norm(q.text)
+        others = {t for t, line in ctx.reserved.items() if line != ln.line}
+        if quotes and _overlaps(text, others):
+            continue  # another line's first choice is not this line's second
+        quotes.append(q)
+        if len(quotes) == MAX_CONTEXT_LINES:
+            break
     quotes.sort(key=lambda q: q.segments[0])
-    ctx.shown.update(_norm(q.text) for q in quotes)
+    for q in quotes:
+        ctx.shown.update(_shown_forms(q.text))
     return [
         Block(
             type="bullet",
-            text=_with_speaker(q.speaker, q.text, ctx.names),
+            text=_worded(q, ctx.names),
             source="ai",
             note_line=ln.line,
             citations=tuple(Citation.of(ctx.by_pos[i]) for i in q.segments),
@@ -155,6 +166,24 @@ def context_blocks(
         )
         for q in quotes
     ]
+
+
+def _ranked_quotes(
+    ln: NoteLine, grounding: Grounding, ctx: _Context, query: dict[str, float], exclude: set[str]
+) -> list[_Quote]:
+    """The quotes that could stand under a line, best first, each saying something new."""
+    if not grounding.segments:
+        return []
+    note_terms = set(terms(ln.text))
+    wants = wanted_kinds(ln.text)
+    out: list[_Quote] = []
+    for q in sorted(
+        _quotes(grounding.segments, ctx, query, wants, exclude), key=lambda q: -q.score
+    ):
+        seen = {_norm(x.text) for x in out} | exclude
+        if _adds(q, note_terms) and not _overlaps(_norm(q.text), seen):
+            out.append(q)
+    return out
 
 
 class _NoClauses(set):
@@ -183,13 +212,23 @@ def _quotes(
         text, score = best_excerpt(spoken, query, wants=wants, exclude=exclude)
         if not text:
             continue
-        reply = _reply_to(run, by_pos) if is_question(text) else None
+        asked = text if is_question(text) else sentences(spoken)[-1]
+        reply = _reply_to(run, by_pos) if is_question(asked) else None
         if reply:
-            answer = clean_speech(" ".join(by_pos[i].text for i in reply))
+            # After a reply that asked back, the answer is the last turn's.
+            last = [i for i in reply if by_pos[i].speaker == by_pos[reply[-1]].speaker]
+            answer = clean_speech(" ".join(by_pos[i].text for i in last))
             a_text, a_score = best_excerpt(answer, query, wants=wants, exclude=exclude)
             if a_text and not is_question(a_text):
-                who = by_pos[reply[0]].speaker
-                out.append(_Quote(a_text, max(score, a_score), tuple(reply), who))
+                who = by_pos[last[0]].speaker
+                q_score = _sentence_score(asked, query, wants)  # the answer ranks as the question
+                # "That's a hard requirement for us now." says nothing without its question.
+                own = _own(query)
+                bare = _match(a_text, own) == 0 or bool(_ANAPHOR.match(a_text))
+                topic = asked if bare and _match(asked, own) > 0 else ""
+                segs = tuple(sorted({*run[-1:], *reply})) if topic else tuple(reply)
+                asker = by_pos[run[0]].speaker
+                out.append(_Quote(a_text, max(q_score, a_score), segs, who, topic, asker))
         if is_question(text):
             continue  # a question is never the context, only the way to its answer
         out.append(_Quote(text, score, tuple(run), by_pos[run[0]].speaker))
@@ -233,11 +272,10 @@ def best_excerpt(
     """The sentence of ``text`` that best matches ``query`` (and holds the kind of fact the
     note asks for), trimmed to its relevant clauses. A sentence in ``exclude`` (already shown)
     gives way to its clause that holds the note's own words, or to nothing."""
-    bonus = FACT_BONUS * max(query.values(), default=1.0)
     parts = sentences(text)
     best, best_score, best_at = "", -1.0, -1
     for at, sentence in enumerate(parts):
-        score = _match(sentence, query) + bonus * len(wants & fact_kinds(sentence))
+        score = _sentence_score(sentence, query, wants)
         if _norm(sentence) in exclude:
             if isinstance(exclude, _NoClauses):
                 continue
@@ -246,27 +284,35 @@ def best_excerpt(
                 continue
         if score > best_score:
             best, best_score, best_at = sentence, score, at
-    nxt = parts[best_at + 1] if 0 <= best_at < len(parts) - 1 else ""
-    if (
-        nxt
-        and not is_question(nxt)
-        and len(best.split()) < SHORT_SENTENCE
-        and _norm(nxt) not in exclude
-        and len(best.split()) + len(nxt.split()) <= max_words
-    ):
+    if 0 <= best_at and len(best.split()) < SHORT_SENTENCE:
         # "The payments integration. The provider changed their API…": a fragment says
-        # what the topic is, the sentence after it says what about it.
-        best = f"{best} {nxt}"
+        # what the topic is, the sentence after it (or else before it) says what about it.
+        nxt = parts[best_at + 1] if best_at < len(parts) - 1 else ""
+        prev = parts[best_at - 1] if best_at > 0 else ""
+        for other, after in ((nxt, True), (prev, False)):
+            if (
+                other
+                and (not is_question(other) or (not after and _ANAPHOR.match(best)))
+                and _norm(other) not in exclude
+                and len(best.split()) + len(other.split()) <= max_words
+            ):
+                best = f"{best} {other}" if after else f"{other} {best}"
+                break
     if len(best.split()) > max_words:
         best = _trim_to_clauses(best, query, max_words)
     return best, max(best_score, 0.0)
+
+
+def _sentence_score(sentence: str, query: dict[str, float], wants: set[str]) -> float:
+    bonus = FACT_BONUS * max(query.values(), default=1.0)
+    return _match(sentence, query) + bonus * len(wants & fact_kinds(sentence))
 
 
 def _unshown_clause(sentence: str, query: dict[str, float], exclude: set[str]) -> str:
     """The clauses of a sentence already shown that carry the note's own words, when they
     say something the shown sentence did not already say under another line."""
     parts = clauses(sentence)
-    own = {t: w for t, w in query.items() if w > SECTION_WEIGHT}  # not the heading's words
+    own = _own(query)
     keep = [p for p in parts if _match(p, own) > 0]
     text = " ".join(keep)
     text = _LEADING_LINK.sub("", text)
@@ -278,6 +324,17 @@ def _unshown_clause(sentence: str, query: dict[str, float], exclude: set[str]) -
 def _match(text: str, query: dict[str, float]) -> float:
     found = set(terms(text))
     return sum(w * (2 if is_quantity(t) else 1) for t, w in query.items() if t in found)
+
+
+def _shown_forms(text: str) -> set[str]:
+    """A line as shown, and each of its sentences: what another line may not show again."""
+    return {_norm(text), *(_norm(s) for s in sentences(text))} - {""}
+
+
+def _overlaps(text: str, seen: set[str]) -> bool:
+    """Already shown: the same line or one of its sentences, or a line around one shown
+    before. A clause of a shown sentence is not (it is how a second fact in it is shown)."""
+    return text in seen or any(x in text for x in seen if x)
 
 
 def _norm(text: str) -> str:
@@ -311,6 +368,21 @@ def _adds(quote: _Quote, note_terms: set[str]) -> bool:
     """False when the quote only repeats the note back (nothing for the reader to gain)."""
     quote_terms = set(terms(quote.text))
     return bool(quote_terms - note_terms) and len(quote.text.split()) >= MIN_QUOTE_WORDS
+
+
+def _own(query: dict[str, float]) -> dict[str, float]:
+    """The note line's own words, not those of the heading it sits under."""
+    return {t: w for t, w in query.items() if w > SECTION_WEIGHT}
+
+
+def _worded(q: _Quote, names: dict[str, str]) -> str:
+    if not q.asked:
+        return _with_speaker(q.speaker, q.text, names)
+    asker = names.get(q.asker or "") or {ME: "You", THEM: "They"}.get(q.asker or "", "")
+    answerer = names.get(q.speaker or "") or {ME: "You", THEM: "They"}.get(q.speaker or "", "")
+    if asker and answerer:
+        return f"{asker} asked: {q.asked} {answerer}: {q.text}"
+    return f"{q.asked} {q.text}"
 
 
 def speaker_names(attendees: Sequence[str]) -> dict[str, str]:

@@ -81,7 +81,7 @@ def clean_speech(text: str) -> str:
     t = re.sub(r"\s+([,.;:!?])", r"\1", t)
     t = re.sub(r"([,;:])(?:\s*[,;:])+", r"\1", t)
     t = re.sub(r"\s{2,}", " ", t).strip(" ,;-")
-    t = _ACKNOWLEDGEMENT.sub("", t)
+    t = _ACKNOWLEDGEMENT.sub("", t.lstrip(" ,.;:!-"))
     t = t.strip(" ,;-")
     if not re.search(r"\w", t):
         return ""
