@@ -4,6 +4,8 @@ foreign hosts. A real uvicorn server on 127.0.0.1 and plain httpx requests throu
 from __future__ import annotations
 
 import json
+import threading
+import time
 
 import httpx
 import pytest
@@ -195,9 +197,6 @@ def test_expired_content_is_purged_within_the_hour(share_server):
 
 def test_an_idle_server_purges_on_its_own(tmp_path):
     """With nobody visiting, the server's own loop purges (the lifespan runs under uvicorn)."""
-    import threading
-    import time as real_time
-
     import uvicorn
 
     import notes_app.share.server as server_module
@@ -214,14 +213,14 @@ def test_an_idle_server_purges_on_its_own(tmp_path):
         thread = threading.Thread(target=server.run, daemon=True)
         thread.start()
         while not server.started:
-            real_time.sleep(0.02)
+            time.sleep(0.02)
         port = server.servers[0].sockets[0].getsockname()[1]
         running = test_share_helpers.RunningServer(f"http://127.0.0.1:{port}", token, store, clock)
         publish(running, _secret_snapshot("Grindlewick"), expires="1h")
         clock.advance(3600 + 1)
-        deadline = real_time.monotonic() + 20
-        while _content_rows(store) and real_time.monotonic() < deadline:
-            real_time.sleep(0.05)
+        deadline = time.monotonic() + 20
+        while _content_rows(store) and time.monotonic() < deadline:
+            time.sleep(0.05)
         assert _content_rows(store) == 0
         assert b"Grindlewick" not in _on_disk(store)
         server.should_exit = True
@@ -297,3 +296,149 @@ def test_missing_shares_are_decided_without_reading_content(share_server):
         if kind == "unknown":
             first = shapes
         assert shapes == first, kind
+
+
+# --- 11: a token holder cannot exhaust memory or stall the server -------------------------------
+
+
+def _big_snapshot(word: str, segments: int):
+    from notes_app.domain import Segment
+
+    segs = tuple(
+        Segment(i, i * 3.0, i * 3.0 + 2.5, f"{word} line {i} about pricing and the launch.", "them")
+        for i in range(segments)
+    )
+    return sample_snapshot(title=word, segments=segs)
+
+
+def test_caches_are_bounded_by_bytes(tmp_path):
+    from notes_app.share.server import Limits
+
+    store = SnapshotStore(tmp_path / "srv", clock=lambda: 1e9, parsed_budget=600_000)
+    token = store.create_token("tests")
+    limits = Limits(page_cache_bytes=400_000)
+    app = create_app(store, clock=lambda: 1e9, limits=limits)
+    with serve_in_thread(app) as url:
+        server = test_share_helpers.RunningServer(url, token, store, None)
+        shared = [
+            publish(server, _big_snapshot(f"Share{n}", 200), include_transcript=True)
+            for n in range(8)
+        ]  # each page ~60 KB, each snapshot ~90 KB parsed
+        for _ in range(2):
+            for n, s in enumerate(shared):
+                page = httpx.get(s["url"])
+                assert page.status_code == 200 and f"<h1>Share{n}</h1>" in page.text
+        pages = app.server.pages
+        assert 0 < pages.bytes <= 400_000 and len(pages) < 8
+        assert 0 < store._parsed.bytes <= 600_000 and len(store._parsed) < 8
+    store.close()
+
+
+def test_shares_per_token_and_bytes_per_token_are_capped(tmp_path):
+    from notes_app.share.server import Limits
+
+    store = SnapshotStore(tmp_path / "srv", clock=lambda: 1e9)
+    token = store.create_token("tests")
+    app = create_app(store, clock=lambda: 1e9, limits=Limits(shares_per_token=3))
+    with serve_in_thread(app) as url:
+        server = test_share_helpers.RunningServer(url, token, store, None)
+        first = [publish(server, sample_snapshot()) for _ in range(3)]
+        r = httpx.post(url + "/api/shares", json=sample_snapshot().to_dict(), headers=_auth(server))
+        assert r.status_code == 403 and "notes-app unshare" in r.json()["error"]
+        httpx.delete(f"{url}/api/shares/{first[0]['id']}", headers=_auth(server))
+        publish(server, sample_snapshot())  # revoking one makes room
+    store.close()
+    store = SnapshotStore(tmp_path / "srv2", clock=lambda: 1e9)
+    token = store.create_token("tests")
+    app = create_app(store, clock=lambda: 1e9, limits=Limits(bytes_per_token=150_000))
+    with serve_in_thread(app) as url:
+        server = test_share_helpers.RunningServer(url, token, store, None)
+        publish(server, _big_snapshot("One", 600), include_transcript=True)
+        publish(server, _big_snapshot("Two", 600), include_transcript=True)
+        body = {**_big_snapshot("Three", 600).to_dict(), "include_transcript": True}
+        r = httpx.post(url + "/api/shares", json=body, headers=_auth(server))
+        assert r.status_code == 403 and "without the transcript" in r.json()["error"]
+    store.close()
+
+
+def test_a_slow_first_render_does_not_stall_other_requests(share_server, monkeypatch):
+    """The page is rendered off the event loop: while one render is held, the server still
+    answers other requests; five viewers of the same new share cause one render."""
+    import notes_app.share.server as server_module
+
+    release = threading.Event()
+    renders: list[str] = []
+    real_render = server_module.render_page
+
+    def held_render(share_id, *args, **kwargs):
+        renders.append(share_id)
+        release.wait(30)
+        return real_render(share_id, *args, **kwargs)
+
+    monkeypatch.setattr(server_module, "render_page", held_render)
+    shared = publish(share_server, sample_snapshot())
+    other = publish(share_server, sample_snapshot(), allow_questions=True)
+    results: list[int] = []
+
+    def view():
+        results.append(httpx.get(shared["url"], timeout=60).status_code)
+
+    viewers = [threading.Thread(target=view) for _ in range(5)]
+    for v in viewers:
+        v.start()
+    try:
+        assert httpx.get(share_server.url + "/healthz", timeout=10).status_code == 200
+        asked = httpx.post(other["url"] + "/ask", json={"question": "launch?"}, timeout=10)
+        assert asked.status_code == 200
+    finally:
+        release.set()
+        for v in viewers:
+            v.join(60)
+    assert results == [200] * 5
+    assert renders.count(shared["id"]) == 1
+
+
+def test_a_slow_answer_does_not_stall_pages_and_answers_wait_their_turn(tmp_path):
+    from notes_app.share.answer import answer_question
+    from notes_app.share.server import Limits
+
+    release = threading.Event()
+    running: list[str] = []
+
+    def held_answerer(snapshot, question):
+        running.append(question)
+        release.wait(30)
+        return answer_question(snapshot, question)
+
+    store = SnapshotStore(tmp_path / "srv", clock=lambda: 1e9)
+    token = store.create_token("tests")
+    limits = Limits(answer_threads=1, answers_waiting=2, asks_per_client=100)
+    app = create_app(store, clock=lambda: 1e9, answerer=held_answerer, limits=limits)
+    codes: list[int] = []
+    with serve_in_thread(app) as url:
+        server = test_share_helpers.RunningServer(url, token, store, None)
+        shared = publish(server, sample_snapshot())
+
+        def ask(n):
+            r = httpx.post(shared["url"] + "/ask", json={"question": f"q{n}"}, timeout=60)
+            codes.append(r.status_code)
+
+        askers = [threading.Thread(target=ask, args=(n,)) for n in range(3)]
+        for a in askers:
+            a.start()
+        try:
+            deadline = time.monotonic() + 20
+            while app.server.answers_in_flight < 3 and time.monotonic() < deadline:
+                time.sleep(0.02)
+            assert app.server.answers_in_flight == 3
+            assert httpx.get(shared["url"], timeout=10).status_code == 200
+            busy = httpx.post(shared["url"] + "/ask", json={"question": "one more"}, timeout=10)
+            assert busy.status_code == 503 and busy.headers["retry-after"]
+            assert "busy" in busy.json()["error"]
+            assert len(running) == 1  # one thread answers; the others wait their turn
+        finally:
+            release.set()
+            for a in askers:
+                a.join(60)
+    store.close()
+    assert codes == [200, 200, 200]

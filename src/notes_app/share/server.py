@@ -12,7 +12,6 @@ import json
 import logging
 import secrets
 import time
-from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -30,12 +29,13 @@ from starlette.types import ASGIApp
 
 from notes_app.errors import ShareError
 from notes_app.share.answer import ShareAnswer, answer_question
+from notes_app.share.cache import ByteLRU
 from notes_app.share.model import ShareOptions, Snapshot
 from notes_app.share.page import NOT_FOUND_BODY, render_page, with_nonce
 from notes_app.share.ratelimit import RateLimiter
-from notes_app.share.snapshots import ShareInfo, SnapshotStore
+from notes_app.share.snapshots import QuotaExceeded, ShareInfo, SnapshotStore, StoredShare
 
-PAGE_CACHE = 256
+PAGE_CHAR_BYTES = 2  # a cached page is charged this per character (str of mostly ASCII)
 PURGE_EVERY = 3600.0  # seconds between purges of expired content, by the server's clock
 PURGE_CHECK_SECONDS = 60.0  # how often the idle server looks at that clock
 HEALTH_TEXT = "notes-app share server"  # what the desktop looks for before reusing a server
@@ -66,14 +66,35 @@ def page_csp(nonce: str) -> str:
 
 @dataclass(frozen=True)
 class Limits:
-    """Request size and rate limits. Questions are the costly request, so they are counted."""
+    """What one publisher or recipient may make the server hold or do.
 
-    publish_bytes: int = 8 * 1024 * 1024
+    Questions are the costly request, so they are counted and answered by a few threads at a
+    time; pages are rendered once per share and kept within a byte budget.
+    """
+
+    publish_bytes: int = 4 * 1024 * 1024  # one snapshot as sent
+    shares_per_token: int = 1000  # live links one token may have
+    bytes_per_token: int = 256 * 1024 * 1024  # stored bytes of one token's live links
     ask_bytes: int = 4096
     question_chars: int = 500
     asks_per_client: int = 20  # per window, from one IP
     asks_per_share: int = 120  # per window, all recipients of one link together
     window_seconds: float = 60.0
+    page_cache_bytes: int = 48 * 1024 * 1024  # rendered pages kept in memory
+    render_threads: int = 2  # pages rendered (and snapshots parsed) at once
+    answer_threads: int = 2  # questions answered at once
+    answers_waiting: int = 16  # questions queued behind those; more are told to come back
+
+
+class ShareApp:
+    """The ASGI app ``create_app`` returns; ``server`` is its state, for tests and benchmarks."""
+
+    def __init__(self, server: _ShareServer, asgi: ASGIApp):
+        self.server = server
+        self._asgi = asgi
+
+    async def __call__(self, scope, receive, send) -> None:
+        await self._asgi(scope, receive, send)
 
 
 def create_app(
@@ -83,7 +104,7 @@ def create_app(
     public_url: str | None = None,
     answerer: Answerer | None = None,
     limits: Limits | None = None,
-) -> ASGIApp:
+) -> ShareApp:
     """The ASGI app. ``public_url`` is where recipients reach it (default: the request's host)."""
     server = _ShareServer(store, clock, public_url, answerer or answer_question, limits or Limits())
     routes = [
@@ -99,9 +120,8 @@ def create_app(
         exception_handlers={HTTPException: _http_error},
         lifespan=server.lifespan,
     )
-    app.state.server = server
     # Outside Starlette's own error middleware, so a 500 gets the same headers as the rest.
-    return _HardeningHeaders(_Housekeeping(app, server))
+    return ShareApp(server, _HardeningHeaders(_Housekeeping(app, server)))
 
 
 class _ShareServer:
@@ -113,7 +133,11 @@ class _ShareServer:
         self.limits = limits
         self.per_client = RateLimiter(limits.asks_per_client, limits.window_seconds, clock)
         self.per_share = RateLimiter(limits.asks_per_share, limits.window_seconds, clock)
-        self._pages: OrderedDict[str, str] = OrderedDict()
+        self.pages: ByteLRU[str] = ByteLRU(limits.page_cache_bytes)
+        self._rendering: dict[str, anyio.Lock] = {}  # one render per share, however many ask
+        self._render_threads = anyio.CapacityLimiter(limits.render_threads)
+        self._answer_threads = anyio.CapacityLimiter(limits.answer_threads)
+        self.answers_in_flight = 0
         self._next_purge = 0.0  # at the first request: content that expired while stopped
 
     # --- housekeeping -------------------------------------------------------------------------
@@ -151,14 +175,30 @@ class _ShareServer:
 
     async def publish(self, request: Request) -> Response:
         token = self._token(request)
-        data = await _read_json(request, self.limits.publish_bytes)
+        body = await _read_body(request, self.limits.publish_bytes)
         try:
-            snapshot = Snapshot.from_dict(data)
-            options = ShareOptions.from_dict(data)
+            # Parsing, checking and storing a few megabytes takes a while: off the event loop.
+            share = await anyio.to_thread.run_sync(
+                self._store_publish, token, body, limiter=self._render_threads
+            )
+        except QuotaExceeded as e:
+            return _error(403, str(e))
         except ShareError as e:
             return _error(400, str(e))
-        share = self.store.publish(token, snapshot, options)
         return JSONResponse(self._share_json(request, share.info), status_code=201)
+
+    def _store_publish(self, token: str, body: bytes) -> StoredShare:
+        data = _parse_json(body)
+        snapshot = Snapshot.from_dict(data)
+        options = ShareOptions.from_dict(data)
+        limits = self.limits
+        return self.store.publish(
+            token,
+            snapshot,
+            options,
+            max_live=limits.shares_per_token,
+            max_bytes=limits.bytes_per_token,
+        )
 
     async def list_shares(self, request: Request) -> Response:
         token = self._token(request)
@@ -168,9 +208,9 @@ class _ShareServer:
     async def revoke(self, request: Request) -> Response:
         token = self._token(request)
         share_id = request.path_params["share_id"]
-        if not self.store.revoke(token, share_id):
+        if not await run_in_threadpool(self.store.revoke, token, share_id):
             raise HTTPException(404)
-        self._pages.pop(share_id, None)
+        self.pages.pop(share_id)
         return JSONResponse({"id": share_id, "revoked": True})
 
     def _token(self, request: Request) -> str:
@@ -207,9 +247,9 @@ class _ShareServer:
     # --- recipients ---------------------------------------------------------------------------
 
     async def page(self, request: Request) -> Response:
-        info, snapshot = await self._live(request)
+        info = self._live(request)
         nonce = secrets.token_urlsafe(18)
-        body = with_nonce(self._page_template(info, snapshot), nonce)
+        body = with_nonce(await self._page_template(info), nonce)
         return Response(
             body,
             media_type="text/html; charset=utf-8",
@@ -217,7 +257,7 @@ class _ShareServer:
         )
 
     async def ask(self, request: Request) -> Response:
-        info, snapshot = await self._live(request)
+        info = self._live(request)
         if not info.allow_questions:
             raise HTTPException(404)  # as if the box never existed
         client = request.client.host if request.client else "unknown"
@@ -229,48 +269,85 @@ class _ShareServer:
                     "Too many questions: wait a minute and ask again.",
                     headers={"Retry-After": str(max(1, int(wait + 0.999)))},
                 )
-        question = _question(await _read_json(request, self.limits.ask_bytes), self.limits)
-        answer = await run_in_threadpool(self.answerer, snapshot, question)
+        body = await _read_body(request, self.limits.ask_bytes)
+        try:
+            question = _question(_parse_json(body), self.limits)
+        except ShareError as e:
+            return _error(400, str(e))
+        if self.answers_in_flight >= self.limits.answer_threads + self.limits.answers_waiting:
+            return _error(
+                503,
+                "The server is busy answering other questions: ask again in a few seconds.",
+                headers={"Retry-After": "5"},
+            )
+        self.answers_in_flight += 1
+        try:
+            snapshot = await self._snapshot(info)
+            answer = await anyio.to_thread.run_sync(
+                self.answerer, snapshot, question, limiter=self._answer_threads
+            )
+        finally:
+            self.answers_in_flight -= 1
         return JSONResponse(answer.to_dict())
 
-    async def _live(self, request: Request) -> tuple[ShareInfo, Snapshot]:
-        """The live share's options and content; the same 404 for unknown, revoked and expired,
-        decided without reading any content."""
+    def _live(self, request: Request) -> ShareInfo:
+        """The live share's options and times; the same 404 for unknown, revoked and expired,
+        decided by one small lookup that reads no content."""
         info = self.store.live_info(request.path_params["share_id"])
         if info is None:
             raise HTTPException(404)
-        snapshot = await run_in_threadpool(self.store.snapshot, info.id)
+        return info
+
+    async def _snapshot(self, info: ShareInfo) -> Snapshot:
+        snapshot = await anyio.to_thread.run_sync(
+            self.store.snapshot, info.id, limiter=self._render_threads
+        )
         if snapshot is None:  # revoked a moment ago
             raise HTTPException(404)
-        return info, snapshot
+        return snapshot
 
-    def _page_template(self, share: ShareInfo, snapshot: Snapshot) -> str:
-        page = self._pages.get(share.id)
-        if page is None:
-            page = render_page(
-                share.id,
-                snapshot,
-                allow_questions=share.allow_questions,
-                expires_at=share.expires_at,
-            )
-            self._pages[share.id] = page
-            while len(self._pages) > PAGE_CACHE:
-                self._pages.popitem(last=False)
+    async def _page_template(self, info: ShareInfo) -> str:
+        """The share's page with a slot for the nonce: rendered once, off the event loop."""
+        page = self.pages.get(info.id)
+        if page is not None:
+            return page
+        lock = self._rendering.setdefault(info.id, anyio.Lock())
+        try:
+            async with lock:
+                page = self.pages.get(info.id)
+                if page is None:
+                    snapshot = await self._snapshot(info)
+                    page = await anyio.to_thread.run_sync(
+                        self._render, info, snapshot, limiter=self._render_threads
+                    )
+                    self.pages.put(info.id, page, len(page) * PAGE_CHAR_BYTES)
+        finally:
+            if not lock.statistics().tasks_waiting:
+                self._rendering.pop(info.id, None)
         return page
+
+    @staticmethod
+    def _render(info: ShareInfo, snapshot: Snapshot) -> str:
+        return render_page(
+            info.id,
+            snapshot,
+            allow_questions=info.allow_questions,
+            expires_at=info.expires_at,
+        )
 
 
 def _question(data: Any, limits: Limits) -> str:
     question = data.get("question") if isinstance(data, dict) else None
     if not isinstance(question, str) or not question.strip():
-        raise HTTPException(400, 'Send JSON like {"question": "Who owns pricing?"}.')
+        raise ShareError('Send JSON like {"question": "Who owns pricing?"}.')
     question = " ".join(question.split())
     if len(question) > limits.question_chars:
-        raise HTTPException(400, f"Keep the question under {limits.question_chars} characters.")
+        raise ShareError(f"Keep the question under {limits.question_chars} characters.")
     return question
 
 
-async def _read_json(request: Request, limit: int) -> Any:
-    """The body as JSON; over ``limit`` bytes is refused (413) without reading the rest."""
+async def _read_body(request: Request, limit: int) -> bytes:
+    """The body; over ``limit`` bytes is refused (413) without reading the rest."""
     declared = request.headers.get("content-length")
     if declared is not None and (not declared.isdigit() or int(declared) > limit):
         raise HTTPException(413, f"The request is larger than {limit} bytes.")
@@ -280,10 +357,14 @@ async def _read_json(request: Request, limit: int) -> Any:
         if size > limit:
             raise HTTPException(413, f"The request is larger than {limit} bytes.")
         chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _parse_json(body: bytes) -> Any:
     try:
-        return json.loads(b"".join(chunks))
+        return json.loads(body)
     except (ValueError, RecursionError):  # RecursionError: nested deeper than the parser goes
-        raise HTTPException(400, "The request body is not valid JSON.") from None
+        raise ShareError("The request body is not valid JSON.") from None
 
 
 def _error(status: int, message: str, headers: Mapping[str, str] | None = None) -> Response:
