@@ -7,9 +7,13 @@ offline). Then it opens the real window on that display (QT_QPA_PLATFORM=xcb) an
 - ``recording``: a new meeting recorded through the real capture code, its "devices" playing the
   sample call (left channel = the mic, right = the call); notes are typed as the call goes on and
   the screen is taken while the live transcript fills in;
-- ``enhanced``: the demo meeting's enhanced notes with a citation opened.
+- ``enhanced``: the demo meeting's enhanced notes with a citation opened;
+- ``enhanced-dark``: the same in the dark theme;
+- ``narrow``: the window at 640 px, as it sits beside a call (one column, the transcript under
+  the notes, opened at the citation).
 
-Each picture is the whole X screen, as a user would see it (no window manager, so no frame).
+Each picture is the whole X screen, as a user would see it (no window manager, so no frame),
+except ``narrow``, which is the window alone.
 
     python packaging/screenshots.py [--out docs] [--size 1400x900] [--speed 1.5] [NAME ...]
 
@@ -27,7 +31,8 @@ import tempfile
 import time
 from pathlib import Path
 
-NAMES = ("recording", "enhanced")
+NAMES = ("recording", "enhanced", "enhanced-dark", "narrow")
+NARROW = (640, 800)  # the narrowest window (gui/columns.py MIN_WIDTH), as tall as a laptop's
 INSIDE = "NOTES_APP_SCREENSHOTS_INSIDE"  # set on the child process that runs the window
 MAX_BYTES = 200_000  # README images stay small
 # (audio seconds, line typed): the sample notes, written as the call reaches each point.
@@ -120,14 +125,12 @@ def sample_session_factory(speed: float):
     """
     from importlib import resources
 
+    from notes_app.app import App
     from notes_app.audio.capture import Capture, FileInputModule
     from notes_app.audio.decode import decode
     from notes_app.audio.devices import InputDevice
     from notes_app.domain import CHANNEL_ME, CHANNEL_THEM
     from notes_app.session import MeetingSession
-    from notes_app.store.db import open_db
-    from notes_app.store.repo import Repo
-    from notes_app.transcribe.engine import engine_for
 
     with resources.as_file(resources.files("notes_app.resources") / "sample/meeting.ogg") as f:
         me, them = decode(f).channels
@@ -138,15 +141,19 @@ def sample_session_factory(speed: float):
             CHANNEL_ME: InputDevice("mic", "Sample mic", "mic", open_device="mic"),
             CHANNEL_THEM: InputDevice("call", "Sample call", "monitor", open_device="call"),
         }
-        engine, _name = engine_for(settings, beam_size=1)  # live: greedy, to keep up
+        # As App.record_session wires it (this worker thread's own connection, the engine and
+        # its language), with the sample playing as the devices.
+        app = App(settings)
+        whisper = app.whisper(live=True)  # greedy: keeps up at --speed on a small machine
         return MeetingSession(
-            Repo(open_db(settings.db_path)),
-            engine.load(),
+            app.repo,
+            whisper.engine.load(),
             Capture(sd, devices, clock=sd.clock),
             audio_dir=settings.audio_dir,
-            language="en",
+            language=whisper.language,
             keep_audio=False,
             listener=bridge,
+            glossary=settings.transcribe.vocabulary,
         )
 
     return factory
@@ -172,11 +179,17 @@ class Driver:
                 raise SystemExit(f"Timed out waiting for {what}.")
             self.settle(50)
 
-    def save(self, name: str) -> Path:
-        """The X screen's root window as a PNG at Qt's strongest compression; over MAX_BYTES,
-        as 256 colours (a flat UI's own colours: the text's anti-aliasing survives)."""
+    def save(self, name: str, widget=None) -> Path:
+        """The X screen's root window (or just ``widget``'s part of it) as a PNG at Qt's
+        strongest compression; over MAX_BYTES, as 256 colours (a flat UI's own colours: the
+        text's anti-aliasing survives)."""
         self.settle(400)  # let the last paint reach the X server
-        image = self.qapp.primaryScreen().grabWindow(0).toImage()
+        screen = self.qapp.primaryScreen()
+        if widget is None:
+            image = screen.grabWindow(0).toImage()
+        else:
+            at = widget.geometry()  # no window manager: the frame is the window
+            image = screen.grabWindow(0, at.x(), at.y(), at.width(), at.height()).toImage()
         path = self.out / f"screenshot-{name}.png"
         if not image.save(str(path), "PNG", 0):
             raise SystemExit(f"Could not write {path}.")
@@ -247,13 +260,36 @@ def shoot_recording(win, drive: Driver) -> None:
     drive.wait_until(lambda: not win.recorder.recording and not win.recorder.busy, 180, "stop")
 
 
-def shoot_enhanced(win, drive: Driver, meeting_id: int) -> None:
+def shoot_enhanced(
+    win, drive: Driver, meeting_id: int, name: str = "enhanced", widget=None
+) -> None:
     win.open_meeting(meeting_id)
     enhanced = win.view.enhanced
     cited = [c.segment for b in enhanced.blocks if b.source == "ai" for c in b.citations]
     # Open a citation, as a click on its chip does: the quote shows and the transcript jumps.
     win.view.open_citation(cited[min(2, len(cited) - 1)])
-    drive.save("enhanced")
+    drive.save(name, widget)
+
+
+def shoot_dark(win, drive: Driver, meeting_id: int) -> None:
+    from notes_app.gui import theme
+
+    theme.apply(drive.qapp, dark=True)
+    try:
+        win.view.meeting = None  # drawn afresh in the dark colours
+        shoot_enhanced(win, drive, meeting_id, name="enhanced-dark")
+    finally:
+        theme.apply(drive.qapp, dark=False)
+        win.view.meeting = None
+
+
+def shoot_narrow(win, drive: Driver, meeting_id: int) -> None:
+    screen = drive.qapp.primaryScreen().geometry()
+    win.setGeometry(0, 0, *NARROW)
+    drive.wait_until(lambda: win.columns.single, 10, "the one-column layout")
+    win.view.meeting = None
+    shoot_enhanced(win, drive, meeting_id, name="narrow", widget=win)
+    win.setGeometry(screen)
 
 
 def shoot(args: argparse.Namespace) -> int:
@@ -277,6 +313,10 @@ def shoot(args: argparse.Namespace) -> int:
         shoot_recording(win, drive)
     if "enhanced" in args.names:
         shoot_enhanced(win, drive, demo_id)
+    if "enhanced-dark" in args.names:
+        shoot_dark(win, drive, demo_id)
+    if "narrow" in args.names:
+        shoot_narrow(win, drive, demo_id)
     win.close()
     app.close()
     # Tear the window down while Qt still runs: left to interpreter shutdown after a recording,
