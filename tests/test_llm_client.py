@@ -278,13 +278,14 @@ def test_token_estimate_errs_high():
     assert estimate_tokens(text) >= len(text) / 3
     assert estimate_tokens("会议记录") == 4  # a token per character outside ASCII
     messages = [{"role": "system", "content": "x" * 30}, {"role": "user", "content": "y" * 30}]
-    assert estimate_message_tokens(messages) == 10 + 10 + 2 * 8 + 4
+    assert estimate_message_tokens(messages) == 10 + 10 + 2 * 8 + 32
+    assert estimate_tokens("4.2M") == 2 + 1  # every digit is a token of its own
 
 
 def test_count_tokens_asks_the_servers_tokenizer_when_it_has_one():
     messages = [{"role": "user", "content": "one two three four"}]
     with ScriptedLLMServer(tokenize=True) as s:
-        assert make_client(s.base_url).count_tokens(messages) == 4 + 8 + 4
+        assert make_client(s.base_url).count_tokens(messages) == 4 + 8 + 32
         assert any(r.path == "/extras/tokenize/count" for r in s.requests)
     with ScriptedLLMServer() as s:  # no tokenizer: the estimate, and it is asked only once
         client = make_client(s.base_url)
