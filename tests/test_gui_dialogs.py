@@ -10,6 +10,7 @@ pytest.importorskip("PySide6")
 import test_gui  # noqa: E402
 import test_gui_welcome  # noqa: E402
 import test_share_helpers  # noqa: E402
+from PySide6.QtCore import Qt  # noqa: E402
 from PySide6.QtWidgets import QLabel  # noqa: E402
 
 from notes_app import config  # noqa: E402
@@ -187,3 +188,68 @@ def test_the_welcome_shows_its_last_paragraph_after_a_failed_model_check(qtbot, 
         assert d.start_button.isVisible()
     finally:
         d.probe.stop()
+
+
+# --- what the window says ---------------------------------------------------------------------
+
+
+def test_no_sound_server_is_said_in_plain_words(qtbot, window, monkeypatch, tmp_path):
+    """The real device code against a sound server that is not there (pactl's own refusal)."""
+    from notes_app.gui.level_test import real_devices
+
+    monkeypatch.setenv("PULSE_SERVER", f"unix:{tmp_path}/no-such-socket")
+    window.offer_welcome(devices=real_devices, model_loader=lambda s: s.transcribe.model)
+    d = window.welcome
+    try:
+        qtbot.waitUntil(d.audio_note.isVisible, timeout=20_000)
+        note = d.audio_note.text()
+        assert "No sound server is running" in note and "then try again" in note
+        assert "pa_context" not in note and "Connection refused" not in note
+        assert not is_clipped(d.audio_note)
+    finally:
+        d.probe.stop()
+
+
+def test_the_template_picker_shows_titles_and_says_what_a_template_changes(qtbot, window, app):
+    from notes_app.gui.template_combo import WHAT_IT_CHANGES
+
+    combo = window.view.template
+    titles = [combo.itemText(i) for i in range(combo.count())]
+    names = [combo.itemData(i) for i in range(combo.count())]
+    assert "General meeting" in titles and "Customer call" in titles
+    assert "general" not in titles and "sales-call" not in titles
+    assert combo.currentText() == "General meeting" and combo.current_name() == "general"
+    assert names == [t.name for t in app.templates()]
+    assert combo.toolTip() == WHAT_IT_CHANGES and "language model" in combo.toolTip()
+    tip = combo.itemData(titles.index("Customer call"), Qt.ItemDataRole.ToolTipRole)
+    assert "Needs and pain points" in tip  # the sections it asks for
+
+
+def test_enhancing_a_meeting_without_a_transcript_says_so(qtbot, window, app):
+    from notes_app.gui.enhancing import NO_TRANSCRIPT
+
+    mid = app.repo.create_meeting("Planning", notes="- budget\n- hiring")
+    window.refresh_meetings()
+    window.open_meeting(mid)
+    window.view.enhance_button.click()
+    qtbot.waitUntil(lambda: bool(window.error_boxes))
+    assert window.error_boxes[0].text() == NO_TRANSCRIPT
+    assert "no transcript" in NO_TRANSCRIPT
+    assert window.enhancing.meeting_id is None and window.view.enhance_button.isEnabled()
+    assert app.repo.get_enhanced(mid) is None  # no notes made of nothing
+    assert window.view.editor.toPlainText() == "- budget\n- hiring"
+
+
+def test_a_template_chosen_while_offline_is_said_to_need_a_model(qtbot, window, app):
+    from notes_app.domain import Segment
+    from notes_app.gui.template_combo import OFFLINE_NOTICE
+
+    segments = [Segment(0, 0.0, 4.0, "The budget is approved for the year.", "them", 1)]
+    mid = app.repo.create_meeting("Budget", notes="- budget", segments=segments)
+    window.refresh_meetings()
+    window.open_meeting(mid)
+    assert window.view.template.select("standup")
+    window.view.enhance_button.click()
+    qtbot.waitUntil(lambda: app.repo.get_enhanced(mid) is not None, timeout=30_000)
+    assert app.repo.get_enhanced(mid).mode == "offline"
+    assert window.view.notice.text() == OFFLINE_NOTICE

@@ -78,7 +78,8 @@ class GatedSession(MeetingSession):
 
 def type_line(qtbot, editor, text: str) -> None:
     qtbot.keyClicks(editor, text)
-    qtbot.keyClick(editor, Qt.Key.Key_Return)
+    # Shift+Enter: a plain line break (Enter would continue the list; each line has its marker).
+    qtbot.keyClick(editor, Qt.Key.Key_Return, Qt.KeyboardModifier.ShiftModifier)
 
 
 def gated_session_factory(speech, engine, start_gate, stop_gate):

@@ -92,8 +92,8 @@ def test_a_user_template_chosen_in_the_window_is_used(qtbot, app, llm_server):
     llm_server.queue(items_reply(GOOD_LINES))
     mid = llm_meeting(app, win, llm_server)
     combo = win.view.template
-    assert combo.findText("mine") >= 0
-    combo.setCurrentText("mine")
+    assert combo.findText("Mine") >= 0  # shown by its title, chosen by its name
+    assert combo.select("mine") and combo.currentText() == "Mine"
     win.view.enhance_button.click()
     qtbot.waitUntil(lambda: app.repo.get_enhanced(mid) is not None or bool(win.error_boxes))
     assert not win.error_boxes, win.error_boxes[0].text()

@@ -20,6 +20,7 @@ Whatever is missing is named in ``DeviceChoice.problems`` and recording goes on 
 from __future__ import annotations
 
 import json
+import logging
 import re
 import shutil
 import subprocess
@@ -29,6 +30,8 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from notes_app.errors import AudioError
+
+log = logging.getLogger(__name__)
 
 NONE = "none"  # a device setting that means "do not record this side"
 
@@ -111,11 +114,35 @@ def run_pactl(args: list[str]) -> str:
     except subprocess.TimeoutExpired:
         raise AudioError("The sound server did not answer within 10 s. Is it running?") from None
     if done.returncode != 0:
-        raise AudioError(
-            f"The sound server is not reachable ({done.stderr.strip() or 'pactl failed'}). "
-            "Start PulseAudio or PipeWire, then try again."
-        )
+        raise AudioError(sound_server_problem(done.stderr))
     return done.stdout
+
+
+# pactl's ways of saying no server answers: "Connection failure: Connection refused",
+# "pa_context_connect() failed: …", a socket that is not there.
+_NO_SERVER = re.compile(r"connection refused|pa_context_connect|connection failure|no such file")
+
+
+def sound_server_problem(stderr: str) -> str:
+    """What pactl's complaint means, in words a user can act on (its own text is logged)."""
+    detail = " ".join(stderr.split()) or "pactl failed"
+    log.warning("pactl failed: %s", detail)
+    if _NO_SERVER.search(detail.lower()):
+        return (
+            "No sound server is running on this computer (PulseAudio or PipeWire), so there is "
+            "no microphone or system audio to record. It normally starts with your desktop "
+            "session; start it (e.g. `systemctl --user start pipewire-pulse` or "
+            "`pulseaudio --start`), then try again. Notes and imported transcripts work "
+            "meanwhile."
+        )
+    if "access denied" in detail.lower():
+        return (
+            "The sound server refused this app (access denied), so no microphone or system "
+            "audio can be recorded. Check that the app runs as the logged-in desktop user."
+        )
+    return (
+        f"The sound server did not answer ({detail}). Start PulseAudio or PipeWire, then try again."
+    )
 
 
 class PulseDevices:

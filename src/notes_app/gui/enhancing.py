@@ -10,10 +10,18 @@ from __future__ import annotations
 from PySide6.QtCore import QObject
 
 from notes_app.domain import EnhancedNotes
+from notes_app.enhance.templates import DEFAULT_TEMPLATE
 from notes_app.errors import NotesAppError
 from notes_app.events import BlockWritten, Event, Progress
 from notes_app.gui.enhanced_text import text_to_blocks
+from notes_app.gui.template_combo import OFFLINE_NOTICE
 from notes_app.gui.workers import start_job
+
+NO_TRANSCRIPT = (
+    "This meeting has no transcript yet, so there is nothing to fill your notes in from. "
+    "Record the meeting (Ctrl+R), or import its transcript with `notes-app import FILE`, "
+    "then enhance."
+)
 
 
 class Enhancing(QObject):
@@ -24,11 +32,12 @@ class Enhancing(QObject):
         self.win = win
         self.meeting_id: int | None = None
         self.streamed: list = []  # blocks of the enhancement running now, as they arrived
+        self.template = ""  # the template it was asked for
 
     def shortcut(self) -> None:
         button = self.win.view.enhance_button
         if button.isVisible() and button.isEnabled():
-            self.start(self.win.view.template.currentText())
+            self.start(self.win.view.template.current_name())
 
     def start(self, template: str = "") -> None:
         win = self.win
@@ -36,8 +45,13 @@ class Enhancing(QObject):
             return
         meeting = win.view.on_screen()  # the notes as typed, saved or not
         transcript = win.view.transcript
+        if not transcript.segments:
+            # Nothing to ground the notes in: say so rather than make notes of nothing.
+            win.show_error(NotesAppError(NO_TRANSCRIPT))
+            return
         app = win.app
         self.meeting_id = meeting.id
+        self.template = template
         self.streamed = []
         win.view.set_busy(True, "Enhancing…")
         win.deleting.sync()
@@ -62,6 +76,9 @@ class Enhancing(QObject):
             self.win.view.set_progress(event.done, event.total)
 
     def _enhanced(self, notes: EnhancedNotes) -> None:
+        chosen = self.template not in ("", DEFAULT_TEMPLATE)
+        if notes.mode == "offline" and chosen and self.win.current_id() == notes.meeting_id:
+            self.win.view.show_notice(OFFLINE_NOTICE, 12_000)
         self.win.writer.submit(
             lambda repo: repo.add_enhanced(notes),
             on_done=self.stored,

@@ -102,7 +102,7 @@ class MainWindow(QMainWindow):
         self.sidebar.overview_requested.connect(self.open_overview)
         self.sidebar.delete_requested.connect(self.request_delete)
         self.sidebar.delete_blocker = self.deleting.blocker
-        self.view = MeetingView([t.name for t in self.app.templates()])
+        self.view = MeetingView(self.app.templates())
         self.view.notes_edited.connect(
             lambda text: self._edited("notes", lambda repo, mid: repo.set_notes(mid, text))
         )

@@ -11,7 +11,6 @@ from dataclasses import replace
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
-    QComboBox,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -33,6 +32,7 @@ from notes_app.gui.editor import NotesEditor
 from notes_app.gui.enhanced_text import EnhancedEditor
 from notes_app.gui.enhanced_view import EnhancedView, close_button
 from notes_app.gui.talk_share import TalkShareBadge
+from notes_app.gui.template_combo import TemplateCombo
 from notes_app.gui.transcript_panel import TranscriptPanel, speaker_name
 from notes_app.gui.workers import start_job
 from notes_app.gui.wrap_row import WrapRow
@@ -78,7 +78,7 @@ class MeetingView(QWidget):
     more_menu_opening = Signal()  # the "⋯" menu is about to show: its actions' state is set now
     failed = Signal(object)  # a NotesAppError from the view's own background work
 
-    def __init__(self, templates: list[str] | None = None, parent=None):
+    def __init__(self, templates: list | None = None, parent=None):
         super().__init__(parent)
         self.meeting: Meeting | None = None
         self.can_share = True  # the window turns it off when the share core is missing
@@ -128,7 +128,7 @@ class MeetingView(QWidget):
         row.addWidget(self.attendees, 1)
         self._header.addLayout(row)
 
-    def _build_toolbar(self, templates: list[str]) -> None:
+    def _build_toolbar(self, templates: list) -> None:
         self.raw_button = QPushButton("My notes")
         self.enhanced_button = QPushButton("Enhanced")
         group = QButtonGroup(self)
@@ -140,10 +140,7 @@ class MeetingView(QWidget):
         self.raw_button.setChecked(True)
         self.raw_button.clicked.connect(lambda: self.show_page(RAW))
         self.enhanced_button.clicked.connect(lambda: self.show_page(ENHANCED))
-        self.template = QComboBox()
-        self.template.addItems(templates)
-        self.template.setVisible(bool(templates))
-        self.template.setToolTip("The shape of the enhanced notes")
+        self.template = TemplateCombo(templates)
         self.edit_button = QPushButton("Edit")
         self.edit_button.setToolTip("Edit the enhanced notes; saving keeps the old version")
         self.edit_button.clicked.connect(self.start_editing_enhanced)
@@ -173,7 +170,7 @@ class MeetingView(QWidget):
         self.enhance_button.setObjectName("Primary")
         self.enhance_button.setToolTip("Fill in your notes from the transcript (Ctrl+E)")
         self.enhance_button.clicked.connect(
-            lambda: self.enhance_requested.emit(self.template.currentText())
+            lambda: self.enhance_requested.emit(self.template.current_name())
         )
         self.progress = QProgressBar()
         self.progress.setTextVisible(False)

@@ -241,7 +241,7 @@ class Recording(QObject):
     def _after_transcript(self) -> None:
         win = self.win
         if win.settings.enhance.auto_after_stop:
-            win.enhancing.start(win.view.template.currentText())
+            win.enhancing.start(win.view.template.current_name())
 
     def _final_pass(self, meeting_id: int) -> None:
         """The whole recording transcribed again on a worker job (App.finalize_recording), its
