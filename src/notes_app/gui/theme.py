@@ -243,7 +243,7 @@ QLineEdit:focus, QComboBox:focus {{ border: 1px solid {c.accent}; }}
 #Quote {{ background: {c.accent_soft}; color: {c.text}; border-bottom-left-radius: 10px;
     border-bottom-right-radius: 10px; }}
 #Card {{ background: {c.surface}; border: 1px solid {c.border}; border-radius: 10px; }}
-QPlainTextEdit, QTextBrowser {{ background: {c.surface}; border: none;
+QPlainTextEdit, QTextBrowser, QTextEdit#EnhancedView {{ background: {c.surface}; border: none;
     selection-background-color: {c.accent}; selection-color: {c.on_accent}; }}
 #NotesEditor, #EnhancedView {{ font-size: 11pt; padding: 8px 14px; }}
 QPushButton {{ background: {c.surface}; border: 1px solid {c.border}; border-radius: 7px;
