@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QProgressBar,
     QPushButton,
     QTextBrowser,
     QVBoxLayout,
@@ -35,7 +34,7 @@ from notes_app.clock import clock
 from notes_app.config import Settings
 from notes_app.errors import NotesAppError
 from notes_app.gui import theme
-from notes_app.gui.workers import app_job, start_job
+from notes_app.gui.workers import app_job, busy_bar, start_job
 from notes_app.store.chat import Exchange
 from notes_app.store.repo import Repo
 from notes_app.store.search import Filters
@@ -207,10 +206,7 @@ class AskPanel(QDialog):
         self.ask_button = QPushButton("Ask")
         self.ask_button.setObjectName("Primary")
         self.ask_button.clicked.connect(self.ask)
-        self.progress = QProgressBar()
-        self.progress.setRange(0, 0)
-        self.progress.setTextVisible(False)
-        self.progress.setVisible(False)
+        self.progress = busy_bar()
         self.mode = QLabel("")
         self.mode.setObjectName("Muted")
         self.mode.setWordWrap(True)

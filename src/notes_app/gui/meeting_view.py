@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMenu,
-    QProgressBar,
     QPushButton,
     QSizePolicy,
     QSplitter,
@@ -34,7 +33,7 @@ from notes_app.gui.enhanced_view import EnhancedView, close_button
 from notes_app.gui.talk_share import TalkShareBadge
 from notes_app.gui.template_combo import TemplateCombo
 from notes_app.gui.transcript_panel import TranscriptPanel, speaker_name
-from notes_app.gui.workers import start_job
+from notes_app.gui.workers import busy_bar, start_job
 from notes_app.gui.wrap_row import WrapRow
 from notes_app.stats import talk_share
 
@@ -172,10 +171,7 @@ class MeetingView(QWidget):
         self.enhance_button.clicked.connect(
             lambda: self.enhance_requested.emit(self.template.current_name())
         )
-        self.progress = QProgressBar()
-        self.progress.setTextVisible(False)
-        self.progress.setRange(0, 0)
-        self.progress.setVisible(False)
+        self.progress = busy_bar()
         self.notice.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         views = QWidget()
         left = QHBoxLayout(views)
@@ -500,16 +496,26 @@ class MeetingView(QWidget):
 
 def empty_page(on_new_meeting) -> QWidget:
     """What the window shows with no meeting open: one sentence and "New meeting"."""
+    page, _headline = hero_page(
+        "Take notes. Let the transcript fill in the rest.",
+        "Start a meeting and jot down a few words per point while you listen.\n"
+        "Everything stays on this computer.",
+        on_new_meeting,
+    )
+    return page
+
+
+def hero_page(text: str, hint_text: str, on_new_meeting, size_pt: int = 17):
+    """A page with one headline, a quieter line under it and "New meeting" (no meeting open,
+    nothing to count yet); returns the page and its headline."""
     page = QWidget()
     layout = QVBoxLayout(page)
     layout.addStretch(2)
-    title = QLabel("Take notes. Let the transcript fill in the rest.")
-    title.setStyleSheet("font-size: 17pt; font-weight: 600;")
+    title = QLabel(text)
+    title.setStyleSheet(f"font-size: {size_pt}pt; font-weight: 600;")
     title.setAlignment(Qt.AlignmentFlag.AlignCenter)
-    hint = QLabel(
-        "Start a meeting and jot down a few words per point while you listen.\n"
-        "Everything stays on this computer."
-    )
+    title.setWordWrap(True)
+    hint = QLabel(hint_text)
     hint.setObjectName("Muted")
     hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
     start = QPushButton("+  New meeting")
@@ -525,7 +531,7 @@ def empty_page(on_new_meeting) -> QWidget:
     layout.addSpacing(18)
     layout.addLayout(row)
     layout.addStretch(3)
-    return page
+    return page, title
 
 
 def ask_export_path(parent, title: str):

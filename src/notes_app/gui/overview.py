@@ -16,8 +16,6 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
-    QProgressBar,
-    QPushButton,
     QScrollArea,
     QSizePolicy,
     QStackedWidget,
@@ -28,6 +26,7 @@ from PySide6.QtWidgets import (
 from notes_app.domain import ME, THEM
 from notes_app.gui import theme
 from notes_app.gui.talk_share import ShareBar, share_tooltip
+from notes_app.gui.workers import busy_bar
 from notes_app.stats import Stats, compute_stats, percentages, recent_weeks
 from notes_app.store.repo import Repo
 from notes_app.textkit import speaker_label
@@ -216,9 +215,7 @@ class OverviewPage(QWidget):
         self.loading_label = QLabel("Counting your meetings…")
         self.loading_label.setObjectName("Muted")
         self.loading_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.loading_bar = QProgressBar()
-        self.loading_bar.setRange(0, 0)
-        self.loading_bar.setTextVisible(False)
+        self.loading_bar = busy_bar(visible=True)
         self.loading_bar.setFixedWidth(180)
         layout.addWidget(self.loading_label)
         layout.addSpacing(10)
@@ -227,27 +224,15 @@ class OverviewPage(QWidget):
         return page
 
     def _empty_page(self) -> QWidget:
-        page = QWidget()
-        layout = QVBoxLayout(page)
-        layout.addStretch(2)
-        self.empty_label = QLabel("No meetings yet — record or import one")
-        self.empty_label.setStyleSheet("font-size: 15pt; font-weight: 600;")
-        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        hint = QLabel(
+        from notes_app.gui.meeting_view import hero_page
+
+        page, self.empty_label = hero_page(
+            "No meetings yet — record or import one",
             "Time in meetings, who talks and what comes up will show here.\n"
-            "Import a transcript with  notes-app import FILE  or start a new meeting."
+            "Import a transcript with  notes-app import FILE  or start a new meeting.",
+            self.new_meeting_requested.emit,
+            size_pt=15,
         )
-        hint.setObjectName("Muted")
-        hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        start = QPushButton("+  New meeting")
-        start.setObjectName("Primary")
-        start.clicked.connect(self.new_meeting_requested)
-        layout.addWidget(self.empty_label)
-        layout.addSpacing(6)
-        layout.addWidget(hint)
-        layout.addSpacing(18)
-        layout.addWidget(start, 0, Qt.AlignmentFlag.AlignHCenter)
-        layout.addStretch(3)
         return page
 
     def _figures_page(self) -> QWidget:

@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QProgressBar,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -32,7 +31,7 @@ from PySide6.QtWidgets import (
 from notes_app.app import App
 from notes_app.clock import now_iso
 from notes_app.errors import NotesAppError
-from notes_app.gui.workers import app_job, start_job
+from notes_app.gui.workers import app_job, busy_bar, start_job
 from notes_app.store.shares import ShareRecord
 
 EXPIRIES = [("7 days", "7d"), ("30 days", "30d"), ("90 days", "90d"), ("Never", "never")]
@@ -138,10 +137,7 @@ class ShareDialog(QDialog):
         self.create_button = QPushButton("Create link")
         self.create_button.setObjectName("Primary")
         self.create_button.clicked.connect(self.publish)
-        self.progress = QProgressBar()
-        self.progress.setRange(0, 0)
-        self.progress.setTextVisible(False)
-        self.progress.setVisible(False)
+        self.progress = busy_bar()
         self.link = QLineEdit()
         self.link.setReadOnly(True)
         self.copy_button = QPushButton("Copy")

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtWidgets import QProgressBar
 
 from notes_app.errors import NotesAppError, StorageError
 from notes_app.store.repo import Repo
@@ -131,6 +132,16 @@ def app_job(
             return work(own, progress)
 
     return run
+
+
+def busy_bar(visible: bool = False) -> QProgressBar:
+    """The window's progress indicator for a job of unknown length (a range set later turns
+    it into a bar that fills)."""
+    bar = QProgressBar()
+    bar.setRange(0, 0)
+    bar.setTextVisible(False)
+    bar.setVisible(visible)
+    return bar
 
 
 class DbWriter:
