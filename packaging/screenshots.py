@@ -246,8 +246,8 @@ def shoot_recording(win, drive: Driver) -> None:
     editor.setFocus()
     for at, line in TYPED:
         drive.wait_until(lambda at=at: win.recorder.seconds >= at, 120, f"{at:.0f} s of audio")
-        if editor.toPlainText():
-            QTest.keyClick(editor, Qt.Key.Key_Return)
+        if editor.toPlainText():  # a plain line break: each TYPED line carries its own marker
+            QTest.keyClick(editor, Qt.Key.Key_Return, Qt.KeyboardModifier.ShiftModifier)
         type_text(editor, line)
     drive.wait_until(lambda: win.recorder.seconds >= SHOT_AT, 120, "the picture's moment")
     panel = win.view.transcript_panel.view
