@@ -424,3 +424,11 @@ def test_a_server_that_streams_json_mode_empty_is_asked_without_streaming():
         assert client.chat(HELLO, on_text=pieces.append).text == "plain"  # free text streams
         streamed = [bool(r.body.get("stream")) for r in s.chat_requests]
     assert streamed == [True, False, False, True]  # remembered after the first empty stream
+
+
+def test_a_trickling_model_list_is_cut_off_at_the_total_timeout(llm_server):  # noqa: F811
+    llm_server.models_reply = Reply.raw('{"object": "list", "data": []}', trickle=1.0)
+    started = time.monotonic()
+    with pytest.raises(LLMError, match="did not answer within 2 s"):
+        make_client(llm_server.base_url, timeout=2.0).list_models()
+    assert time.monotonic() - started < 3.5 and llm_server.trickled >= 1

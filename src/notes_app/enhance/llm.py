@@ -345,8 +345,11 @@ class LLMClient:
         import openai
 
         try:
-            page = self.client.models.list()
-            return sorted(str(m.id) for m in page)
+            return _within(
+                self.timeout, lambda: sorted(str(m.id) for m in self.client.models.list())
+            )
+        except _DeadlinePassed:
+            raise timeout_error(self.endpoint, self.timeout) from None
         except openai.APIError as e:
             raise self._explain(e, listing=True) from None
         except (AttributeError, TypeError, ValueError) as e:  # a 200 that is no model list
@@ -736,6 +739,27 @@ def _client_timeout(client: openai.OpenAI) -> float:
         return float(t)
     read = getattr(t, "read", None)
     return float(read) if isinstance(read, (int, float)) else 600.0
+
+
+def _within(seconds: float, fn: Callable[[], Any]) -> Any:
+    """``fn()`` on a helper thread, waited for at most ``seconds`` in total (then
+    ``_DeadlinePassed``; the helper is left to its own read timeout)."""
+    box: queue.Queue[tuple[bool, Any]] = queue.Queue()
+
+    def run() -> None:
+        try:
+            box.put((True, fn()))
+        except BaseException as e:  # noqa: BLE001 - raised again in the waiting thread
+            box.put((False, e))
+
+    threading.Thread(target=run, name="llm-request", daemon=True).start()
+    try:
+        ok, value = box.get(timeout=seconds)
+    except queue.Empty:
+        raise _DeadlinePassed from None
+    if not ok:
+        raise value
+    return value
 
 
 def _close_soon(held: list[Any]) -> None:
