@@ -442,3 +442,66 @@ def test_a_slow_answer_does_not_stall_pages_and_answers_wait_their_turn(tmp_path
                 a.join(60)
     store.close()
     assert codes == [200, 200, 200]
+
+
+# --- 12: rate limits that are fair and bounded ---------------------------------------------------
+
+
+def _ask_as(url: str, ip: str) -> int:
+    r = httpx.post(url + "/ask", json={"question": "pricing"}, headers={"X-Forwarded-For": ip})
+    return r.status_code
+
+
+def test_busy_recipients_do_not_lock_others_out_of_a_link(share_server):
+    """Six recipients asking all they may leave the link open for a seventh (the test server
+    believes X-Forwarded-For from 127.0.0.1, as uvicorn does by default)."""
+    shared = publish(share_server, sample_snapshot())
+    for n in range(1, 7):
+        codes = [_ask_as(shared["url"], f"198.51.100.{n}") for _ in range(7)]
+        assert codes == [200] * 6 + [429], (n, codes)
+    assert _ask_as(shared["url"], "198.51.100.7") == 200
+
+
+def test_ipv6_clients_are_limited_per_64(share_server):
+    shared = publish(share_server, sample_snapshot())
+    assert [_ask_as(shared["url"], "2001:db8:0:5::1") for _ in range(6)] == [200] * 6
+    assert _ask_as(shared["url"], "2001:db8:0:5::2") == 429  # the same /64: the same client
+    assert _ask_as(shared["url"], "2001:db8:0:5:ffff:1:2:3") == 429
+    assert _ask_as(shared["url"], "2001:db8:0:6::1") == 200  # the next /64 is someone else
+
+
+def test_one_client_over_many_links_is_limited_too(share_server):
+    links = [publish(share_server, sample_snapshot()) for _ in range(4)]
+    codes = [_ask_as(link["url"], "203.0.113.9") for link in links for _ in range(6)]
+    limit = share_server.app.server.limits.asks_per_client_all
+    assert codes == [200] * limit + [429] * (24 - limit)
+
+
+def test_the_rate_limiter_is_bounded_and_forgets_the_longest_idle():
+    from notes_app.share.ratelimit import RateLimiter
+
+    clock = test_share_helpers.MovableClock()
+    limiter = RateLimiter(2, 60, clock, max_keys=1000)
+    assert limiter.hit("early") is None and limiter.hit("early") is None
+    assert limiter.hit("early") is not None
+    for n in range(1500):  # a flood of addresses, all within the window
+        clock.advance(0.001)
+        assert limiter.hit(f"flood-{n}") is None
+    assert len(limiter) == 1000
+    assert limiter.hit("flood-1499") is None and limiter.hit("flood-1499") is not None
+    # "early" was the longest idle: forgotten, it starts afresh (never locked out for longer).
+    assert limiter.hit("early") is None
+
+
+def test_the_rate_limiter_refills_steadily():
+    from notes_app.share.ratelimit import RateLimiter
+
+    clock = test_share_helpers.MovableClock()
+    limiter = RateLimiter(6, 60, clock)
+    assert [limiter.hit("a") for _ in range(6)] == [None] * 6
+    wait = limiter.hit("a")
+    assert wait is not None and 9 < wait <= 10
+    clock.advance(10)
+    assert limiter.hit("a") is None and limiter.hit("a") is not None
+    clock.advance(60)
+    assert [limiter.hit("a") for _ in range(6)] == [None] * 6

@@ -16,7 +16,7 @@ import uvicorn
 
 from notes_app.domain import Block, Citation, Segment
 from notes_app.share.model import Snapshot
-from notes_app.share.server import Limits, create_app
+from notes_app.share.server import Limits, ShareApp, create_app
 from notes_app.share.snapshots import SnapshotStore
 
 
@@ -36,7 +36,8 @@ class RunningServer:
     url: str
     token: str
     store: SnapshotStore
-    clock: MovableClock
+    clock: MovableClock | None
+    app: ShareApp | None = None
 
 
 @contextmanager
@@ -67,10 +68,12 @@ def share_server(tmp_path):
     clock = MovableClock()
     store = SnapshotStore(tmp_path / "share-data", clock=clock)
     token = store.create_token("tests")
-    limits = Limits(asks_per_client=6, asks_per_share=10, ask_bytes=2048, publish_bytes=200_000)
+    limits = Limits(
+        asks_per_client=6, asks_per_client_all=15, ask_bytes=2048, publish_bytes=200_000
+    )
     app = create_app(store, clock=clock, limits=limits)
     with serve_in_thread(app) as url:
-        yield RunningServer(url, token, store, clock)
+        yield RunningServer(url, token, store, clock, app)
     store.close()
 
 

@@ -216,7 +216,7 @@ def test_bad_questions_are_400(share_server):
     assert r.status_code == 400 and "500" in r.json()["error"]
 
 
-def test_rate_limit_per_client_then_per_share(share_server):
+def test_rate_limit_per_client_on_each_link(share_server):
     shared = publish(share_server, sample_snapshot())
     url = shared["url"] + "/ask"
     codes = [httpx.post(url, json={"question": "pricing"}).status_code for _ in range(7)]
@@ -230,7 +230,7 @@ def test_rate_limit_per_client_then_per_share(share_server):
     assert httpx.post(url, json={"question": "pricing"}).status_code == 200
 
 
-def test_rate_limit_per_share_counts_all_clients(share_server):
+def test_rate_limiter_allows_a_burst_then_waits(share_server):
     from notes_app.share.ratelimit import RateLimiter
 
     limiter = RateLimiter(3, 60, share_server.clock)

@@ -67,7 +67,7 @@ from notes_app.store.shares import ShareRecord
     type=click.IntRange(1, 100_000),
     default=Limits.asks_per_client,
     show_default=True,
-    help="Questions one client may ask per minute (one link: six times that, for everyone).",
+    help="Questions one client may ask about one link per minute (over all links: 3 times that).",
 )
 def serve_cmd(
     host: str,
@@ -102,7 +102,7 @@ def serve_cmd(
     _check_port(host, port)
     import uvicorn
 
-    limits = Limits(asks_per_client=asks_per_minute, asks_per_share=6 * asks_per_minute)
+    limits = Limits(asks_per_client=asks_per_minute, asks_per_client_all=3 * asks_per_minute)
     answerer = answerer_for(app.settings.llm)
     asgi = create_app(store, public_url=public_url, answerer=answerer, limits=limits)
     shown = public_url or f"http://{host}:{port}"

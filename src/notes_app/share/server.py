@@ -32,7 +32,7 @@ from notes_app.share.answer import ShareAnswer, answer_question
 from notes_app.share.cache import ByteLRU
 from notes_app.share.model import ShareOptions, Snapshot
 from notes_app.share.page import NOT_FOUND_BODY, render_page, with_nonce
-from notes_app.share.ratelimit import RateLimiter
+from notes_app.share.ratelimit import RateLimiter, client_key
 from notes_app.share.snapshots import QuotaExceeded, ShareInfo, SnapshotStore, StoredShare
 
 PAGE_CHAR_BYTES = 2  # a cached page is charged this per character (str of mostly ASCII)
@@ -77,8 +77,8 @@ class Limits:
     bytes_per_token: int = 256 * 1024 * 1024  # stored bytes of one token's live links
     ask_bytes: int = 4096
     question_chars: int = 500
-    asks_per_client: int = 20  # per window, from one IP
-    asks_per_share: int = 120  # per window, all recipients of one link together
+    asks_per_client: int = 20  # per window, one client (an IPv4 address or IPv6 /64) on one link
+    asks_per_client_all: int = 60  # per window, one client over all links
     window_seconds: float = 60.0
     page_cache_bytes: int = 48 * 1024 * 1024  # rendered pages kept in memory
     render_threads: int = 2  # pages rendered (and snapshots parsed) at once
@@ -131,8 +131,10 @@ class _ShareServer:
         self.public_url = public_url.rstrip("/") if public_url else None
         self.answerer: Answerer = answerer
         self.limits = limits
-        self.per_client = RateLimiter(limits.asks_per_client, limits.window_seconds, clock)
-        self.per_share = RateLimiter(limits.asks_per_share, limits.window_seconds, clock)
+        # Per client on each link, so busy recipients never use up a link for the others, and
+        # per client over all links, so one client cannot spread out across many.
+        self.per_client_share = RateLimiter(limits.asks_per_client, limits.window_seconds, clock)
+        self.per_client = RateLimiter(limits.asks_per_client_all, limits.window_seconds, clock)
         self.pages: ByteLRU[str] = ByteLRU(limits.page_cache_bytes)
         self._rendering: dict[str, anyio.Lock] = {}  # one render per share, however many ask
         self._render_threads = anyio.CapacityLimiter(limits.render_threads)
@@ -260,15 +262,17 @@ class _ShareServer:
         info = self._live(request)
         if not info.allow_questions:
             raise HTTPException(404)  # as if the box never existed
-        client = request.client.host if request.client else "unknown"
-        for limiter, key in ((self.per_client, client), (self.per_share, info.id)):
-            wait = limiter.hit(key)
-            if wait is not None:
-                return _error(
-                    429,
-                    "Too many questions: wait a minute and ask again.",
-                    headers={"Retry-After": str(max(1, int(wait + 0.999)))},
-                )
+        client = client_key(request.client.host if request.client else None)
+        limits = ((self.per_client_share, f"{info.id} {client}"), (self.per_client, client))
+        waits = [w for w in (limiter.wait(key) for limiter, key in limits) if w is not None]
+        if waits:
+            return _error(
+                429,
+                "Too many questions: wait a minute and ask again.",
+                headers={"Retry-After": str(max(1, int(max(waits) + 0.999)))},
+            )
+        for limiter, key in limits:
+            limiter.hit(key)
         body = await _read_body(request, self.limits.ask_bytes)
         try:
             question = _question(_parse_json(body), self.limits)
