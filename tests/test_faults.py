@@ -240,3 +240,79 @@ def test_an_api_key_stored_without_a_keyring_says_so(notes_home):
     assert "sk-test-1234567890" in (notes_home / "settings.toml").read_text()
     res = CliRunner().invoke(main, ["config", "set", "llm.model", "m"])  # not a secret: quiet
     assert "keyring" not in res.output.lower()
+
+
+# --- 5. a full disk: notes can always be read ----------------------------------------------------
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A real 4 MB filesystem (tmpfs), to be filled to the last byte."""
+    if os.name != "posix" or os.geteuid() != 0:
+        pytest.skip("mounting a small tmpfs needs root (CI runs as root)")
+    mount = tmp_path / "small"
+    mount.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mount)], check=True)
+    yield mount
+    subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def _fill(disk: Path) -> Path:
+    """Write zeros until the filesystem refuses another byte."""
+    filler = disk / "filler"
+    fd = os.open(filler, os.O_WRONLY | os.O_CREAT, 0o600)
+    try:
+        for chunk in (1 << 16, 4096, 1):
+            try:
+                while True:
+                    os.write(fd, b"\0" * chunk)
+            except OSError:
+                pass
+    finally:
+        os.close(fd)
+    assert os.statvfs(disk).f_bavail == 0
+    return filler
+
+
+def test_a_full_disk_still_lets_notes_be_read(small_disk, monkeypatch, tmp_path):
+    home = small_disk / "home"
+    monkeypatch.setenv("NOTES_APP_HOME", str(home))
+    transcript = tmp_path / "call.txt"
+    transcript.write_text(
+        "Ana: the budget for the offsite is approved.\n"
+        "Ben: Sarah owns the pricing page and ships it on Friday.\n"
+    )
+    notes = tmp_path / "notes.md"
+    notes.write_text("# Offsite\n- budget approved\n- pricing page → Sarah\n")
+    runner = CliRunner()
+    res = runner.invoke(main, ["import", str(transcript), "--notes", str(notes)])
+    assert res.exit_code == 0, res.output
+    meeting_id = res.stdout.strip()
+    assert runner.invoke(main, ["enhance", meeting_id, "--offline"]).exit_code == 0
+    filler = _fill(small_disk)
+
+    for args, expect in (
+        (["list"], "Call"),
+        (["search", "pricing"], "Sarah owns the pricing page"),
+        (["show", meeting_id], "budget approved"),
+        (["show", meeting_id, "--raw"], "ships it on Friday"),
+        (["ask", meeting_id, "who owns the pricing page", "--offline"], "Sarah"),
+    ):
+        out, err = _command(home, *args).communicate(timeout=300)  # each its own process
+        assert expect in out.replace("[", "").replace("]", ""), (args, out, err)
+        assert "disk I/O error" not in err and "Traceback" not in err, (args, err)
+        assert "read-only" in err, (args, err)
+
+    # Writing says why it cannot, and leaves nothing half-made behind.
+    res = runner.invoke(main, ["import", str(transcript)])
+    assert res.exit_code == 1 and "Traceback" not in res.output
+    assert "full" in res.output and "read-only" in res.output
+    res = runner.invoke(main, ["config", "set", "llm.model", "a-model-name"])
+    assert res.exit_code == 1 and "Could not write settings" in res.output
+    assert sorted(p.name for p in home.iterdir() if p.name.endswith(".tmp")) == []
+
+    filler.unlink()  # space again: writing works again, nothing was lost
+    res = runner.invoke(main, ["import", str(transcript)])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(main, ["list", "--json"])
+    assert len(json.loads(res.output)["meetings"]) == 2

@@ -11,6 +11,7 @@ need them, so starting the command line or the window stays quick.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -394,9 +395,11 @@ class App:
             use_llm=use_llm,
             embedder=embedder_for(self.settings.llm),
         )
-        self.repo.chat.add(
-            filters.meeting_id, question, answer.text, answer.mode, answer.to_dict()["citations"]
-        )
+        citations = answer.to_dict()["citations"]
+        try:
+            self.repo.chat.add(filters.meeting_id, question, answer.text, answer.mode, citations)
+        except StorageError as e:  # a full disk: the answer stands, the history misses it
+            logging.getLogger(__name__).warning("The question was not kept in the history: %s", e)
         return answer
 
     # --- exporting --------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ every HTTP request; a root logger that already has handlers makes that call do n
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sys
 import threading
@@ -48,6 +49,31 @@ class _Stderr(logging.StreamHandler):
         pass
 
 
+class _LogFile(RotatingFileHandler):
+    """The rotating log file; when it cannot be written (a full disk) it says so once on the
+    terminal and stops trying, instead of printing a traceback for every record."""
+
+    failed = False
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        error = sys.exc_info()[1]
+        if not isinstance(error, OSError):
+            super().handleError(record)
+            return
+        if not self.failed:
+            self.failed = True
+            sys.stderr.write(
+                f"The log file {self.baseFilename} cannot be written ({error.strerror or error});"
+                " logging to the terminal only.\n"
+            )
+        with contextlib.suppress(OSError):
+            self.close()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if not self.failed:
+            super().emit(record)
+
+
 class _TerminalFilter(logging.Filter):
     """Our own records only, and none marked for the file alone."""
 
@@ -82,7 +108,7 @@ def setup_logging(data_dir: Path, *, verbose: bool = False) -> Path | None:
     try:
         private_dir(data_dir)  # the data folder and its logs are the user's alone
         create_private(private_dir(path.parent) / path.name)
-        handler = RotatingFileHandler(
+        handler = _LogFile(
             path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8", delay=True
         )
     except OSError as e:

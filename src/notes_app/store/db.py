@@ -6,6 +6,8 @@ databases have already run it. Each runs in a transaction with the record that i
 
 from __future__ import annotations
 
+import logging
+import shutil
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -19,6 +21,7 @@ from notes_app.errors import StorageError
 from notes_app.private import FILE_MODE, create_private, private_dir, tighten
 
 migrations = Migrations("notes_app")
+log = logging.getLogger(__name__)
 
 
 @migrations()
@@ -144,6 +147,9 @@ def transaction(db: sqlite_utils.Database, failed: str = SAVE_FAILED) -> Iterato
     A full disk or a file locked for longer becomes a StorageError made from ``failed``
     (``{error}`` stands for SQLite's own words).
     """
+    reason = read_only(db)
+    if reason:
+        raise StorageError(f"Nothing was saved: {reason[0].lower()}{reason[1:]}")
     try:
         if db.conn.in_transaction:
             with db.atomic():
@@ -165,13 +171,24 @@ def transaction(db: sqlite_utils.Database, failed: str = SAVE_FAILED) -> Iterato
 
 
 def open_db(path: Path | str, *, apply: bool = True) -> sqlite_utils.Database:
-    """Open (creating if needed) the database at ``path`` and bring its schema up to date."""
+    """Open (creating if needed) the database at ``path`` and bring its schema up to date.
+
+    When it cannot be written (a full disk, a read-only folder) but exists, it is opened
+    read-only instead, so notes can always be read: ``read_only(db)`` then holds the reason,
+    and every write transaction fails with it, changing nothing.
+    """
     path = Path(path)
     try:
         private_dir(path.parent)
         create_private(path)  # SQLite gives its -wal and -shm files the database's mode
         for suffix in ("-wal", "-shm"):
             tighten(Path(f"{path}{suffix}"), FILE_MODE)
+    except OSError as e:
+        if path.is_file():
+            return _open_read_only(path, _why_not_writable(path, e.strerror or str(e)))
+        raise StorageError(f"Cannot create the data folder {path.parent}: {e.strerror}.") from None
+    conn = None
+    try:
         conn = sqlite3.connect(str(path), timeout=30, check_same_thread=False)
         db = sqlite_utils.Database(conn)
         db.execute("PRAGMA foreign_keys = ON")
@@ -180,10 +197,88 @@ def open_db(path: Path | str, *, apply: bool = True) -> sqlite_utils.Database:
         if apply:
             migrations.apply(db)
     except sqlite3.DatabaseError as e:
+        if conn is not None:
+            conn.close()
+        if _cannot_write(e) and path.is_file() and path.stat().st_size > 0:
+            return _open_read_only(path, _why_not_writable(path, str(e)))
         raise StorageError(
             f"Cannot open the database {path}: {e}. If the disk is full, free some space; "
             "if the file is damaged, restore it from a backup."
         ) from None
-    except OSError as e:
-        raise StorageError(f"Cannot create the data folder {path.parent}: {e.strerror}.") from None
     return db
+
+
+# --- read-only: notes stay readable when nothing can be written --------------------------------
+
+# SQLite's primary result codes for "this cannot be written here".
+_NOT_WRITABLE = {
+    sqlite3.SQLITE_IOERR,
+    sqlite3.SQLITE_FULL,
+    sqlite3.SQLITE_READONLY,
+    sqlite3.SQLITE_CANTOPEN,
+    sqlite3.SQLITE_PERM,
+}
+# Less free space than this is a full disk: SQLite needs room for its shared-memory index.
+FULL_BELOW_BYTES = 256 * 1024
+_warned: set[tuple[str, str]] = set()
+
+
+def _cannot_write(error: sqlite3.DatabaseError) -> bool:
+    code = getattr(error, "sqlite_errorcode", None)
+    return code is not None and code & 0xFF in _NOT_WRITABLE
+
+
+def _why_not_writable(path: Path, error: str) -> str:
+    try:
+        full = shutil.disk_usage(path.parent).free < FULL_BELOW_BYTES
+    except OSError:
+        full = False
+    if full:
+        return (
+            f"the disk holding {path.parent} is full, so your notes are open read-only: "
+            "reading, searching and asking work, but nothing can be saved until you free "
+            "some space"
+        )
+    return (
+        f"{path} cannot be written ({error}), so your notes are open read-only: reading, "
+        "searching and asking work, but nothing can be saved until the folder is writable"
+    )
+
+
+def _open_read_only(path: Path, reason: str) -> sqlite_utils.Database:
+    """``path`` opened for reading: through SQLite's shared index when it can be used, else as
+    an unchanging file (then commits still waiting in the -wal file do not show)."""
+    last: sqlite3.DatabaseError | None = None
+    wal = Path(f"{path}-wal")
+    waiting = wal.is_file() and wal.stat().st_size > 0
+    for query in ("mode=ro", "immutable=1"):
+        conn = None
+        try:
+            conn = sqlite3.connect(
+                f"{path.as_uri()}?{query}", uri=True, timeout=30, check_same_thread=False
+            )
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except sqlite3.DatabaseError as e:
+            if conn is not None:
+                conn.close()
+            last = e
+            continue
+        if query == "immutable=1" and waiting:
+            reason += " (the very latest changes may show only once it can be written again)"
+        db = sqlite_utils.Database(conn)
+        db.read_only = reason[0].upper() + reason[1:] + "."  # type: ignore[attr-defined]
+        if (str(path), reason) not in _warned:
+            _warned.add((str(path), reason))
+            log.warning("%s", db.read_only)  # type: ignore[attr-defined]
+        return db
+    raise StorageError(
+        f"Cannot open the database {path} even to read it ({last}). "
+        + reason[0].upper()
+        + reason[1:]
+        + "."
+    ) from None
+
+
+def read_only(db: sqlite_utils.Database) -> str | None:
+    """Why ``db`` is open read-only (a sentence), or None when it can be written."""
+    return getattr(db, "read_only", None)

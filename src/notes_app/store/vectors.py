@@ -8,12 +8,16 @@ when its text changes or it goes away, so a stale vector is never read.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Sequence
 
 import numpy as np
 import sqlite_utils
 
+from notes_app.errors import StorageError
 from notes_app.store.db import transaction
+
+log = logging.getLogger(__name__)
 
 
 def install_vectors_schema(db: sqlite_utils.Database) -> None:
@@ -41,8 +45,12 @@ def install_vectors_schema(db: sqlite_utils.Database) -> None:
 
 
 class VectorStore:
+    """Segment vectors, kept in the database; a cache, so when it cannot be written (a full
+    disk) they are kept for this connection only and asking still works."""
+
     def __init__(self, db: sqlite_utils.Database) -> None:
         self.db = db
+        self._unsaved: dict[tuple[str, int, int], bytes] = {}
 
     def missing(self, model: str, meeting_ids: Sequence[int]) -> list[tuple[int, int, str]]:
         """(meeting_id, idx, text) of the segments of these meetings without a vector yet."""
@@ -54,20 +62,22 @@ class VectorStore:
             ORDER BY s.meeting_id, s.idx""",
             [json.dumps(list(meeting_ids)), model],
         ).fetchall()
-        return [(m, i, t) for m, i, t in rows]
+        return [(m, i, t) for m, i, t in rows if (model, m, i) not in self._unsaved]
 
     def save(self, model: str, keys: Sequence[tuple[int, int]], vectors: np.ndarray) -> None:
         blobs = vectors.astype("<f2").tobytes()
         width = vectors.shape[1] * 2
-        with transaction(self.db):
-            self.db.conn.executemany(
-                "INSERT OR REPLACE INTO segment_vectors(model, meeting_id, idx, vector)"
-                " VALUES (?, ?, ?, ?)",
-                [
-                    (model, m, i, blobs[n * width : (n + 1) * width])
-                    for n, (m, i) in enumerate(keys)
-                ],
-            )
+        rows = [(model, m, i, blobs[n * width : (n + 1) * width]) for n, (m, i) in enumerate(keys)]
+        try:
+            with transaction(self.db):
+                self.db.conn.executemany(
+                    "INSERT OR REPLACE INTO segment_vectors(model, meeting_id, idx, vector)"
+                    " VALUES (?, ?, ?, ?)",
+                    rows,
+                )
+        except StorageError as e:
+            log.warning("Search vectors kept in memory only: %s", e)
+            self._unsaved.update({(model, m, i): blob for model, m, i, blob in rows})
 
     def load(
         self, model: str, meeting_ids: Sequence[int]
@@ -79,6 +89,14 @@ class VectorStore:
             ORDER BY meeting_id, idx""",
             [model, json.dumps(list(meeting_ids))],
         ).fetchall()
+        if self._unsaved:
+            wanted = set(meeting_ids)
+            rows += [
+                (m, i, blob)
+                for (mm, m, i), blob in self._unsaved.items()
+                if mm == model and m in wanted
+            ]
+            rows.sort(key=lambda r: (r[0], r[1]))
         if not rows:
             return [], np.zeros((0, 0), dtype=np.float32)
         matrix = np.frombuffer(b"".join(r[2] for r in rows), dtype="<f2")
