@@ -117,3 +117,87 @@ def _screenshot(driver, name: str) -> None:
     folder = os.environ.get("SHARE_SCREENSHOT_DIR")
     if folder:
         driver.save_screenshot(os.path.join(folder, f"share-page-{name}.png"))
+
+
+ATTACK_PAGE = """<!doctype html><html><head><title>win a prize</title></head><body>
+<iframe name="sink"></iframe>
+<form id="f" method="post" enctype="text/plain" action="ASK" target="sink">
+<input name='{"question":"csrf form","x":"' value='"}'></form>
+<script>
+var q = function (w) { return JSON.stringify({question: 'csrf ' + w}); };
+var sent = [
+  fetch('ASK', {method: 'POST', mode: 'no-cors', headers: {'Content-Type': 'text/plain'},
+                body: q('text')}),
+  fetch('ASK', {method: 'POST', mode: 'no-cors',
+                headers: {'Content-Type': 'application/json'}, body: q('no-cors json')}),
+  fetch('ASK', {method: 'POST', headers: {'Content-Type': 'application/json'},
+                body: q('cors json')}),
+];
+document.getElementById('f').submit();
+Promise.allSettled(sent).then(function () { document.title = 'sent'; });
+</script></body></html>"""
+
+
+def test_a_page_on_another_origin_cannot_ask(tmp_path, browser):
+    """A page elsewhere tries every way a browser lets it send a question to the share: a
+    no-cors fetch as text/plain and as JSON, a CORS fetch and a text/plain form. None of them
+    reaches the answerer; the share's own page still can."""
+    from selenium.webdriver.support.ui import WebDriverWait
+    from starlette.applications import Starlette
+    from starlette.responses import HTMLResponse
+    from starlette.routing import Route
+    from test_share_helpers import MovableClock, RunningServer, serve_in_thread
+
+    from notes_app.share.answer import answer_question
+    from notes_app.share.server import create_app
+    from notes_app.share.snapshots import SnapshotStore
+
+    asked: list[str] = []
+    seen: list[tuple[str, str, int]] = []
+
+    def answerer(snapshot, question):
+        asked.append(question)
+        return answer_question(snapshot, question)
+
+    store = SnapshotStore(tmp_path / "srv", clock=MovableClock())
+    token = store.create_token("tests")
+    share_app = create_app(store, answerer=answerer)
+
+    async def recording(scope, receive, send):
+        async def noting(message):
+            if message["type"] == "http.response.start":
+                seen.append((scope["method"], scope["path"], message["status"]))
+            await send(message)
+
+        await share_app(scope, receive, noting)
+
+    with serve_in_thread(recording) as url:
+        shared = publish(RunningServer(url, token, store, None), BLOCKS_ONLY)
+        ask_url = shared["url"] + "/ask"
+
+        async def attack(request):
+            return HTMLResponse(ATTACK_PAGE.replace("ASK", ask_url))
+
+        with serve_in_thread(Starlette(routes=[Route("/", attack)])) as evil:
+            evil = evil.replace("127.0.0.1", "localhost")  # another origin
+            browser.get(evil + "/")
+            WebDriverWait(browser, 30).until(lambda d: d.title == "sent")
+            WebDriverWait(browser, 30).until(
+                lambda d: sum(1 for m, p, _ in seen if m == "POST" and p.endswith("/ask")) >= 3
+            )
+        assert asked == []
+        posts = [status for m, p, status in seen if m == "POST" and p.endswith("/ask")]
+        assert posts and all(status in (403, 415) for status in posts), seen
+
+        # The share's own page asks as before.
+        from selenium.webdriver.common.by import By
+
+        browser.get(shared["url"])
+        browser.find_element(By.ID, "question").send_keys("When is the launch?")
+        browser.find_element(By.ID, "ask-button").click()
+        WebDriverWait(browser, 30).until(lambda d: asked)
+    store.close()
+    assert asked == ["When is the launch?"]
+
+
+BLOCKS_ONLY = Snapshot("Launch planning", None, (), BLOCKS, ())

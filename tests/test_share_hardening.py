@@ -505,3 +505,36 @@ def test_the_rate_limiter_refills_steadily():
     assert limiter.hit("a") is None and limiter.hit("a") is not None
     clock.advance(60)
     assert [limiter.hit("a") for _ in range(6)] == [None] * 6
+
+
+# --- 13: questions only from the share's own page -----------------------------------------------
+
+
+def test_ask_needs_json_and_the_same_origin(share_server):
+    shared = publish(share_server, sample_snapshot())
+    url = shared["url"] + "/ask"
+    body = json.dumps({"question": "pricing"})
+    for content_type in ("text/plain", "application/x-www-form-urlencoded", "multipart/form-data",
+                         "application/json-seq", None):  # fmt: skip
+        headers = {"Content-Type": content_type} if content_type else {}
+        r = httpx.post(url, content=body, headers=headers)
+        assert r.status_code == 415, (content_type, r.status_code)
+        assert "application/json" in r.json()["error"]
+    assert httpx.post(url, content=body, headers=JSON).status_code == 200  # no Origin: not a page
+    charset = {"Content-Type": "application/json; charset=utf-8"}
+    assert httpx.post(url, content=body, headers=charset).status_code == 200
+    own = share_server.url
+    assert httpx.post(url, content=body, headers={**JSON, "Origin": own}).status_code == 200
+    for origin in (
+        "http://evil.example",
+        "null",
+        own + ".evil.example",
+        own.replace("http:", "https:"),
+    ):
+        r = httpx.post(url, content=body, headers={**JSON, "Origin": origin})
+        assert r.status_code == 403, origin
+    for site in ("cross-site", "same-site"):
+        r = httpx.post(url, content=body, headers={**JSON, "Sec-Fetch-Site": site})
+        assert r.status_code == 403, site
+    ok = {**JSON, "Sec-Fetch-Site": "same-origin", "Origin": own}
+    assert httpx.post(url, content=body, headers=ok).status_code == 200

@@ -211,7 +211,8 @@ def test_bad_questions_are_400(share_server):
     url = shared["url"] + "/ask"
     assert httpx.post(url, json={"question": "  "}).status_code == 400
     assert httpx.post(url, json={"q": "x"}).status_code == 400
-    assert httpx.post(url, content=b"not json").status_code == 400
+    json_type = {"Content-Type": "application/json"}
+    assert httpx.post(url, content=b"not json", headers=json_type).status_code == 400
     r = httpx.post(url, json={"question": "x" * 600})
     assert r.status_code == 400 and "500" in r.json()["error"]
 
@@ -245,6 +246,7 @@ def test_body_too_large_is_413(share_server):
     shared = publish(share_server, sample_snapshot())
     r = httpx.post(shared["url"] + "/ask", json={"question": "x" * 5000})
     assert r.status_code == 413
+    json_type = {"Content-Type": "application/json"}
     huge = sample_snapshot().to_dict()
     huge["title"] = "t"
     huge["attendees"] = ["x" * 400] * 600
@@ -259,7 +261,7 @@ def test_body_too_large_is_413(share_server):
         for _ in range(10):
             yield b"x" * 1024
 
-    r = httpx.post(shared["url"] + "/ask", content=chunks())
+    r = httpx.post(shared["url"] + "/ask", content=chunks(), headers=json_type)
     assert r.status_code == 413
 
 

@@ -17,6 +17,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
+from urllib.parse import urlsplit
 
 import anyio
 from starlette.applications import Starlette
@@ -262,6 +263,9 @@ class _ShareServer:
         info = self._live(request)
         if not info.allow_questions:
             raise HTTPException(404)  # as if the box never existed
+        refused = self._cross_origin(request) or _not_json(request)
+        if refused is not None:
+            return refused
         client = client_key(request.client.host if request.client else None)
         limits = ((self.per_client_share, f"{info.id} {client}"), (self.per_client, client))
         waits = [w for w in (limiter.wait(key) for limiter, key in limits) if w is not None]
@@ -293,6 +297,19 @@ class _ShareServer:
         finally:
             self.answers_in_flight -= 1
         return JSONResponse(answer.to_dict())
+
+    def _cross_origin(self, request: Request) -> Response | None:
+        """A 403 for a question sent by a page on another site (a forged request: the share's
+        own page sends it from its own origin). Clients that are not browsers send neither
+        header and are let through; the rate limits and the JSON rule still hold for them."""
+        origin = request.headers.get("origin")
+        site = request.headers.get("sec-fetch-site")
+        own = {f"{request.url.scheme}://{request.headers.get('host', '')}"}
+        if self.public_url:
+            own.add(_origin_of(self.public_url))
+        if (origin is not None and origin not in own) or site not in (None, "same-origin"):
+            return _error(403, "Questions can only be asked from the share's own page.")
+        return None
 
     def _live(self, request: Request) -> ShareInfo:
         """The live share's options and times; the same 404 for unknown, revoked and expired,
@@ -338,6 +355,20 @@ class _ShareServer:
             allow_questions=info.allow_questions,
             expires_at=info.expires_at,
         )
+
+
+def _not_json(request: Request) -> Response | None:
+    """A 415 unless the body is declared JSON: a form or a no-cors fetch from another site
+    cannot send that type without the browser asking first, which this server never allows."""
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type == "application/json":
+        return None
+    return _error(415, 'Send the question as JSON with "Content-Type: application/json".')
+
+
+def _origin_of(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def _question(data: Any, limits: Limits) -> str:
