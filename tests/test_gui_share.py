@@ -56,13 +56,39 @@ def test_share_with_a_server_shows_the_link_lists_it_and_revokes(qtbot, window, 
     assert page.status_code == 200 and "Marketing wants the launch" in page.text
 
     share_id = url.rsplit("/", 1)[1]
-    qtbot.waitUntil(lambda: dialog.row_for(share_id) is not None)
-    row = dialog.row_for(share_id)
-    assert row.status.text().startswith("expires") and "with transcript" in row.status.text()
-    row.revoke_button.click()
+    qtbot.waitUntil(lambda: [r.id for r in dialog.records] == [share_id])
+    assert dialog.row_for(share_id) is None  # shown once: in the box, not again in the list
+    assert url not in [
+        dialog.rows.itemAt(i).widget().record.url for i in range(dialog.rows.count())
+    ]
+    status = dialog.link_status.text()
+    assert status.startswith("expires") and "with transcript" in status
+    dialog.revoke_button.click()
     qtbot.waitUntil(lambda: dialog.records and dialog.records[0].revoked_at is not None)
     assert httpx.get(url).status_code == 404
+    assert dialog.link_status.text().startswith("revoked") and dialog.revoke_button.isHidden()
     assert not window.error_boxes
+
+    # A second link: the first is listed under it, with its state.
+    dialog.create_button.click()
+    qtbot.waitUntil(lambda: dialog.link.text() not in ("", url), timeout=20_000)
+    qtbot.waitUntil(lambda: dialog.row_for(share_id) is not None)
+    assert dialog.row_for(share_id).status.text().startswith("revoked")
+    assert dialog.list_title.text() == "Other links to this meeting"
+
+
+def test_publishing_squeezes_nothing(qtbot, window, app):
+    enhanced_meeting(app, window)
+    window.sharing.share()
+    dialog = window.sharing.dialog
+    qtbot.waitUntil(dialog.isVisible)
+    before = dialog.expiry.height()
+    dialog._busy(True)  # what Create link does while the link is published
+    qtbot.waitUntil(lambda: dialog.progress.isVisible() and dialog.height() > 0)
+    qtbot.wait(50)
+    assert dialog.expiry.height() >= min(before, dialog.expiry.sizeHint().height())
+    assert dialog.create_button.text() == "Publishing…"
+    dialog._busy(False)
 
 
 def test_share_without_a_server_says_the_link_works_only_here(qtbot, window, app, notes_home):

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -31,9 +31,12 @@ from PySide6.QtWidgets import (
 from notes_app.app import App
 from notes_app.clock import now_iso
 from notes_app.errors import NotesAppError
+from notes_app.gui.dialog_fit import fit, fit_soon, scrolling_body
 from notes_app.gui.workers import app_job, busy_bar, start_job
 from notes_app.store.shares import ShareRecord
 
+LIST_TITLE = "Links to this meeting"
+OTHER_LINKS = "Other links to this meeting"
 EXPIRIES = [("7 days", "7d"), ("30 days", "30d"), ("90 days", "90d"), ("Never", "never")]
 EXPORT_FORMATS = {
     "md": "Markdown (*.md)",
@@ -42,8 +45,8 @@ EXPORT_FORMATS = {
 }
 LOCAL_NOTE = (
     "This link works only on this computer: no share server is set, so the app serves it "
-    "itself on 127.0.0.1. To share with others, set a share server in the settings "
-    "(share.server_url and share.token), or send an exported HTML file."
+    "itself on 127.0.0.1. To share with others, enter a share server and its token in "
+    "Settings (Sharing), or send an exported HTML file."
 )
 
 
@@ -105,7 +108,10 @@ def copy_text(text: str) -> None:
 
 
 class ShareDialog(QDialog):
-    """Options, the new link with Copy, and the meeting's earlier links with Revoke."""
+    """Options, the new link with Copy and Revoke, and the meeting's other links with theirs.
+
+    The body scrolls on a short screen and the dialog grows as links and notes appear, so a
+    row is never squeezed; the link just made is shown once, at the top."""
 
     def __init__(self, app: App, meeting_id: int, title: str, parent: QWidget | None = None):
         super().__init__(parent)
@@ -142,18 +148,29 @@ class ShareDialog(QDialog):
         self.link.setReadOnly(True)
         self.copy_button = QPushButton("Copy")
         self.copy_button.clicked.connect(lambda: copy_text(self.link.text()))
+        self.revoke_button = QPushButton("Revoke")
+        self.revoke_button.setToolTip("The link stops working at once")
+        self.revoke_button.clicked.connect(self._revoke_shown)
+        self.shown: ShareRecord | None = None  # the link just made, in the box above the list
+        self.link_status = QLabel("")
+        self.link_status.setObjectName("Muted")
         link_row = QHBoxLayout()
         link_row.addWidget(self.link, 1)
         link_row.addWidget(self.copy_button)
-        self.link_box = QWidget()
-        self.link_box.setLayout(link_row)
+        link_row.addWidget(self.revoke_button)
         link_row.setContentsMargins(0, 0, 0, 0)
+        self.link_box = QWidget()
+        box = QVBoxLayout(self.link_box)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.setSpacing(2)
+        box.addLayout(link_row)
+        box.addWidget(self.link_status)
         self.link_box.setVisible(False)
         self.local_note = QLabel(LOCAL_NOTE)
         self.local_note.setObjectName("Warning")
         self.local_note.setWordWrap(True)
         self.local_note.setVisible(False)
-        self.list_title = QLabel("Links to this meeting")
+        self.list_title = QLabel(LIST_TITLE)
         self.list_title.setStyleSheet("font-weight: 600; margin-top: 10px;")
         self.rows = QVBoxLayout()
         self.rows.setSpacing(0)
@@ -167,8 +184,9 @@ class ShareDialog(QDialog):
         buttons = QHBoxLayout()
         buttons.addStretch(1)
         buttons.addWidget(self.create_button)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(24, 20, 24, 18)
+        body = QWidget()
+        layout = QVBoxLayout(body)
+        layout.setContentsMargins(0, 0, 8, 0)  # room for the scroll bar
         layout.setSpacing(10)
         layout.addWidget(heading)
         layout.addWidget(intro)
@@ -181,8 +199,16 @@ class ShareDialog(QDialog):
         layout.addWidget(self.empty)
         layout.addLayout(self.rows)
         layout.addStretch(1)
-        layout.addLayout(bottom)
+        self.body = scrolling_body(body)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(24, 20, 16, 18)
+        outer.addWidget(self.body, 1)
+        outer.addLayout(bottom)
         self.refresh()
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().showEvent(event)
+        fit(self, self.body)
 
     # --- jobs ---------------------------------------------------------------------------------
 
@@ -225,20 +251,29 @@ class ShareDialog(QDialog):
 
     # --- results ------------------------------------------------------------------------------
 
+    def _revoke_shown(self) -> None:
+        if self.shown is not None:
+            self.revoke(self.shown.id)
+
     def _busy(self, busy: bool) -> None:
         self.progress.setVisible(busy)
         self.create_button.setEnabled(not busy)
+        self.revoke_button.setEnabled(not busy)
         self.create_button.setText("Publishing…" if busy else "Create link")
+        fit_soon(self, self.body)  # the progress bar takes a row: nothing above it gives way
 
     def _published(self, record: ShareRecord) -> None:
         self._busy(False)
+        self.shown = record
         self.link.setText(record.url)
         self.link.setCursorPosition(0)
         self.link_box.setVisible(True)
+        self.link_box.setEnabled(True)
+        self.revoke_button.setVisible(True)
+        self.link_status.setText(share_status(record, now_iso()))
         self.local_note.setVisible(record.local)
         copy_text(record.url)
         self.copy_button.setText("Copied")
-        self._grow()
         self.refresh()
 
     def _revoked(self) -> None:
@@ -248,31 +283,30 @@ class ShareDialog(QDialog):
     def _listed(self, records: list[ShareRecord]) -> None:
         self.records = list(records)
         while self.rows.count():
-            w = self.rows.takeAt(0).widget()
+            item = self.rows.takeAt(0)
+            w = item.widget() if item is not None else None
             if w is not None:
                 w.deleteLater()
+        shown = self.shown.id if self.shown is not None else None
+        others = [r for r in records if r.id != shown]  # the new link is in the box already
+        if self.shown is not None:
+            latest = next((r for r in records if r.id == shown), self.shown)
+            self.link_status.setText(share_status(latest, now_iso()))
+            if latest.status(now_iso()) != "active":  # revoked: it says so, no more buttons
+                self.link.setEnabled(False)
+                self.copy_button.setVisible(False)
+                self.revoke_button.setVisible(False)
+        self.list_title.setText(OTHER_LINKS if self.shown is not None else LIST_TITLE)
+        self.list_title.setVisible(bool(others) or self.shown is None)
         self.empty.setVisible(not records)
-        for r in records:
+        for r in others:
             self.rows.addWidget(ShareRow(r, self.revoke))
-        self._grow()
-
-    def _grow(self) -> None:
-        """Links and notes appear as work finishes: grow so nothing is squeezed."""
-
-        def fit() -> None:
-            self.layout().activate()
-            hint = self.sizeHint()
-            width = max(self.width(), hint.width())
-            height = self.layout().totalHeightForWidth(width)
-            height = max(self.height(), height if height > 0 else hint.height())
-            if (width, height) != (self.width(), self.height()):
-                self.resize(width, height)
-
-        QTimer.singleShot(0, self, fit)
+        fit_soon(self, self.body)
 
     def row_for(self, share_id: str) -> ShareRow | None:
         for i in range(self.rows.count()):
-            w = self.rows.itemAt(i).widget()
+            item = self.rows.itemAt(i)
+            w = item.widget() if item is not None else None
             if isinstance(w, ShareRow) and w.record.id == share_id and not w.isHidden():
                 return w
         return None
