@@ -332,7 +332,9 @@ class ChatClient(Protocol):
 
     model: str
 
-    def chat(self, messages: list[dict[str, str]], **kwargs: Any) -> Any: ...
+    def chat(
+        self, messages: list[dict[str, str]], *, max_tokens: int | None, temperature: float
+    ) -> Any: ...
 
 
 SYSTEM_PROMPT = (
@@ -394,10 +396,9 @@ def trim_passage(question: str, passage: Passage, max_words: int = PASSAGE_WORDS
         if units[i][2].endswith("?"):  # a question: the next line's first sentence answers it
             later = (k for k in range(i + 1, len(units)) if units[k][0] > units[i][0])
             keep.update(k for k in [next(later, None)] if k is not None)
-    keep = sorted(keep)
     out: list[str] = []
     last_line = None
-    for i in keep:
+    for i in sorted(keep):
         number, who, sent = units[i]
         if number == last_line and out:
             out[-1] += " " + sent

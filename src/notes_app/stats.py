@@ -71,14 +71,15 @@ class Stats:
 
 def compute_stats(db: sqlite_utils.Database, since: str | None = None, top: int = 10) -> Stats:
     rows = stats_sql.meeting_rows(db, since)
-    weeks: Counter[str] = Counter()
+    weeks: dict[str, float] = {}
     weekdays: Counter[str] = Counter({d: 0 for d in WEEKDAYS})
     for r in rows:
         when = _parse(r["started_at"])
         if when is None:
             continue
         year, week, _ = when.isocalendar()
-        weeks[f"{year}-W{week:02d}"] += float(r["duration"] or 0) / 3600
+        key = f"{year}-W{week:02d}"
+        weeks[key] = weeks.get(key, 0.0) + float(r["duration"] or 0) / 3600
         weekdays[WEEKDAYS[when.weekday()]] += 1
     talk, overall = _talk(db, since, {r["id"]: r["title"] for r in rows})
     return Stats(

@@ -9,7 +9,7 @@ overwritten, except by ``--notes``, which is the user handing in new notes.
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -107,10 +107,11 @@ def _meeting_to_enhance(
 
 
 @contextmanager
-def _erasing(preview: StreamPreview) -> Iterator[None]:
-    """The preview goes once the checked notes are ready to print (or the run failed)."""
+def _erasing(preview: StreamPreview) -> Iterator[Callable[..., None]]:
+    """The preview goes once the checked notes are ready to print (or the run failed); no
+    progress bar meanwhile (the preview shows the progress)."""
     try:
-        yield None
+        yield lambda *_progress: None
     finally:
         preview.erase()
 

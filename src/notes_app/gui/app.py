@@ -19,7 +19,7 @@ from notes_app.logs import setup_logging
 def qt_app(argv: list[str] | None = None) -> QApplication:
     """The QApplication, created once, styled to follow the system's dark/light mode."""
     existing = QApplication.instance()
-    if existing is not None:
+    if isinstance(existing, QApplication):
         return existing
     # Fractional scale factors (1.25, 1.5) stay exact, so text and icons are crisp on high-DPI.
     QGuiApplication.setHighDpiScaleFactorRoundingPolicy(

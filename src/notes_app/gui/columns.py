@@ -19,7 +19,7 @@ SIDEBAR_MAX = 380  # two columns: the list never takes more than this
 class Columns(QObject):
     """The window's layout section: which of the list and the meeting show."""
 
-    def __init__(self, win):
+    def __init__(self, win) -> None:
         super().__init__(win)
         self.win = win
         self.single = False

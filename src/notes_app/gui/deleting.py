@@ -75,7 +75,7 @@ class Deleting(QObject):
         """Ask, then delete the meeting (its share links are revoked first)."""
         win = self.win
         reason = self.blocker(meeting_id)
-        if reason:
+        if reason or meeting_id is None:
             win.view.show_notice(reason)  # e.g. the Delete key on a meeting being recorded
             return
         win.autosaver.flush()  # the title in the question is the one on screen

@@ -89,7 +89,7 @@ class MeetingView(QWidget):
         self._build_header()
         self._build_toolbar(templates or [])
         self._build_body()
-        layout = QVBoxLayout(self)
+        layout = self._layout = QVBoxLayout(self)
         layout.setContentsMargins(*MARGINS)
         layout.setSpacing(10)
         layout.addLayout(self._header)
@@ -377,10 +377,14 @@ class MeetingView(QWidget):
         mid = self.meeting.id if self.meeting is not None else None
         start_job(
             lambda _progress: talk_share(segments, mid),
-            on_done=lambda share: job == self._talk_job and self.talk.show_share(share),
+            on_done=lambda share: self._talk_counted(job, share),
             on_fail=self.failed.emit,
             owner=self,
         )
+
+    def _talk_counted(self, job: int, share) -> None:
+        if job == self._talk_job:  # else the transcript changed since: a newer count comes
+            self.talk.show_share(share)
 
     def show_page(self, page: int) -> None:
         if page in (ENHANCED, EDIT_ENHANCED) and self.enhanced is None:
@@ -435,7 +439,7 @@ class MeetingView(QWidget):
         from pathlib import Path
 
         path = self.meeting.audio_path if self.meeting is not None else None
-        return bool(path) and Path(path).is_file()
+        return path is not None and Path(path).is_file()
 
     def set_playing(self, playing: bool) -> None:
         self.playing = playing
@@ -469,7 +473,7 @@ class MeetingView(QWidget):
     def set_compact(self, compact: bool) -> None:
         """Compact (a one-column window): smaller margins, the transcript under the notes."""
         self.compact = compact
-        self.layout().setContentsMargins(*(COMPACT_MARGINS if compact else MARGINS))
+        self._layout.setContentsMargins(*(COMPACT_MARGINS if compact else MARGINS))
         self.splitter.setOrientation(
             Qt.Orientation.Vertical if compact else Qt.Orientation.Horizontal
         )

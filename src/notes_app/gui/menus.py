@@ -134,7 +134,7 @@ def commands(win) -> dict[str, list[Command]]:
 class Menus:
     """The window's menu bar; ``actions[key]`` is each command's QAction."""
 
-    def __init__(self, win):
+    def __init__(self, win) -> None:
         self.win = win
         self.actions: dict[str, QAction] = {}
         self.menus: dict[str, QMenu] = {}
@@ -200,7 +200,9 @@ def _plain(text: str) -> str:
 class ShortcutsDialog(QDialog):
     """Help → Keyboard shortcuts: every shortcut, grouped by where it works."""
 
-    def __init__(self, rows: list[tuple[str, list[tuple[str, str]]]], parent: QWidget | None):
+    def __init__(
+        self, rows: list[tuple[str, list[tuple[str, str]]]], parent: QWidget | None
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Keyboard shortcuts")
         body = "".join(

@@ -26,10 +26,10 @@ from PySide6.QtWidgets import (
 from notes_app.domain import ME, THEM
 from notes_app.gui import theme
 from notes_app.gui.talk_share import ShareBar, share_tooltip
+from notes_app.gui.transcript_panel import speaker_name
 from notes_app.gui.workers import busy_bar
 from notes_app.stats import Stats, compute_stats, percentages, recent_weeks
 from notes_app.store.repo import Repo
-from notes_app.textkit import speaker_label
 
 WEEKS_SHOWN = 8
 TOP_SHOWN = 6
@@ -56,14 +56,15 @@ def summary_text(s: Stats) -> str:
 
 def mix(a: str, b: str, t: float) -> QColor:
     """``a`` faded towards ``b`` by ``t``, as an opaque colour (so shapes can overlap)."""
-    pairs = zip(QColor(a).getRgbF()[:3], QColor(b).getRgbF()[:3], strict=True)
+    ca, cb = QColor(a), QColor(b)
+    pairs = [(ca.redF(), cb.redF()), (ca.greenF(), cb.greenF()), (ca.blueF(), cb.blueF())]
     return QColor.fromRgbF(*(x + (y - x) * t for x, y in pairs))
 
 
 class BarChart(QWidget):
     """Vertical bars, each with its label under it and its value over it."""
 
-    def __init__(self, value_text: Callable[[float], str], parent=None):
+    def __init__(self, value_text: Callable[[float], str], parent=None) -> None:
         super().__init__(parent)
         self.value_text = value_text
         self.bars: list[tuple[str, float]] = []
@@ -124,7 +125,7 @@ class BarChart(QWidget):
 class RankList(QWidget):
     """Names with their counts, each over a soft bar as long as its share of the first."""
 
-    def __init__(self, parent=None):
+    def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.rows: list[tuple[str, int]] = []
         self.empty_text = ""
@@ -195,7 +196,7 @@ def card(title: str, content: QWidget, note: QLabel | None = None, *, grow: bool
 class OverviewPage(QWidget):
     new_meeting_requested = Signal()
 
-    def __init__(self, parent=None):
+    def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.stats: Stats | None = None
         self.stack = QStackedWidget()
@@ -337,8 +338,8 @@ class OverviewPage(QWidget):
         overall = stats.talk_overall
         pcts = percentages(overall)
         me, them = pcts if pcts else (None, None)
-        self.me_label.setText(self._figure(speaker_label(ME), me, c.me))
-        self.them_label.setText(self._figure(speaker_label(THEM), them, c.them))
+        self.me_label.setText(self._figure(speaker_name(ME, None), me, c.me))
+        self.them_label.setText(self._figure(speaker_name(THEM, None), them, c.them))
         self.talk_bar.set_share(me)
         with_speech = sum(1 for t in stats.talk if t.me_share is not None)
         if pcts is None:

@@ -14,7 +14,7 @@ class Playing(QObject):
     """The window's playback section; ``audio_output`` is the sounddevice module (None: the
     real one, on use)."""
 
-    def __init__(self, win, audio_output=None):
+    def __init__(self, win, audio_output=None) -> None:
         super().__init__(win)
         self.win = win
         self.audio_output = audio_output

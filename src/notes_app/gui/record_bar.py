@@ -28,7 +28,7 @@ def rms_to_db(rms: float) -> float:
 class LevelMeter(QWidget):
     """A thin rounded bar: the channel's loudness on a dB scale, with a slow-falling peak."""
 
-    def __init__(self, color: str, parent=None):
+    def __init__(self, color: str, parent=None) -> None:
         super().__init__(parent)
         self.color = color
         self.level = 0.0  # 0..1
@@ -73,7 +73,7 @@ class NoteLabel(QLabel):
 class RecordBar(QWidget):
     record_clicked = Signal()
 
-    def __init__(self, parent=None):
+    def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.setObjectName("RecordBar")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)

@@ -214,7 +214,7 @@ class Recording(QObject):
         else:
             win.open_meeting(meeting_id)
         win.record_bar.set_recording(True)
-        win.record_bar.set_channels(self.recorder.session.channels)
+        win.record_bar.set_channels(self.recorder.session.channels if self.recorder.session else [])
         win.deleting.sync()
         self.clock.start()
         if win.tray is not None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import html
 import re
+from typing import cast
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
@@ -92,7 +93,7 @@ def grouped(results: list[SearchResult]) -> list[list[SearchResult]]:
 
 
 class Card(QLabel):
-    def __init__(self, text: str, margins: tuple[int, int, int, int], parent=None):
+    def __init__(self, text: str, margins: tuple[int, int, int, int], parent=None) -> None:
         super().__init__(text, parent)
         self.setTextFormat(Qt.TextFormat.RichText)
         self.setWordWrap(True)
@@ -107,7 +108,7 @@ class SearchResults(QWidget):
 
     result_clicked = Signal(object)
 
-    def __init__(self, parent=None):
+    def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.status = QLabel("")
         self.status.setObjectName("Muted")
@@ -161,19 +162,19 @@ class SearchResults(QWidget):
 
     def card(self, index: int) -> QLabel:
         """The card showing hit ``index`` of ``results``."""
-        return self.list.itemWidget(self.list.item(self._rows[index]))
+        return cast(QLabel, self.list.itemWidget(self.list.item(self._rows[index])))
 
     def current(self) -> int | None:
         """The index of the hit the keyboard is on, or None."""
         item = self.list.currentItem()
         return item.data(HIT) if item is not None else None
 
-    def move(self, step: int) -> None:
+    def step(self, by: int) -> None:
         """Down (+1) or Up (-1) through the hits, over the meetings' headings."""
         if not self.results:
             return
         now = self.current()
-        index = 0 if now is None and step > 0 else (now or 0) + step
+        index = 0 if now is None and by > 0 else (now or 0) + by
         index = min(max(index, 0), len(self.results) - 1)
         self.list.setCurrentRow(self._rows[index])
         self.list.scrollToItem(self.list.currentItem())

@@ -8,9 +8,14 @@ moves the panel beside the window, or out of the way, so the notes it opened are
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QObject, QTimer
 
 from notes_app.store.search import SearchResult, search
+
+if TYPE_CHECKING:
+    from notes_app.gui.ask_panel import AskPanel
 
 SEARCH_LIMIT = 50
 
@@ -18,10 +23,10 @@ SEARCH_LIMIT = 50
 class Searching(QObject):
     """The window's search and Ask section."""
 
-    def __init__(self, win, delay_ms: int):
+    def __init__(self, win, delay_ms: int) -> None:
         super().__init__(win)
         self.win = win
-        self.ask_panel = None  # made on first use
+        self.ask_panel: AskPanel | None = None  # made on first use
         self.timer = QTimer(self)
         self.timer.setSingleShot(True)
         self.timer.setInterval(delay_ms)
@@ -69,17 +74,18 @@ class Searching(QObject):
         from notes_app.gui.ask_panel import AskPanel
 
         win = self.win
-        if self.ask_panel is None:
-            self.ask_panel = AskPanel(win.app, win)
-            self.ask_panel.citation_opened.connect(self.open_cited)
+        panel = self.ask_panel
+        if panel is None:
+            panel = self.ask_panel = AskPanel(win.app, win)
+            panel.citation_opened.connect(self.open_cited)
         shown = win.view.meeting if win.pages.currentWidget() is win.view else None
         if shown is None:
-            self.ask_panel.set_meeting(None)
+            panel.set_meeting(None)
         else:
-            self.ask_panel.set_meeting(shown.id, win.view.title.text())
-        self.ask_panel.show()
-        self.ask_panel.raise_()
-        self.ask_panel.question.setFocus()
+            panel.set_meeting(shown.id, win.view.title.text())
+        panel.show()
+        panel.raise_()
+        panel.question.setFocus()
 
     def open_cited(self, cited) -> None:
         """A chip in an answer: its meeting at its line, with the panel out of the notes' way."""

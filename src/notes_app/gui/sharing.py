@@ -18,7 +18,7 @@ from notes_app.gui.workers import start_job
 class Sharing(QObject):
     """The window's share and export section."""
 
-    def __init__(self, win):
+    def __init__(self, win) -> None:
         super().__init__(win)
         self.win = win
         self.dialog: ShareDialog | None = None  # the last one opened (tests, screenshots)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, datetime
 
-from PySide6.QtCore import QEvent, QObject, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QKeyEvent, QPainter
 from PySide6.QtWidgets import (
     QLabel,
@@ -34,6 +34,7 @@ from notes_app.gui import theme
 from notes_app.gui.search_results import SearchResults
 
 MEETING_ID = Qt.ItemDataRole.UserRole
+KEY_PRESS = QEvent.Type.KeyPress
 
 
 def meeting_line(m: Meeting) -> str:
@@ -58,7 +59,7 @@ class Sidebar(QWidget):
     delete_requested = Signal(int)  # the meeting id
     search_left = Signal()  # Esc in an empty search field
 
-    def __init__(self, parent=None):
+    def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.setObjectName("Sidebar")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
@@ -72,7 +73,6 @@ class Sidebar(QWidget):
         self.search.setPlaceholderText("Search everything  (Ctrl+F)")
         self.search.setClearButtonEnabled(True)
         self.search.textChanged.connect(self._on_search)
-        self.search.returnPressed.connect(lambda: self.results.open_current())
         self.search.installEventFilter(self)
         self.tree = QTreeWidget()
         self.tree.setHeaderHidden(True)
@@ -94,6 +94,7 @@ class Sidebar(QWidget):
         self.empty_hint.setContentsMargins(0, 24, 0, 0)
         self.results = SearchResults()
         self.results.result_clicked.connect(self.result_clicked)
+        self.search.returnPressed.connect(self.results.open_current)
         self.lists = QStackedWidget()
         self.lists.addWidget(self.tree)
         self.lists.addWidget(self.results)
@@ -152,7 +153,7 @@ class Sidebar(QWidget):
 
     def clear_selection(self) -> None:
         """No meeting is current (a page that is not a meeting shows); clicking one opens it."""
-        self.tree.setCurrentItem(None)
+        self.tree.setCurrentIndex(QModelIndex())
         self.tree.clearSelection()
 
     def visible_ids(self) -> list[int]:
@@ -210,11 +211,11 @@ class Sidebar(QWidget):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
         """The search field's keys: Down/Up through the hits, Esc clears, then leaves."""
-        if watched is self.search and event.type() == QEvent.Type.KeyPress:
-            assert isinstance(event, QKeyEvent)
+        field = self.search
+        if watched is field and isinstance(event, QKeyEvent) and event.type() == KEY_PRESS:
             key = event.key()
             if key in (Qt.Key.Key_Down, Qt.Key.Key_Up) and self.searching:
-                self.results.move(1 if key == Qt.Key.Key_Down else -1)
+                self.results.step(1 if key == Qt.Key.Key_Down else -1)
                 return True
             if key == Qt.Key.Key_Down and self._meetings:
                 self.tree.setFocus()

@@ -81,7 +81,7 @@ class TalkShareBadge(QWidget):
         """Show a meeting's talk share; None, or a transcript nobody is credited in, hides it."""
         self.share = share
         pcts = percentages(share) if share is not None else None
-        if pcts is None:
+        if share is None or pcts is None:
             self.setVisible(False)
             return
         self.bar.set_share(pcts[0])

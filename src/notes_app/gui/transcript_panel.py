@@ -33,11 +33,13 @@ from notes_app.textkit import speaker_label
 def speaker_name(speaker: str | None, channel: int | None) -> str:
     """The word the notes use for a line's speaker ("You", "Them", a name); without a speaker,
     the channel's; "" when neither says."""
-    return speaker_label(speaker or CHANNEL_SPEAKER.get(channel)) or ""
+    if not speaker and channel is not None:
+        speaker = CHANNEL_SPEAKER.get(channel)
+    return speaker_label(speaker) or ""
 
 
 class TranscriptView(QTextEdit):
-    def __init__(self, parent=None):
+    def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.setObjectName("TranscriptView")
         self.setReadOnly(True)
@@ -176,7 +178,7 @@ class TranscriptPanel(QWidget):
 
     toggled = Signal(bool)
 
-    def __init__(self, parent=None):
+    def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.view = TranscriptView()
         self.toggle = QToolButton()
