@@ -70,7 +70,11 @@ class _Context:
     by_pos: dict[int, Segment]
     names: dict[str, str]
     shown: set[str]
-    reserved: dict[str, int] = field(default_factory=dict)  # quote → the line it suits best
+    # quote → (the line it suits best, how much of that line it covers)
+    reserved: dict[str, tuple[int, float]] = field(default_factory=dict)
+    # clauses cut from a sentence for a second fact in it: the sentence they came from may
+    # still stand under the line it suits best
+    clauses: set[str] = field(default_factory=set)
 
 
 def enhance_offline(
@@ -105,8 +109,11 @@ def enhance_offline(
             if ln.line in groundings and not is_section_label(ln):
                 query = note_query(ln.text, sections.get(ln.line, ""))
                 ranked = _ranked_quotes(ln, groundings[ln.line], ctx, query, set())
-                for form in _shown_forms(ranked[0].text) if ranked else ():
-                    ctx.reserved.setdefault(form, ln.line)
+                if ranked:  # a quote two lines want goes to the one it covers best
+                    fit = _coverage(ranked[0].text, query)
+                    for form in _shown_forms(ranked[0].text):
+                        if fit > ctx.reserved.get(form, (0, -1.0))[1]:
+                            ctx.reserved[form] = (ln.line, fit)
         for ln in sorted(lines, key=is_section_label):
             query = note_query(ln.text, sections.get(ln.line, ""))
             context[ln.line] = context_blocks(ln, groundings[ln.line], ctx, query)
@@ -142,16 +149,12 @@ def context_blocks(
     passage, the sentence holding the kind of fact the note asks for wins; a sentence already
     shown under another line is not shown again.
     """
-    exclude = ctx.shown if not is_section_label(ln) else _NoClauses(ctx.shown)
-    quotes: list[_Quote] = []
-    for q in _ranked_quotes(ln, grounding, ctx, query, exclude):
-        text = _norm(q.text)
-        others = {t for t, line in ctx.reserved.items() if line != ln.line}
-        if quotes and _overlaps(text, others):
-            continue  # another line's first choice is not this line's second
-        quotes.append(q)
-        if len(quotes) == MAX_CONTEXT_LINES:
-            break
+    # What other lines showed, and other lines' first choices where they suit those lines
+    # better: this line may take a clause of them for a fact of its own, never the whole.
+    others = {t for t, (line, _) in ctx.reserved.items() if line != ln.line}
+    taken = ctx.shown | others
+    exclude = taken if not is_section_label(ln) else _NoClauses(taken)
+    quotes = _ranked_quotes(ln, grounding, ctx, query, exclude)[:MAX_CONTEXT_LINES]
     quotes.sort(key=lambda q: q.segments[0])
     for q in quotes:
         ctx.shown.update(_shown_forms(q.text))
@@ -181,7 +184,7 @@ def _ranked_quotes(
         _quotes(grounding.segments, ctx, query, wants, exclude), key=lambda q: -q.score
     ):
         seen = {_norm(x.text) for x in out} | exclude
-        if _adds(q, note_terms) and not _overlaps(_norm(q.text), seen):
+        if _adds(q, note_terms) and not _overlaps(_norm(q.text), seen, ctx.clauses):
             out.append(q)
     return out
 
@@ -209,7 +212,7 @@ def _quotes(
     out: list[_Quote] = []
     for run in runs:
         spoken = clean_speech(" ".join(by_pos[i].text for i in run))
-        text, score = best_excerpt(spoken, query, wants=wants, exclude=exclude)
+        text, score = best_excerpt(spoken, query, wants=wants, exclude=exclude, clauses=ctx.clauses)
         if not text:
             continue
         asked = text if is_question(text) else sentences(spoken)[-1]
@@ -218,7 +221,9 @@ def _quotes(
             # After a reply that asked back, the answer is the last turn's.
             last = [i for i in reply if by_pos[i].speaker == by_pos[reply[-1]].speaker]
             answer = clean_speech(" ".join(by_pos[i].text for i in last))
-            a_text, a_score = best_excerpt(answer, query, wants=wants, exclude=exclude)
+            a_text, a_score = best_excerpt(
+                answer, query, wants=wants, exclude=exclude, clauses=ctx.clauses
+            )
             if a_text and not is_question(a_text):
                 who = by_pos[last[0]].speaker
                 q_score = _sentence_score(asked, query, wants)  # the answer ranks as the question
@@ -268,6 +273,7 @@ def best_excerpt(
     *,
     wants: set[str] = frozenset(),  # type: ignore[assignment]
     exclude: set[str] = frozenset(),  # type: ignore[assignment]
+    clauses: set[str] | None = None,
 ) -> tuple[str, float]:
     """The sentence of ``text`` that best matches ``query`` (and holds the kind of fact the
     note asks for), trimmed to its relevant clauses. A sentence in ``exclude`` (already shown)
@@ -282,6 +288,8 @@ def best_excerpt(
             sentence = _unshown_clause(sentence, query, exclude)
             if not sentence:
                 continue
+            if clauses is not None:
+                clauses.add(_norm(sentence))
         if score > best_score:
             best, best_score, best_at = sentence, score, at
     if 0 <= best_at and len(best.split()) < SHORT_SENTENCE:
@@ -301,6 +309,13 @@ def best_excerpt(
     if len(best.split()) > max_words:
         best = _trim_to_clauses(best, query, max_words)
     return best, max(best_score, 0.0)
+
+
+def _coverage(text: str, query: dict[str, float]) -> float:
+    """The share of a line's own words (quantities counting double) that ``text`` holds."""
+    own = _own(query)
+    total = sum(w * (2 if is_quantity(t) else 1) for t, w in own.items())
+    return _match(text, own) / total if total else 0.0
 
 
 def _sentence_score(sentence: str, query: dict[str, float], wants: set[str]) -> float:
@@ -331,10 +346,11 @@ def _shown_forms(text: str) -> set[str]:
     return {_norm(text), *(_norm(s) for s in sentences(text))} - {""}
 
 
-def _overlaps(text: str, seen: set[str]) -> bool:
+def _overlaps(text: str, seen: set[str], clauses: set[str] = frozenset()) -> bool:  # type: ignore[assignment]
     """Already shown: the same line or one of its sentences, or a line around one shown
-    before. A clause of a shown sentence is not (it is how a second fact in it is shown)."""
-    return text in seen or any(x in text for x in seen if x)
+    before. A clause of a shown sentence is not (it is how a second fact in it is shown),
+    nor is the sentence around a clause shown for such a fact."""
+    return text in seen or any(x in text for x in seen if x and x not in clauses)
 
 
 def _norm(text: str) -> str:
