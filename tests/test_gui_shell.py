@@ -307,14 +307,14 @@ def test_the_menu_bar_lists_every_action_with_its_shortcut(qtbot, app):
         assert actions[key].shortcut() == QKeySequence(keys), key
     # Help → Keyboard shortcuts lists every shortcut in the menus, and the keys of the notes.
     actions["shortcuts"].trigger()
-    text = win.shortcuts_dialog.text()
+    text = win.menus.shortcuts_dialog.text()
     for action in actions.values():
         if not action.shortcut().isEmpty():
             shown = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
             assert shown in text, action.text()
             assert action.text().replace("&", "").rstrip("…") in text
     assert "Continue a list" in text and "Move through the hits" in text
-    win.shortcuts_dialog.close()
+    win.menus.shortcuts_dialog.close()
 
 
 def test_menu_items_say_what_applies_and_their_shortcuts_work(qtbot, app):

@@ -11,8 +11,8 @@ window builds and connects them.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QUrl
-from PySide6.QtGui import QCloseEvent, QDesktopServices, QKeySequence, QResizeEvent, QShortcut
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QCloseEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
@@ -31,7 +31,7 @@ from notes_app.gui.detection import Detecting
 from notes_app.gui.editor import Autosaver
 from notes_app.gui.enhancing import Enhancing
 from notes_app.gui.meeting_view import MeetingView, empty_page
-from notes_app.gui.menus import Menus, ShortcutsDialog
+from notes_app.gui.menus import Menus
 from notes_app.gui.overview import OverviewPage, load_stats
 from notes_app.gui.playing import Playing
 from notes_app.gui.record_bar import RecordBar
@@ -40,8 +40,8 @@ from notes_app.gui.recovery import Recovery, ask_recover
 from notes_app.gui.searching import Searching
 from notes_app.gui.sharing import Sharing
 from notes_app.gui.sidebar import Sidebar
+from notes_app.gui.tray import make_tray
 from notes_app.gui.workers import DbWriter
-from notes_app.logs import log_dir
 
 
 class MainWindow(QMainWindow):
@@ -83,8 +83,7 @@ class MainWindow(QMainWindow):
         # A recording opens the transcript, also where it is folded (a narrow window).
         self.recorder.started.connect(lambda _mid: self.view.transcript_panel.set_expanded(True))
         self.menus = Menus(self)
-        self._delete_key()
-        self.tray = self._make_tray() if tray else None
+        self.tray = make_tray(self) if tray else None
         self.detecting = Detecting(self, detector_factory, detect_interval_ms)
         self.detection = self.detecting.watcher
         self.recovery = Recovery(self)
@@ -146,40 +145,9 @@ class MainWindow(QMainWindow):
         split.setChildrenCollapsible(False)
         self.setCentralWidget(split)
 
-    def _delete_key(self) -> None:
-        # Only while the meeting list has focus: Delete in the notes deletes text.
-        self.delete_shortcut = QShortcut(
-            QKeySequence(Qt.Key.Key_Delete),
-            self.sidebar.tree,
-            lambda: self.request_delete(self.sidebar.current_id()),
-            context=Qt.ShortcutContext.WidgetShortcut,
-        )
-
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt override
         super().resizeEvent(event)
         self.columns.fit(event.size().width())
-
-    def show_shortcuts(self) -> None:
-        """Help → Keyboard shortcuts."""
-        self.shortcuts_dialog = ShortcutsDialog(self.menus.shortcut_rows(), self)
-        self.shortcuts_dialog.open()
-
-    def open_log_folder(self) -> bool:
-        """Show the folder of the app's log files (what to attach to a bug report)."""
-        folder = log_dir(self.settings.home)
-        folder.mkdir(parents=True, exist_ok=True)
-        return QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
-
-    def _make_tray(self):
-        from PySide6.QtWidgets import QSystemTrayIcon
-
-        from notes_app.gui.tray import Tray
-
-        if not QSystemTrayIcon.isSystemTrayAvailable():
-            return None
-        tray = Tray(self, can_record=True)
-        tray.show()
-        return tray
 
     # --- meetings -----------------------------------------------------------------------------
 

@@ -12,7 +12,8 @@ import html
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtCore import QUrl
+from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
@@ -25,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from notes_app.gui.meeting_view import ENHANCED, RAW
+from notes_app.logs import log_dir
 
 StandardKey = QKeySequence.StandardKey
 
@@ -72,8 +74,8 @@ def _edit(method: str) -> Callable[[], None]:
     return run
 
 
-def commands(win) -> dict[str, list[Command]]:
-    """The window's commands, menu by menu."""
+def commands(win, menus: Menus) -> dict[str, list[Command]]:
+    """The window's commands, menu by menu (Help's are the menu bar's own)."""
     view = win.view
     seq = QKeySequence
     return {
@@ -125,8 +127,8 @@ def commands(win) -> dict[str, list[Command]]:
             ),
         ],
         "&Help": [
-            Command("shortcuts", "&Keyboard shortcuts", seq("Ctrl+/"), win.show_shortcuts),
-            Command("log_folder", "Open &log folder", None, win.open_log_folder),
+            Command("shortcuts", "&Keyboard shortcuts", seq("Ctrl+/"), menus.show_shortcuts),
+            Command("log_folder", "Open &log folder", None, menus.open_log_folder),
         ],
     }
 
@@ -138,7 +140,8 @@ class Menus:
         self.win = win
         self.actions: dict[str, QAction] = {}
         self.menus: dict[str, QMenu] = {}
-        for title, group in commands(win).items():
+        self.shortcuts_dialog: ShortcutsDialog | None = None
+        for title, group in commands(win, self).items():
             menu = win.menuBar().addMenu(title)
             menu.setToolTipsVisible(True)
             menu.aboutToShow.connect(self.sync)
@@ -178,6 +181,17 @@ class Menus:
         """Menus closed: every shortcut reaches its command again, which checks for itself."""
         for action in self.actions.values():
             action.setEnabled(True)
+
+    def show_shortcuts(self) -> None:
+        """Help → Keyboard shortcuts."""
+        self.shortcuts_dialog = ShortcutsDialog(self.shortcut_rows(), self.win)
+        self.shortcuts_dialog.open()
+
+    def open_log_folder(self) -> bool:
+        """Help → Open log folder: the app's log files (what to attach to a bug report)."""
+        folder = log_dir(self.win.settings.home)
+        folder.mkdir(parents=True, exist_ok=True)
+        return QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
 
     def shortcut_rows(self) -> list[tuple[str, list[tuple[str, str]]]]:
         """(menu, [(keys, what)]) for every command with a shortcut, then the widget keys."""

@@ -12,7 +12,15 @@ from collections.abc import Callable
 from datetime import date, datetime
 
 from PySide6.QtCore import QEvent, QModelIndex, QObject, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QKeyEvent, QPainter
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetrics,
+    QKeyEvent,
+    QKeySequence,
+    QPainter,
+    QShortcut,
+)
 from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
@@ -86,6 +94,13 @@ class Sidebar(QWidget):
         self.tree.itemActivated.connect(self._on_chosen)
         self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.tree.customContextMenuRequested.connect(self._context_menu_at)
+        # Delete while the list has focus (in the notes, Delete deletes text).
+        QShortcut(
+            QKeySequence(Qt.Key.Key_Delete),
+            self.tree,
+            self._delete_current,
+            context=Qt.ShortcutContext.WidgetShortcut,
+        )
         # Why a meeting cannot be deleted now ("" when it can); the window sets this.
         self.delete_blocker: Callable[[int], str] = lambda _meeting_id: ""
         self.empty_hint = QLabel("No meetings yet")
@@ -204,6 +219,10 @@ class Sidebar(QWidget):
     def _on_current(self, item: QTreeWidgetItem | None, _previous) -> None:
         if item is not None and item.data(0, MEETING_ID) is not None:
             self.meeting_selected.emit(item.data(0, MEETING_ID))
+
+    def _delete_current(self) -> None:
+        if self.current_id() is not None:
+            self.delete_requested.emit(self.current_id())
 
     def _on_chosen(self, item: QTreeWidgetItem) -> None:
         if item.data(0, MEETING_ID) is not None:

@@ -8,6 +8,15 @@ from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 from notes_app.gui import theme
 
 
+def make_tray(window) -> Tray | None:
+    """The window's tray icon, shown; None where the desktop has no tray."""
+    if not QSystemTrayIcon.isSystemTrayAvailable():
+        return None
+    tray = Tray(window, can_record=True)
+    tray.show()
+    return tray
+
+
 class Tray(QSystemTrayIcon):
     def __init__(self, window, can_record: bool):
         super().__init__(theme.app_icon(), window)
