@@ -345,13 +345,18 @@ def normalise(text: str) -> str:
     text = text.replace("%", " percent")
     text = re.sub(r"(?<=\d),(?=\d{3}\b)", "", text)
     text = re.sub(r"(?<!\d)\.|\.(?!\d)", " ", text)  # keep decimal points only
-    text = re.sub(r"[-/–—]", " ", text)
+    text = re.sub(r"[-/–—,;:]", " ", text)
     return re.sub(r"\s+", " ", text).strip()
 
 
 def contains(text: str, word: str) -> bool:
     """``word`` starts at a word boundary in ``text`` (so 'renew' finds 'renewal'); a number
     must also end at one ('1' is not found in '15' or '1.5')."""
+    from notes_app.enhance.numbers import normalise_quantities
+
+    amounts = {k for k in normalise_quantities(word) if k.startswith("n:") and float(k[2:]) >= 1000}
+    if amounts and amounts <= normalise_quantities(text):
+        return True  # "12M" says "12 million" (amounts only: a small number needs its words)
     word = normalise(word)
     tail = r"(?!\.?\d)" if word[-1:].isdigit() else ""
     return (
