@@ -125,7 +125,11 @@ def test_the_overview_shows_a_hand_made_store(qtbot, window, app):
     assert page.stack.currentIndex() == LOADING  # until the reader thread answers
     qtbot.waitUntil(lambda: page.stack.currentIndex() == FIGURES)
 
-    assert page.summary.text() == "3 meetings  ·  1.8 hours in meetings"
+    assert page.summary.text() == "3 meetings  ·  1.8 h in meetings"
+    # One way to say time on the whole page: minutes under an hour, hours with "h" above.
+    assert page.weeks_note.text() == f"last {overview.WEEKS_SHOWN} weeks: 1.8 h"
+    assert page.talk_note.text().endswith("· 2 min of speech")
+    assert [overview.hours_text(h) for h in (0.25, 1.5, 2.0)] == ["15 min", "1.5 h", "2 h"]
     weeks = dict(page.weeks.bars)
     assert len(page.weeks.bars) == overview.WEEKS_SHOWN
     monday = week_ago.date() - timedelta(days=week_ago.weekday())

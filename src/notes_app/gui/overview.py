@@ -42,16 +42,17 @@ def load_stats(repo: Repo) -> Stats:
 
 
 def hours_text(hours: float) -> str:
+    """Time in one unit system across the page: "45 min" under an hour, "1.5 h" from one on."""
     if hours <= 0:
         return ""
     if hours < 1:
-        return f"{round(hours * 60)}m"
-    return f"{hours:.1f}h"
+        return f"{max(round(hours * 60), 1)} min"
+    return f"{hours:.1f} h".replace(".0 h", " h")
 
 
 def summary_text(s: Stats) -> str:
     meetings = f"{s.meetings} meeting{'s' if s.meetings != 1 else ''}"
-    return f"{meetings}  ·  {s.total_hours:.1f} hours in meetings"
+    return f"{meetings}  ·  {hours_text(s.total_hours) or 'no time'} in meetings"
 
 
 def mix(a: str, b: str, t: float) -> QColor:
@@ -325,7 +326,9 @@ class OverviewPage(QWidget):
         )
         recent = sum(h for _, h in weeks)
         self.weeks_note.setText(
-            f"last {WEEKS_SHOWN} weeks: {recent:.1f} h" if recent else "none in the last 8 weeks"
+            f"last {WEEKS_SHOWN} weeks: {hours_text(recent)}"
+            if recent
+            else f"none in the last {WEEKS_SHOWN} weeks"
         )
         self.weekdays.set_bars([(d, float(n)) for d, n in stats.meetings_per_weekday])
         self._show_talk(stats)
@@ -349,7 +352,7 @@ class OverviewPage(QWidget):
             hours = (overall.me_seconds + overall.them_seconds) / 3600
             self.talk_note.setText(
                 f"Across {with_speech} meeting{'s' if with_speech != 1 else ''} with a "
-                f"transcript · {hours:.1f} h of speech"
+                f"transcript · {hours_text(hours)} of speech"
             )
             self.talk_bar.setToolTip(share_tooltip(overall))
 
