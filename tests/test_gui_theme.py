@@ -44,8 +44,12 @@ def rule(sheet: str, selector: str) -> dict[str, str]:
 
 
 @pytest.fixture
-def qapp():
+def styled():
+    """The application styled and following the system's scheme, as ``qt_app`` sets it up
+    (pytest-qt may have made the QApplication before)."""
     app = qt_app()
+    theme.follow_system(app)
+    theme.apply(app, dark=False)
     yield app
     theme.apply(app, dark=False)  # the next test starts light, whatever this one did
 
@@ -56,10 +60,10 @@ def test_contrast_ratios_known_from_the_definition():
 
 
 @pytest.mark.parametrize("dark", [False, True], ids=["light", "dark"])
-def test_ai_grey_buttons_and_chips_meet_wcag_aa(qapp, dark):
-    c = theme.apply(qapp, dark=dark)
+def test_ai_grey_buttons_and_chips_meet_wcag_aa(styled, dark):
+    c = theme.apply(styled, dark=dark)
     assert theme.colors() is c and c.dark is dark
-    sheet = qapp.styleSheet()
+    sheet = styled.styleSheet()
     primary = rule(sheet, "QPushButton#Primary")
     record = rule(sheet, "QPushButton#Record")
     pairs = {
@@ -125,10 +129,10 @@ def only_theirs(colours: set[str], c: theme.Colors) -> set[str]:
     return (colours & theirs) - ours
 
 
-def test_switching_the_system_to_dark_restyles_notes_and_transcript(qtbot, qapp, app):
+def test_switching_the_system_to_dark_restyles_notes_and_transcript(qtbot, styled, app):
     from notes_app.gui.main_window import MainWindow
 
-    theme.apply(qapp, dark=False)
+    theme.apply(styled, dark=False)
     win = MainWindow(app, tray=False)
     qtbot.addWidget(win)
     win.show()
@@ -144,7 +148,7 @@ def test_switching_the_system_to_dark_restyles_notes_and_transcript(qtbot, qapp,
     transcript = view.transcript_panel.view
     assert colour_of(notes_doc, "price agreed") == theme.LIGHT.text
 
-    qapp.styleHints().colorSchemeChanged.emit(Qt.ColorScheme.Dark)  # as the system does
+    styled.styleHints().colorSchemeChanged.emit(Qt.ColorScheme.Dark)  # as the system does
     dark = theme.colors()
     assert dark is theme.DARK
     assert colour_of(notes_doc, "price agreed") == dark.text
@@ -155,10 +159,12 @@ def test_switching_the_system_to_dark_restyles_notes_and_transcript(qtbot, qapp,
     selections = transcript.extraSelections()
     highlight = QTextCharFormat(selections[0].format).background().color().name()
     assert highlight == dark.highlight
-    assert qapp.palette().color(qapp.palette().ColorRole.Base).name() == dark.surface
+    assert styled.palette().color(styled.palette().ColorRole.Base).name() == dark.surface
 
-    view.edit_button.click()  # the in-place editor and the raw notes follow too
-    qapp.styleHints().colorSchemeChanged.emit(Qt.ColorScheme.Light)
+    assert not win.autosaver.has_pending  # a new colour is not an edit: nothing to save
+
+    view.edit_button.click()  # the in-place editor follows too
+    styled.styleHints().colorSchemeChanged.emit(Qt.ColorScheme.Light)
     light = theme.colors()
     assert light is theme.LIGHT
     assert colour_of(view.enhanced_editor.document(), "The new price was agreed.") == light.muted
@@ -166,10 +172,10 @@ def test_switching_the_system_to_dark_restyles_notes_and_transcript(qtbot, qapp,
     assert not only_theirs(colours_in(transcript.document()), light)
 
 
-def test_the_notes_editor_highlights_in_the_new_theme(qtbot, qapp):
+def test_the_notes_editor_highlights_in_the_new_theme(qtbot, styled):
     from notes_app.gui.editor import NotesEditor
 
-    theme.apply(qapp, dark=False)
+    theme.apply(styled, dark=False)
     editor = NotesEditor()
     qtbot.addWidget(editor)
     editor.setPlainText("- item")
@@ -180,5 +186,8 @@ def test_the_notes_editor_highlights_in_the_new_theme(qtbot, qapp):
         return QTextCharFormat(ranges[0].format).foreground().color().name()
 
     assert marker_colour() == theme.LIGHT.accent
-    theme.apply(qapp, dark=True)
+    edits = []
+    editor.textChanged.connect(lambda: edits.append(1))
+    theme.apply(styled, dark=True)
     assert marker_colour() == theme.DARK.accent
+    assert edits == []  # restyled, not edited: the autosave hears nothing

@@ -174,7 +174,13 @@ class NotesEditor(QPlainTextEdit):
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
         super().changeEvent(event)
         if event.type() == QEvent.Type.PaletteChange:
-            self._highlighter.rehighlight()  # the theme's colours changed (dark/light)
+            # The theme's colours changed (dark/light). A new colour is not an edit: no
+            # textChanged, so nothing is autosaved.
+            blocked = self.blockSignals(True)
+            try:
+                self._highlighter.rehighlight()
+            finally:
+                self.blockSignals(blocked)
 
     # --- keys -----------------------------------------------------------------------------------
 

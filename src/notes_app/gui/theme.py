@@ -119,21 +119,32 @@ def apply(app: QApplication, dark: bool | None = None) -> Colors:
     if old is not c:
         for widget in app.allWidgets():
             if isinstance(widget, (QTextEdit, QPlainTextEdit)):
-                recolor_document(widget.document(), old, c)
-                if isinstance(widget, QTextEdit):
-                    _recolor_selections(widget, old, c)
+                blocked = widget.blockSignals(True)  # recolouring is not an edit (no autosave)
+                try:
+                    recolor_document(widget.document(), old, c)
+                    if isinstance(widget, QTextEdit):
+                        _recolor_selections(widget, old, c)
+                finally:
+                    widget.blockSignals(blocked)
     app.setPalette(_palette(c))
     app.setStyleSheet(style_sheet(c))
     return c
 
 
 def follow_system(app: QApplication) -> None:
-    """Restyle when the system switches between dark and light while the app runs."""
+    """Restyle when the system switches between dark and light while the app runs (once per
+    application, however often it is asked)."""
+    if app.property(_FOLLOWING):
+        return
 
     def changed(scheme: Qt.ColorScheme) -> None:
         apply(app, None if scheme == Qt.ColorScheme.Unknown else scheme == Qt.ColorScheme.Dark)
 
     app.styleHints().colorSchemeChanged.connect(changed)
+    app.setProperty(_FOLLOWING, True)
+
+
+_FOLLOWING = "notesFollowsSystemTheme"
 
 
 def _color_map(old: Colors, new: Colors) -> dict[int, QColor]:
