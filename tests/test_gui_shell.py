@@ -12,9 +12,10 @@ import pytest
 
 pytest.importorskip("PySide6")
 
-from PySide6.QtCore import QPoint, QRect, QSize, Qt  # noqa: E402
+from PySide6.QtCore import QRect, QSize, Qt  # noqa: E402
 from PySide6.QtGui import QKeySequence  # noqa: E402
 from test_gui import demo_segments  # noqa: E402
+from test_gui_layout import inside  # noqa: E402
 
 from notes_app.domain import EnhancedNotes, Segment  # noqa: E402
 from notes_app.enhance.offline import enhance_offline  # noqa: E402
@@ -44,18 +45,6 @@ def enhanced_meeting(app, title: str = "Launch planning", **fields) -> int:
     enhanced = enhance_offline(app.repo.get_transcript(mid), notes, meeting_id=mid)
     app.repo.add_enhanced(EnhancedNotes(mid, enhanced.mode, enhanced.blocks))
     return mid
-
-
-def inside(win, widget) -> bool:
-    """Whether the widget is shown in full inside the window."""
-    at = widget.mapTo(win, QPoint(0, 0))
-    return (
-        widget.isVisible()
-        and at.x() >= 0
-        and at.y() >= 0
-        and at.x() + widget.width() <= win.width()
-        and at.y() + widget.height() <= win.height()
-    )
 
 
 # --- item 2: starting and new meetings ------------------------------------------------------
