@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -55,7 +56,7 @@ def transcribe_cmd(
         click.secho(f"Warning: {warning}", fg="yellow", err=True)
     whisper = app.whisper(model, language)
     work = info.duration * (2 if info.channels == 2 else 1)
-    taught = {"notes": notes, "title": title or ""}  # their words teach the recogniser
+    taught: dict[str, Any] = {"notes": notes, "title": title or ""}  # teach the recogniser
     if info.duration > PROGRESS_AFTER_SECONDS:
         with progress_bar(f"Transcribing {audio.name}", work) as update:
             transcript = app.transcribe_file(
