@@ -46,7 +46,7 @@ class Columns(QObject):
         if self.single:
             self.on_list = not self.on_list
             if not self.on_list:
-                self.win.view.focus_notes()
+                self.win.view.focus_page()
         else:
             self.list_hidden = not self.list_hidden
         self._apply()

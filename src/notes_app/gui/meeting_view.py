@@ -484,6 +484,11 @@ class MeetingView(QWidget):
         self.show_page(RAW)
         self.editor.setFocus()
 
+    def focus_page(self) -> None:
+        """The keyboard back in the notes on screen (as typed, or enhanced), page unchanged."""
+        pages = {ENHANCED: self.enhanced_view, EDIT_ENHANCED: self.enhanced_editor}
+        pages.get(self.stack.currentIndex(), self.editor).setFocus()
+
     def _transcript_toggled(self, expanded: bool) -> None:
         # Collapsed, the transcript keeps only its header; the notes take the room.
         beside = not self.compact

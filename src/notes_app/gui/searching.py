@@ -66,7 +66,7 @@ class Searching(QObject):
         """Esc in an empty search field: back to the meeting on screen."""
         if self.win.current_id() is not None:
             self.win.columns.show_meeting()
-            self.win.view.focus_notes()
+            self.win.view.focus_page()
 
     # --- asking -----------------------------------------------------------------------------
 
