@@ -3,10 +3,10 @@
 Reads (a meeting, its transcript, the meeting list) are small indexed queries on a local WAL
 database and run on the GUI thread; every write goes through the DbWriter thread, and every
 slow step (enhancement, capture, HTTP) through a worker job calling ``App``. Enhancing,
-recording, deleting, call detection, recovery, search and Ask, sharing and exporting, the
-layout's columns and the menu bar are sections of their own (gui/enhancing.py, recording.py,
-deleting.py, detection.py, recovery.py, searching.py, sharing.py, columns.py, menus.py); the
-window builds and connects them.
+recording, deleting, call detection, recovery, search and Ask, sharing and exporting, playback,
+the layout's columns and the menu bar are sections of their own (gui/enhancing.py, recording.py,
+deleting.py, detection.py, recovery.py, searching.py, sharing.py, playing.py, columns.py,
+menus.py); the window builds and connects them.
 """
 
 from __future__ import annotations
