@@ -316,3 +316,141 @@ def test_a_full_disk_still_lets_notes_be_read(small_disk, monkeypatch, tmp_path)
     assert res.exit_code == 0, res.output
     res = runner.invoke(main, ["list", "--json"])
     assert len(json.loads(res.output)["meetings"]) == 2
+
+
+# --- 2. a damaged database: one sentence, no more writes, doctor and repair ----------------------
+
+NAMES = ["Ana", "Ben", "Chen"]
+WORDS = "budget launch pricing page hiring plan review the we next week owner draft ship".split()
+
+
+def _sha(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture
+def six_meetings(notes_home, tmp_path) -> dict[int, str]:
+    """Six imported meetings of 120 lines with notes, one enhanced; {id: notes as typed}."""
+    runner = CliRunner()
+    typed = {}
+    for n in range(1, 7):
+        lines = [
+            f"{NAMES[i % 3]}: "
+            + " ".join(WORDS[(i * 5 + k) % len(WORDS)] for k in range(10))
+            + f" {n}-{i}."
+            for i in range(120)
+        ]
+        transcript = tmp_path / f"call-{n}.txt"
+        transcript.write_text("\n".join(lines) + "\n")
+        notes = tmp_path / f"notes-{n}.md"
+        notes.write_text(f"# Call {n}\n- budget for round {n}\n- pricing page → Ben\n")
+        res = runner.invoke(main, ["import", str(transcript), "--notes", str(notes)])
+        assert res.exit_code == 0, res.output
+        typed[int(res.stdout.strip())] = notes.read_text()
+    assert runner.invoke(main, ["enhance", "2", "--offline"]).exit_code == 0
+    assert not (notes_home / "notes.db-wal").exists()  # all closed and checkpointed
+    return typed
+
+
+def _dd(db: Path, tmp_path: Path, *, seek: int, count: int, seed: int = 13) -> None:
+    """Overwrite ``count`` 4 KB pages from page index ``seek`` with random bytes, as dd does."""
+    import random
+
+    noise = tmp_path / f"noise-{seed}"
+    noise.write_bytes(random.Random(seed).randbytes(4096 * count))
+    subprocess.run(
+        ["dd", f"if={noise}", f"of={db}", "bs=4096", f"seek={seek}", f"count={count}",
+         "conv=notrunc"],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+
+
+def test_a_damaged_database_is_one_sentence_and_never_written(notes_home, six_meetings, tmp_path):
+    db = notes_home / "notes.db"
+    _dd(db, tmp_path, seek=3, count=4)  # the meetings, notes and transcript tables' roots
+    damaged = _sha(db)
+    runner = CliRunner()
+    for args in (
+        ["list"],
+        ["search", "budget"],
+        ["show", "2"],
+        ["ask", "2", "what about pricing", "--offline"],
+        ["import", str(tmp_path / "call-1.txt")],
+        ["delete", "3", "--yes"],
+    ):
+        res = runner.invoke(main, args)
+        assert res.exit_code == 1, (args, res.output)
+        assert "Traceback" not in res.output and res.exception.__class__ is SystemExit
+        assert "is damaged" in res.output and "notes-app repair" in res.output, res.output
+        assert _sha(db) == damaged, f"{args} wrote into the damaged file"
+
+    res = runner.invoke(main, ["doctor"])
+    assert res.exit_code == 1
+    assert "FAIL database" in res.output and "notes-app repair" in res.output
+
+    res = runner.invoke(main, ["repair"])
+    assert res.exit_code == 0, res.output
+    assert "Saved what could be read" in res.output
+    kept = list(notes_home.glob("notes-damaged-*.db"))
+    assert len(kept) == 1 and _sha(kept[0]) == damaged  # the old file, kept as it was
+    # Everything typed came through: every meeting, its notes as typed, its transcript.
+    res = runner.invoke(main, ["list", "--json"])
+    assert res.exit_code == 0, res.output
+    assert {m["id"] for m in json.loads(res.output)["meetings"]} == set(six_meetings)
+    with Repo.open(db) as repo:
+        for mid, notes in six_meetings.items():
+            assert repo.get_meeting(mid).notes == notes
+            segments = repo.get_transcript(mid).segments
+            assert len(segments) == 120 and segments[7].text.endswith(f" {mid}-7.")
+        assert repo.get_enhanced(2) is not None
+    res = runner.invoke(main, ["search", "budget", "round", "--json"])
+    assert {r["meeting_id"] for r in json.loads(res.output)["results"]} == set(six_meetings)
+    assert runner.invoke(main, ["doctor"]).output.count("FAIL database") == 0
+    res = runner.invoke(main, ["import", str(tmp_path / "call-1.txt")])  # writing works again
+    assert res.exit_code == 0, res.output
+
+
+def test_damage_no_read_met_still_stops_the_first_write(notes_home, six_meetings, tmp_path):
+    from notes_app.store.pages import PageFile
+
+    db = notes_home / "notes.db"
+    with PageFile(db) as pages:
+        root = next(e.rootpage for e in pages.schema() if e.name == "segments")
+        first_leaf = min(pages.tree(root)[0])  # meeting 1's first transcript lines
+    _dd(db, tmp_path, seek=first_leaf - 1, count=1)
+    before = _sha(db)
+    runner = CliRunner()
+    assert runner.invoke(main, ["list"]).exit_code == 0  # reads that miss the damage work
+    importing = _command(notes_home, "import", str(tmp_path / "call-2.txt"))  # a new process
+    _, err = importing.communicate(timeout=120)
+    assert importing.returncode == 1 and "is damaged" in err and "Traceback" not in err, err
+    assert _sha(db) == before
+    res = runner.invoke(main, ["repair", "--json"])
+    assert res.exit_code == 0, res.output
+    report = json.loads(res.output)
+    # The lines on the damaged page come back from the search index, which holds them too.
+    assert 0 < report["from_index"]["segments"] < 120 and report["lost"] == 0
+    with Repo.open(db) as repo:
+        for mid in six_meetings:
+            segments = repo.get_transcript(mid).segments
+            assert [s.text.split()[-1] for s in segments] == [f"{mid}-{i}." for i in range(120)]
+            assert repo.get_meeting(mid).notes == six_meetings[mid]
+
+
+def test_repair_of_a_sound_database_rebuilds_its_search_index(notes_home, six_meetings):
+    with Repo.open(notes_home / "notes.db") as repo:  # the index loses a meeting's rows
+        repo.db.execute("DELETE FROM search_docs WHERE meeting_id = 4")
+        repo.db.conn.commit()
+    runner = CliRunner()
+    found = lambda: {  # noqa: E731
+        r["meeting_id"]
+        for r in json.loads(runner.invoke(main, ["search", "round", "--json"]).output)["results"]
+    }
+    assert 4 not in found()
+    res = runner.invoke(main, ["repair"])
+    assert res.exit_code == 0 and "sound" in res.output
+    assert found() == set(six_meetings)
+    assert not list(notes_home.glob("notes-damaged-*"))

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from notes_app.session import MeetingSession, SessionListener
     from notes_app.share.desktop import Sharing
     from notes_app.share.model import ShareOptions
+    from notes_app.store.repair import Repaired
     from notes_app.store.search import Filters
     from notes_app.store.shares import ShareRecord
     from notes_app.transcribe.engine import WhisperEngine
@@ -466,6 +467,16 @@ class App:
         from notes_app.deletion import delete_meeting
 
         return delete_meeting(self.settings, self.repo, meeting_id, sharing=self.sharing())
+
+    # --- the database itself ----------------------------------------------------------------------
+
+    def repair(self) -> Repaired:
+        """A sound database gets its search index rebuilt; a damaged one is replaced by a new
+        database holding what can still be read, the damaged file kept beside it."""
+        from notes_app.store.repair import repair
+
+        self.close()  # this connection must not hold the file being replaced
+        return repair(self.settings.db_path)
 
 
 def _sounddevice():

@@ -6,7 +6,8 @@ segment of each channel is transcribed now; the WAV is encoded to FLAC; the meet
 
 A process killed while saving a transcribed file leaves a copy of its audio that no meeting
 refers to: ``leftovers`` finds them and ``remove_leftovers`` deletes them (copies only: the
-recordings the app made are never leftovers).
+recordings the app made are never leftovers, nor, while a repair's damaged file is kept, copies
+whose meeting may have lost its link to them).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from notes_app.audio.spool import (
 )
 from notes_app.domain import CHANNEL_ME, CHANNEL_SPEAKER, CHANNEL_THEM, Meeting, Segment, renumber
 from notes_app.errors import AudioError
+from notes_app.store.repair import kept_damaged
 from notes_app.store.repo import Repo
 from notes_app.transcribe.live import (
     ECHO_ENVELOPE_CORRELATION,
@@ -62,6 +64,8 @@ def leftovers(repo: Repo, audio_dir: Path) -> list[Path]:
     gone (and their locks), and finished ones no meeting refers to."""
     if not audio_dir.is_dir():
         return []
+    # After a repair, audio whose meeting lost its link is kept while the damaged file is.
+    keep_unreferenced = bool(kept_damaged(Path(repo.path).parent))
     files = sorted(p for p in audio_dir.iterdir() if p.is_file())
     # Read after listing: a copy committed in between is then seen as referenced.
     used = {Path(m.audio_path).name for m in repo.list_meetings() if m.audio_path}
@@ -75,7 +79,7 @@ def leftovers(repo: Repo, audio_dir: Path) -> list[Path]:
         elif name.endswith(PART + ".lock") and _COPY.fullmatch(name[: -len(PART + ".lock")]):
             if not recorder_alive(path.with_name(name.removesuffix(".lock"))):
                 found.append(path)
-        elif _COPY.fullmatch(name) and name not in used:
+        elif _COPY.fullmatch(name) and name not in used and not keep_unreferenced:
             if now - path.stat().st_mtime > COMMIT_GRACE_SECONDS:
                 found.append(path)
     return found

@@ -131,4 +131,27 @@ def delete_cmd(meeting_id: int, yes: bool) -> None:
     click.echo(f"Deleted meeting {meeting_id}{extra}{revoked}.")
 
 
-COMMANDS = [config_group, list_cmd, show_cmd, export_cmd, delete_cmd]
+@click.command("repair")
+@json_option
+def repair_cmd(as_json: bool) -> None:
+    """Check the database and mend it. A sound one gets its search index rebuilt. A damaged one
+    is replaced by a new database holding everything that can still be read (meetings, notes,
+    transcripts, enhanced notes), and the damaged file is kept beside it. Close the window
+    first."""
+    report = get_app().repair()
+    if as_json:
+        print_json(
+            {
+                "sound": report.sound,
+                "problems": list(report.problems),
+                "kept": str(report.kept) if report.kept else None,
+                "saved": dict(report.saved),
+                "from_index": dict(report.from_index),
+                "lost": report.unplaced + sum(report.skipped.values()),
+            }
+        )
+        return
+    click.echo(report.summary())
+
+
+COMMANDS = [config_group, list_cmd, show_cmd, export_cmd, delete_cmd, repair_cmd]

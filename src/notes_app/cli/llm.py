@@ -19,6 +19,7 @@ from notes_app.enhance.templates import list_templates
 from notes_app.errors import LLMError, NotesAppError
 from notes_app.events import BlockWritten, Event, Progress
 from notes_app.logs import log_file
+from notes_app.store.repair import check_database
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,9 @@ def _data_checks(settings) -> list[Check]:
         True,
         f"{settings.transcribe.model} (change with `notes-app config set transcribe.model NAME`)",
     )
-    return [folder, whisper, Check("log file", True, str(log_file(home)))]
+    health = check_database(settings.db_path)
+    database = Check("database", health.ok, health.advice(settings.db_path))
+    return [folder, database, whisper, Check("log file", True, str(log_file(home)))]
 
 
 def _llm_checks(llm_settings, client: LLMClient | None = None, home=None) -> list[Check]:

@@ -19,6 +19,15 @@ from sqlite_utils.migrations import Migrations
 
 from notes_app.errors import StorageError
 from notes_app.private import FILE_MODE, create_private, private_dir, tighten
+from notes_app.store.damage import (
+    DatabaseDamaged,
+    GuardedConnection,
+    check_before_first_write,
+    damaged_sentence,
+    damaged_warning,
+    is_damage,
+    recorded_damage,
+)
 
 migrations = Migrations("notes_app")
 log = logging.getLogger(__name__)
@@ -150,6 +159,8 @@ def transaction(db: sqlite_utils.Database, failed: str = SAVE_FAILED) -> Iterato
     reason = read_only(db)
     if reason:
         raise StorageError(f"Nothing was saved: {reason[0].lower()}{reason[1:]}")
+    if not db.conn.in_transaction:
+        check_before_first_write(db.conn)  # never write into a damaged file
     try:
         if db.conn.in_transaction:
             with db.atomic():
@@ -175,9 +186,13 @@ def open_db(path: Path | str, *, apply: bool = True) -> sqlite_utils.Database:
 
     When it cannot be written (a full disk, a read-only folder) but exists, it is opened
     read-only instead, so notes can always be read: ``read_only(db)`` then holds the reason,
-    and every write transaction fails with it, changing nothing.
+    and every write transaction fails with it, changing nothing. A database found damaged
+    (now, or by an earlier run) is opened read-only the same way (store/damage.py).
     """
     path = Path(path)
+    damage = recorded_damage(path) if path.is_file() else None
+    if damage:
+        return _open_read_only(path, damaged_sentence(path, damage), damaged_warning(path))
     try:
         private_dir(path.parent)
         create_private(path)  # SQLite gives its -wal and -shm files the database's mode
@@ -189,7 +204,7 @@ def open_db(path: Path | str, *, apply: bool = True) -> sqlite_utils.Database:
         raise StorageError(f"Cannot create the data folder {path.parent}: {e.strerror}.") from None
     conn = None
     try:
-        conn = sqlite3.connect(str(path), timeout=30, check_same_thread=False)
+        conn = _connect(str(path), path)
         db = sqlite_utils.Database(conn)
         db.execute("PRAGMA foreign_keys = ON")
         db.enable_wal()
@@ -199,6 +214,9 @@ def open_db(path: Path | str, *, apply: bool = True) -> sqlite_utils.Database:
     except sqlite3.DatabaseError as e:
         if conn is not None:
             conn.close()
+        if is_damage(e):
+            problem = e.problem if isinstance(e, DatabaseDamaged) else str(e)
+            return _open_read_only(path, damaged_sentence(path, problem), damaged_warning(path))
         if _cannot_write(e) and path.is_file() and path.stat().st_size > 0:
             return _open_read_only(path, _why_not_writable(path, str(e)))
         raise StorageError(
@@ -245,18 +263,17 @@ def _why_not_writable(path: Path, error: str) -> str:
     )
 
 
-def _open_read_only(path: Path, reason: str) -> sqlite_utils.Database:
+def _open_read_only(path: Path, reason: str, warning: str | None = None) -> sqlite_utils.Database:
     """``path`` opened for reading: through SQLite's shared index when it can be used, else as
-    an unchanging file (then commits still waiting in the -wal file do not show)."""
+    an unchanging file (then commits still waiting in the -wal file do not show). ``reason``
+    is what a write is told; ``warning`` (default: the reason) is said once on opening."""
     last: sqlite3.DatabaseError | None = None
     wal = Path(f"{path}-wal")
     waiting = wal.is_file() and wal.stat().st_size > 0
     for query in ("mode=ro", "immutable=1"):
         conn = None
         try:
-            conn = sqlite3.connect(
-                f"{path.as_uri()}?{query}", uri=True, timeout=30, check_same_thread=False
-            )
+            conn = _connect(f"{path.as_uri()}?{query}", path, uri=True)
             conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
         except sqlite3.DatabaseError as e:
             if conn is not None:
@@ -265,12 +282,14 @@ def _open_read_only(path: Path, reason: str) -> sqlite_utils.Database:
             continue
         if query == "immutable=1" and waiting:
             reason += " (the very latest changes may show only once it can be written again)"
-        db = sqlite_utils.Database(conn)
-        db.read_only = reason[0].upper() + reason[1:] + "."  # type: ignore[attr-defined]
-        if (str(path), reason) not in _warned:
-            _warned.add((str(path), reason))
-            log.warning("%s", db.read_only)  # type: ignore[attr-defined]
-        return db
+        conn.read_only = reason[0].upper() + reason[1:].rstrip(".") + "."
+        said = warning or conn.read_only
+        if (str(path), said) not in _warned:
+            _warned.add((str(path), said))
+            log.warning("%s", said)
+        return sqlite_utils.Database(conn)
+    if last is not None and is_damage(last):
+        raise DatabaseDamaged(path, str(last))
     raise StorageError(
         f"Cannot open the database {path} even to read it ({last}). "
         + reason[0].upper()
@@ -281,4 +300,13 @@ def _open_read_only(path: Path, reason: str) -> sqlite_utils.Database:
 
 def read_only(db: sqlite_utils.Database) -> str | None:
     """Why ``db`` is open read-only (a sentence), or None when it can be written."""
-    return getattr(db, "read_only", None)
+    return getattr(db.conn, "read_only", None)
+
+
+def _connect(target: str, path: Path, *, uri: bool = False) -> GuardedConnection:
+    conn = sqlite3.connect(
+        target, uri=uri, timeout=30, check_same_thread=False, factory=GuardedConnection
+    )
+    assert isinstance(conn, GuardedConnection)
+    conn.path = path
+    return conn
