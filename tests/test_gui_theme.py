@@ -48,10 +48,13 @@ def styled():
     """The application styled and following the system's scheme, as ``qt_app`` sets it up
     (pytest-qt may have made the QApplication before)."""
     app = qt_app()
+    sheet, palette = app.styleSheet(), app.palette()
     theme.follow_system(app)
     theme.apply(app, dark=False)
     yield app
     theme.apply(app, dark=False)  # the next test starts light, whatever this one did
+    app.setStyleSheet(sheet)  # and styled as it found it (other tests measure plain widgets)
+    app.setPalette(palette)
 
 
 def test_contrast_ratios_known_from_the_definition():

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QKeyEvent, QSyntaxHighlighter, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import QPlainTextEdit, QWidget
 
@@ -171,16 +171,14 @@ class NotesEditor(QPlainTextEdit):
         self.document().setDocumentMargin(18)
         self._highlighter = MarkdownHighlighter(self.document())
 
-    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
-        super().changeEvent(event)
-        if event.type() == QEvent.Type.PaletteChange:
-            # The theme's colours changed (dark/light). A new colour is not an edit: no
-            # textChanged, so nothing is autosaved.
-            blocked = self.blockSignals(True)
-            try:
-                self._highlighter.rehighlight()
-            finally:
-                self.blockSignals(blocked)
+    def restyle(self) -> None:
+        """The theme changed (``theme.apply`` calls this): highlight in its colours. A new
+        colour is not an edit: no textChanged, so nothing is autosaved."""
+        blocked = self.blockSignals(True)
+        try:
+            self._highlighter.rehighlight()
+        finally:
+            self.blockSignals(blocked)
 
     # --- keys -----------------------------------------------------------------------------------
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, replace
 
-from PySide6.QtCore import QEvent, QMimeData, Qt
+from PySide6.QtCore import QMimeData, Qt
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -349,11 +349,3 @@ class EnhancedEditor(QTextEdit):
             self._restyle(block)
         finally:
             self._restyling = False
-
-    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
-        super().changeEvent(event)
-        if event.type() == QEvent.Type.PaletteChange and self.previous:
-            # New theme colours: the grey and the chips are redrawn, the edits so far kept.
-            from notes_app.gui.theme import recolor_document
-
-            recolor_document(self.document())

@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 import re
 
-from PySide6.QtCore import QEvent, QUrl, Signal
+from PySide6.QtCore import QUrl, Signal
 from PySide6.QtWidgets import QTextBrowser, QToolButton
 
 from notes_app.domain import Block, Citation, EnhancedNotes, Segment
@@ -187,14 +187,15 @@ class EnhancedView(QTextBrowser):
         if follow:
             bar.setValue(bar.maximum())
 
-    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
-        super().changeEvent(event)
-        if event.type() == QEvent.Type.PaletteChange and self._shown is not None:
-            # The system switched dark/light: the colours are in the HTML, so render again.
-            notes, by_index, streaming = self._shown
-            bar = self.verticalScrollBar().value()
-            self.setHtml(notes_html(notes, by_index, streaming=streaming))
-            self.verticalScrollBar().setValue(bar)
+    def restyle(self) -> None:
+        """The theme changed (``theme.apply`` calls this): the colours are in the HTML, so
+        render again."""
+        if self._shown is None:
+            return
+        notes, by_index, streaming = self._shown
+        bar = self.verticalScrollBar().value()
+        self.setHtml(notes_html(notes, by_index, streaming=streaming))
+        self.verticalScrollBar().setValue(bar)
 
     def citation_links(self) -> list[str]:
         """Every citation link in the document, in order (for tests and keyboard use)."""

@@ -4,8 +4,8 @@ Text colours meet WCAG AA (4.5:1) against what they are drawn on, in both themes
 the notes, text on the primary and record buttons, chips on their tint (tests/test_gui_theme.py
 computes the ratios). When the system switches between dark and light while the app runs,
 ``apply`` restyles everything: the palette and style sheet, and the text already in documents
-(the transcript, notes), whose old theme colours take the new theme's; views built from HTML
-render again on the palette change.
+(the transcript, notes), whose old theme colours take the new theme's; widgets with a
+``restyle()`` method (views built from HTML, the highlighted editor) redraw.
 """
 
 from __future__ import annotations
@@ -109,8 +109,8 @@ def app_icon(recording: bool = False) -> QIcon:
 def apply(app: QApplication, dark: bool | None = None) -> Colors:
     """Style the whole application; ``dark=None`` follows the system.
 
-    Switching themes recolours the text already shown; widgets that render HTML themselves
-    render again on the palette change that follows.
+    Switching themes recolours the text already shown and calls each widget's ``restyle()``
+    when it has one (views that render HTML or highlight text themselves).
     """
     global _current
     c = DARK if (system_is_dark(app) if dark is None else dark) else LIGHT
@@ -128,6 +128,12 @@ def apply(app: QApplication, dark: bool | None = None) -> Colors:
                     widget.blockSignals(blocked)
     app.setPalette(_palette(c))
     app.setStyleSheet(style_sheet(c))
+    if old is not c:
+        # Views that draw with theme colours of their own (HTML, a highlighter) redraw.
+        for widget in app.allWidgets():
+            restyle = getattr(widget, "restyle", None)
+            if callable(restyle):
+                restyle()
     return c
 
 
