@@ -107,7 +107,8 @@ def test_a_failure_stores_nothing_and_leaves_notes_and_transcript(configured, re
 
 def test_lines_that_fail_the_checks_keep_the_offline_text_and_the_cli_says_so(configured, repo):
     mid = stored_meeting(repo)
-    configured.queue(items_reply(["Them offered 40 percent.", *GOOD_LINES[1:]]))
+    lines = ["Them offered 40 percent.", *GOOD_LINES[1:]]
+    configured.queue(*(items_reply([line]) for line in lines))  # one note per request
     result = cli("enhance", str(mid), "--json")
 
     assert result.exit_code == 0, result.stderr

@@ -21,7 +21,7 @@ from llm_server import Reply, ScriptedLLMServer, llm_server  # noqa: F401
 
 from notes_app.domain import Meeting, Segment, Transcript
 from notes_app.enhance import checks
-from notes_app.enhance.enhancer import BATCH_SIZE, choose_mode, enhance
+from notes_app.enhance.enhancer import choose_mode, enhance
 from notes_app.enhance.notes_parse import parse_notes
 from notes_app.enhance.offline import enhance_offline
 from notes_app.errors import ConfigError, LLMError
@@ -31,6 +31,9 @@ USER_LINES = ["Pricing", "annual discount", "launch timing"]
 
 
 def run(server: ScriptedLLMServer, notes=NOTES, transcript=TRANSCRIPT, **kw):
+    """Enhance against the scripted server; several notes per request (the mechanics under
+    test), where the default is one (see the test of that below)."""
+    kw.setdefault("batch_size", 5)
     settings = llm_settings(server.base_url, **kw.pop("settings", {}))
     return enhance(transcript, notes, llm_settings=settings, mode=kw.pop("mode", "llm"), **kw)
 
@@ -159,7 +162,7 @@ def test_notes_go_in_batches_and_every_line_stays_in_order(llm_server):  # noqa:
 
     requests = llm_server.chat_requests
     sizes = [len(notes_in(r)) for r in requests]
-    assert len(requests) >= 3 and max(sizes) <= BATCH_SIZE and sum(sizes) == len(topics)
+    assert len(requests) >= 3 and max(sizes) <= 5 and sum(sizes) == len(topics)
     assert user_texts(result) == ["Costs", *topics]
     for t in topics:  # each line's context sits under it and cites its own segment
         block = ai(result, f"The {t} line item")
@@ -388,3 +391,16 @@ def test_agenda_line_numbers_follow_edits():
     # An edited line is the user's own again; a repeated line counts once.
     assert agenda_line_numbers(notes, agenda) == (1, 3)
     assert agenda_line_numbers(notes, None) == ()
+
+
+def test_by_default_each_note_is_its_own_request(llm_server):  # noqa: F811
+    llm_server.queue(*(items_reply([line]) for line in GOOD_LINES))
+    result = run(llm_server, batch_size=None)
+    asked = [notes_in(r) for r in llm_server.chat_requests]
+    assert [len(a) for a in asked] == [1, 1, 1]
+    assert [a[0][1] for a in asked] == [
+        "annual discount",
+        "launch timing",
+        "Priya: send the revised quote by Friday",
+    ]
+    assert ai(result, "15 percent").text == GOOD_LINES[0] and result.notice is None
