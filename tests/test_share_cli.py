@@ -263,3 +263,8 @@ def test_token_expiry_is_checked_before_anything_is_written(tmp_path):
     )
     assert result.exit_code == 1 and "90d" in result.stderr
     assert _tokens_lines(data)[-1].startswith("No API tokens")
+
+
+def test_serve_on_a_public_address_needs_its_public_url(tmp_path):
+    result = CliRunner().invoke(main, ["serve", "--host", "0.0.0.0", "--data", str(tmp_path)])
+    assert result.exit_code == 1 and "--public-url" in result.stderr

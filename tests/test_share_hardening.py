@@ -538,3 +538,47 @@ def test_ask_needs_json_and_the_same_origin(share_server):
         assert r.status_code == 403, site
     ok = {**JSON, "Sec-Fetch-Site": "same-origin", "Origin": own}
     assert httpx.post(url, content=body, headers=ok).status_code == 200
+
+
+# --- 16: only the server's own host names are answered ------------------------------------------
+
+
+def test_a_foreign_host_header_gets_nothing(share_server):
+    shared = publish(share_server, sample_snapshot())
+    path = "/s/" + shared["id"]
+    for host in ("evil.example", "evil.example:80", "127.0.0.1.nip.io", "localhost.evil.example"):
+        for method, target in (("GET", path), ("GET", path + "/"), ("GET", "/healthz"),
+                               ("POST", path + "/ask"), ("GET", "/api/shares")):  # fmt: skip
+            r = httpx.request(method, share_server.url + target, headers={"Host": host},
+                              json={"question": "x"} if method == "POST" else None)  # fmt: skip
+            assert r.status_code == 421, (host, target, r.status_code)
+            assert "location" not in r.headers and "Launch" not in r.text
+            assert r.headers["x-content-type-options"] == "nosniff"
+    r = httpx.post(share_server.url + "/api/shares", json=sample_snapshot().to_dict(),
+                   headers={**_auth(share_server), "Host": "evil.example"})  # fmt: skip
+    assert r.status_code == 421  # a link is never made to point at another host
+    for host in ("127.0.0.1", "localhost", "LOCALHOST:1234", "[::1]:8765"):
+        assert httpx.get(share_server.url + path, headers={"Host": host}).status_code == 200
+    slash = httpx.get(share_server.url + path + "/")  # a redirect stays on this server
+    assert slash.status_code in (307, 308)
+    assert slash.headers["location"].startswith(share_server.url + "/s/")
+
+
+def test_a_public_server_answers_only_its_public_host(tmp_path):
+    store = SnapshotStore(tmp_path / "srv", clock=lambda: 1e9)
+    token = store.create_token("tests")
+    app = create_app(store, clock=lambda: 1e9, public_url="https://notes.example.com/")
+    public = {"Host": "notes.example.com"}
+    with serve_in_thread(app) as url:
+        r = httpx.post(url + "/api/shares", json=sample_snapshot().to_dict(),
+                       headers={"Authorization": f"Bearer {token}", **public})  # fmt: skip
+        assert r.status_code == 201
+        assert r.json()["url"].startswith("https://notes.example.com/s/")
+        path = "/s/" + r.json()["id"]
+        assert httpx.get(url + path, headers=public).status_code == 200
+        assert httpx.get(url + path).status_code == 421  # 127.0.0.1 is not its name
+        assert httpx.get(url + path, headers={"Host": "evil.example"}).status_code == 421
+        asked = httpx.post(url + path + "/ask", json={"question": "launch?"},
+                           headers={**public, "Origin": "https://notes.example.com"})  # fmt: skip
+        assert asked.status_code == 200
+    store.close()

@@ -15,7 +15,7 @@ from notes_app.errors import ShareError
 from notes_app.share.answer import answerer_for
 from notes_app.share.local import local_dir
 from notes_app.share.model import DEFAULT_EXPIRES, ShareOptions, parse_expiry
-from notes_app.share.server import Limits, create_app
+from notes_app.share.server import Limits, allowed_hosts, create_app, is_loopback
 from notes_app.share.snapshots import SnapshotStore
 from notes_app.store.shares import ShareRecord
 
@@ -98,13 +98,19 @@ def serve_cmd(
         finally:
             store.close()
         return
+    if not public_url and not is_loopback(host):
+        raise ShareError(
+            f"Listening on {host} needs the address recipients will open: add --public-url, "
+            f"e.g. --public-url https://notes.example.com or http://THIS-MACHINE:{port}."
+        )
     store = SnapshotStore(data, clock=time.time)
     _check_port(host, port)
     import uvicorn
 
     limits = Limits(asks_per_client=asks_per_minute, asks_per_client_all=3 * asks_per_minute)
     answerer = answerer_for(app.settings.llm)
-    asgi = create_app(store, public_url=public_url, answerer=answerer, limits=limits)
+    hosts = allowed_hosts(public_url, host)
+    asgi = create_app(store, public_url=public_url, answerer=answerer, limits=limits, hosts=hosts)
     shown = public_url or f"http://{host}:{port}"
     click.echo(f"Serving share links at {shown} (data in {data}). Ctrl+C stops.", err=True)
     uvicorn.run(

@@ -8,11 +8,12 @@ The clock, the store and the answerer are injected so tests can move time and sw
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import logging
 import secrets
 import time
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Collection, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -36,6 +37,7 @@ from notes_app.share.page import NOT_FOUND_BODY, render_page, with_nonce
 from notes_app.share.ratelimit import RateLimiter, client_key
 from notes_app.share.snapshots import QuotaExceeded, ShareInfo, SnapshotStore, StoredShare
 
+MISDIRECTED_BODY = "This server does not serve that host name.\n"
 PAGE_CHAR_BYTES = 2  # a cached page is charged this per character (str of mostly ASCII)
 PURGE_EVERY = 3600.0  # seconds between purges of expired content, by the server's clock
 PURGE_CHECK_SECONDS = 60.0  # how often the idle server looks at that clock
@@ -105,8 +107,16 @@ def create_app(
     public_url: str | None = None,
     answerer: Answerer | None = None,
     limits: Limits | None = None,
+    hosts: Collection[str] | None = None,
 ) -> ShareApp:
-    """The ASGI app. ``public_url`` is where recipients reach it (default: the request's host)."""
+    """The ASGI app. ``public_url`` is where recipients reach it (default: the request's host).
+
+    Only requests for ``hosts`` are answered (default: the public URL's host, else this
+    computer's loopback names), so a page whose name was pointed at this server (DNS rebinding)
+    gets nothing, and no link or redirect is ever built from a foreign name.
+    """
+    if hosts is None:
+        hosts = allowed_hosts(public_url, "127.0.0.1" if not public_url else None)
     server = _ShareServer(store, clock, public_url, answerer or answer_question, limits or Limits())
     routes = [
         Route("/healthz", server.health, methods=["GET"]),
@@ -122,7 +132,38 @@ def create_app(
         lifespan=server.lifespan,
     )
     # Outside Starlette's own error middleware, so a 500 gets the same headers as the rest.
-    return ShareApp(server, _HardeningHeaders(_Housekeeping(app, server)))
+    return ShareApp(server, _HardeningHeaders(_OnlyOurHosts(_Housekeeping(app, server), hosts)))
+
+
+LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+def allowed_hosts(public_url: str | None, listen_host: str | None) -> frozenset[str]:
+    """The host names a server answers: its public URL's, and the loopback names when it
+    listens on this computer only."""
+    names = set()
+    if public_url:
+        names.add(_hostname(urlsplit(public_url).netloc))
+    if listen_host is not None and is_loopback(listen_host):
+        names |= LOOPBACK_NAMES
+    return frozenset(names)
+
+
+def is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _hostname(authority: str) -> str:
+    """``Example.com:8765`` → ``example.com``; ``[::1]:80`` → ``::1``."""
+    authority = authority.rsplit("@", 1)[-1].strip().lower()
+    if authority.startswith("["):
+        return authority[1:].split("]", 1)[0]
+    return authority.rsplit(":", 1)[0].rstrip(".") if ":" in authority else authority.rstrip(".")
 
 
 class _ShareServer:
@@ -418,6 +459,23 @@ def _iso(ts: float | None) -> str | None:
     if ts is None:
         return None
     return datetime.fromtimestamp(ts, timezone.utc).isoformat(timespec="seconds")
+
+
+class _OnlyOurHosts:
+    """ASGI middleware: a 421 with nothing in it for a Host this server does not go by."""
+
+    def __init__(self, app: ASGIApp, hosts: Collection[str]):
+        self.app = app
+        self.hosts = frozenset(hosts)
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http":
+            host = dict(scope["headers"]).get(b"host", b"").decode("latin-1")
+            if _hostname(host) not in self.hosts:
+                response = PlainTextResponse(MISDIRECTED_BODY, status_code=421)
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
 
 
 class _Housekeeping:
