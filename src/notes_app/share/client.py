@@ -1,7 +1,8 @@
 """The desktop's side of the share API: publish, list and revoke over HTTP.
 
-The HTTP client is injectable (tests and the local server pass their own); every failure becomes
-a ``ShareError`` that says what to check.
+Nothing goes to a plain-HTTP server that has not proved it issued our token (``verified.py``);
+HTTPS servers are proved by their certificate. The HTTP client is injectable; every failure
+becomes a ``ShareError`` that says what to check.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import httpx
 
 from notes_app.errors import ShareError
 from notes_app.share.model import ShareOptions, Snapshot
+from notes_app.share.verified import client_for
 
 
 @dataclass(frozen=True)
@@ -37,7 +39,17 @@ class ShareClient:
             )
         self.server_url = server_url.rstrip("/")
         self.token = token
-        self.http = http or httpx.Client(timeout=timeout)
+        self.http = http or client_for(self.server_url, token, timeout)
+
+    def verify(self) -> None:
+        """Check the server is ours (over HTTP: it proves it holds our token's hash) and up;
+        raises ``ShareError`` otherwise. Sends no token and no content."""
+        try:
+            response = self.http.get(self.server_url + "/healthz")
+        except httpx.HTTPError as e:
+            raise ShareError(f"Cannot reach the share server at {self.server_url} ({e}).") from None
+        if response.status_code != 200:
+            raise _failure(response, self.server_url)
 
     def publish(self, snapshot: Snapshot, options: ShareOptions) -> PublishedShare:
         payload = {**snapshot.to_dict(), **options.to_dict()}

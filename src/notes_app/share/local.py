@@ -1,10 +1,11 @@
 """A share server on 127.0.0.1, run by the app itself when no share server is configured.
 
-``notes-app share`` calls ``ensure_local_server``: it reuses the server while it answers, else
-starts ``notes-app serve`` as a background process with its data under ``home/share-server``.
-Links it makes work on this machine only. The API token is created once and kept in that folder
-(readable by this user only); the port is remembered so earlier links keep working after a
-restart.
+``notes-app share`` calls ``ensure_local_server``: it reuses the server while it answers and
+proves it holds this app's token (another local user's program may have taken the port after
+our server stopped: it gets nothing, and a server of ours starts on another port), else starts
+``notes-app serve`` as a background process with its data under ``home/share-server``. Links it
+makes work on this machine only. The API token is created once and kept in that folder (which
+only this user can open); the port is remembered so earlier links keep working after a restart.
 """
 
 from __future__ import annotations
@@ -19,10 +20,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
-
 from notes_app.errors import ShareError
-from notes_app.share.server import HEALTH_TEXT
+from notes_app.share.client import ShareClient
 from notes_app.share.snapshots import SnapshotStore
 
 LOCAL_DIR = "share-server"
@@ -50,15 +49,16 @@ def ensure_local_server(
 ) -> LocalServer:
     """The running local server, started first if it is not answering."""
     data = local_dir(home)
-    data.mkdir(parents=True, exist_ok=True)
+    data.mkdir(mode=0o700, parents=True, exist_ok=True)
+    data.chmod(0o700)  # made 0755 by earlier versions
     token = _local_token(data)
     state = _read_state(data)
-    if state and is_share_server(_url(state["port"])):
+    if state and is_share_server(_url(state["port"]), token):
         return LocalServer(_url(state["port"]), token, state.get("pid"), started=False)
     port = _pick_port(state.get("port") if state else None)
     pid = _spawn(data, port, python)
     _write_state(data, {"pid": pid, "port": port})
-    _wait_until_up(data, _url(port), pid, wait_seconds)
+    _wait_until_up(data, _url(port), pid, token, wait_seconds)
     return LocalServer(_url(port), token, pid, started=True)
 
 
@@ -76,13 +76,15 @@ def stop_local_server(home: Path) -> bool:
     return True
 
 
-def is_share_server(url: str) -> bool:
-    """Whether a notes-app share server answers at ``url`` (not some other program on the port)."""
+def is_share_server(url: str, token: str) -> bool:
+    """Whether our share server answers at ``url``: it must prove it holds ``token``'s hash
+    (nothing is sent to a program that cannot)."""
     try:
-        response = httpx.get(url + "/healthz", timeout=2.0)
-    except httpx.HTTPError:
+        with ShareClient(url, token, timeout=2.0) as client:
+            client.verify()
+    except ShareError:
         return False
-    return response.status_code == 200 and response.text.startswith(HEALTH_TEXT)
+    return True
 
 
 def _url(port: int) -> str:
@@ -157,10 +159,10 @@ def _spawn(data: Path, port: int, python: str) -> int:
     return process.pid
 
 
-def _wait_until_up(data: Path, url: str, pid: int, wait_seconds: float) -> None:
+def _wait_until_up(data: Path, url: str, pid: int, token: str, wait_seconds: float) -> None:
     deadline = time.monotonic() + wait_seconds
     while time.monotonic() < deadline:
-        if is_share_server(url):
+        if is_share_server(url, token):
             return
         if not _alive(pid):
             break

@@ -34,6 +34,7 @@ from notes_app.share.answer import ShareAnswer, answer_question
 from notes_app.share.cache import ByteLRU
 from notes_app.share.model import ShareOptions, Snapshot
 from notes_app.share.page import NOT_FOUND_BODY, render_page, with_nonce
+from notes_app.share.proof import proof
 from notes_app.share.ratelimit import RateLimiter, client_key
 from notes_app.share.snapshots import QuotaExceeded, ShareInfo, SnapshotStore, StoredShare
 
@@ -41,7 +42,7 @@ MISDIRECTED_BODY = "This server does not serve that host name.\n"
 PAGE_CHAR_BYTES = 2  # a cached page is charged this per character (str of mostly ASCII)
 PURGE_EVERY = 3600.0  # seconds between purges of expired content, by the server's clock
 PURGE_CHECK_SECONDS = 60.0  # how often the idle server looks at that clock
-HEALTH_TEXT = "notes-app share server"  # what the desktop looks for before reusing a server
+HEALTH_TEXT = "notes-app share server"
 
 BASE_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -120,6 +121,7 @@ def create_app(
     server = _ShareServer(store, clock, public_url, answerer or answer_question, limits or Limits())
     routes = [
         Route("/healthz", server.health, methods=["GET"]),
+        Route("/api/hello", server.hello, methods=["GET"]),
         Route("/api/shares", server.publish, methods=["POST"]),
         Route("/api/shares", server.list_shares, methods=["GET"]),
         Route("/api/shares/{share_id}", server.revoke, methods=["DELETE"]),
@@ -214,6 +216,18 @@ class _ShareServer:
 
     async def health(self, request: Request) -> Response:
         return PlainTextResponse(HEALTH_TEXT + " ok\n")
+
+    async def hello(self, request: Request) -> Response:
+        """Prove this is the server that issued a token, without the token being sent: the
+        HMAC of the caller's fresh challenge, keyed by the token's stored hash (proof.py)."""
+        key = request.query_params.get("key", "")
+        challenge = request.query_params.get("challenge", "")
+        if not (16 <= len(challenge) <= 128 and len(key) <= 64):
+            return _error(400, "Send /api/hello?key=KEY_ID&challenge=RANDOM (16-128 characters).")
+        token_hash = self.store.token_hash_for_key(key)
+        if token_hash is None:
+            return _error(403, "This server did not issue that token.")
+        return JSONResponse({"proof": proof(token_hash, challenge)})
 
     # --- publisher API ------------------------------------------------------------------------
 
