@@ -582,3 +582,41 @@ def test_a_public_server_answers_only_its_public_host(tmp_path):
                            headers={**public, "Origin": "https://notes.example.com"})  # fmt: skip
         assert asked.status_code == 200
     store.close()
+
+
+# --- what held up, kept under test ------------------------------------------------------------
+
+
+def test_share_ids_carry_192_bits(share_server):
+    import base64
+
+    ids = {publish(share_server, sample_snapshot())["id"] for _ in range(5)}
+    assert len(ids) == 5
+    for share_id in ids:
+        assert len(base64.urlsafe_b64decode(share_id + "=" * (-len(share_id) % 4))) == 24
+
+
+def test_the_servers_llm_key_is_never_echoed(tmp_path):
+    from llm_fixtures import llm_settings
+    from llm_server import Reply, ScriptedLLMServer
+
+    from notes_app.share.answer import answerer_for
+
+    key = "sk-test-SECRET-1234"
+    with ScriptedLLMServer(models=["test-model"]) as llm:
+        for _ in range(6):
+            llm.queue(Reply.error(401, f"Incorrect API key provided: {key}"))
+        store = SnapshotStore(tmp_path / "srv", clock=lambda: 1e9)
+        token = store.create_token("tests")
+        answerer = answerer_for(llm_settings(llm.base_url, api_key=key, max_retries=0))
+        app = create_app(store, clock=lambda: 1e9, answerer=answerer)
+        with serve_in_thread(app) as url:
+            server = test_share_helpers.RunningServer(url, token, store, None)
+            shared = publish(server, sample_snapshot(), include_transcript=True)
+            r = httpx.post(shared["url"] + "/ask", json={"question": "Who owns pricing?"})
+            page = httpx.get(shared["url"])
+        store.close()
+        assert llm.requests, "the LLM was asked"
+    assert r.status_code == 200 and r.json()["mode"] != "llm"  # answered without the model
+    for response in (r, page):
+        assert "SECRET" not in response.text and "SECRET" not in str(response.headers)

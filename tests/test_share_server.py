@@ -26,7 +26,7 @@ def test_publish_through_client_then_read_page(share_server):
     with _client(share_server) as client:
         shared = client.publish(sample_snapshot(), ShareOptions(include_transcript=True))
     assert shared.url == f"{share_server.url}/s/{shared.id}"
-    assert len(shared.id) >= 22  # ≥128 bits of token_urlsafe
+    assert len(shared.id) == 32  # 24 random bytes (192 bits), URL-safe base64
     r = httpx.get(shared.url)
     assert r.status_code == 200
     page = r.text
