@@ -316,20 +316,20 @@ def test_caches_are_bounded_by_bytes(tmp_path):
 
     store = SnapshotStore(tmp_path / "srv", clock=lambda: 1e9, parsed_budget=600_000)
     token = store.create_token("tests")
-    limits = Limits(page_cache_bytes=400_000)
+    limits = Limits(page_cache_bytes=200_000)
     app = create_app(store, clock=lambda: 1e9, limits=limits)
     with serve_in_thread(app) as url:
         server = test_share_helpers.RunningServer(url, token, store, None)
         shared = [
             publish(server, _big_snapshot(f"Share{n}", 200), include_transcript=True)
             for n in range(8)
-        ]  # each page ~60 KB, each snapshot ~90 KB parsed
+        ]  # each page ~32 KB, each snapshot ~100 KB parsed
         for _ in range(2):
             for n, s in enumerate(shared):
                 page = httpx.get(s["url"])
                 assert page.status_code == 200 and f"<h1>Share{n}</h1>" in page.text
         pages = app.server.pages
-        assert 0 < pages.bytes <= 400_000 and len(pages) < 8
+        assert 0 < pages.bytes <= 200_000 and len(pages) < 8
         assert 0 < store._parsed.bytes <= 600_000 and len(store._parsed) < 8
     store.close()
 

@@ -27,6 +27,12 @@ def with_nonce(page: str, nonce: str) -> str:
     return page.replace(NONCE_SLOT, nonce)
 
 
+def page_parts(page: str) -> tuple[bytes, ...]:
+    """The page as UTF-8 pieces around the nonce slots: ``nonce.join(parts)`` is the page
+    with that nonce, a copy of bytes rather than a search and an encoding per response."""
+    return tuple(part.encode("utf-8") for part in page.split(NONCE_SLOT))
+
+
 def render_page(
     share_id: str,
     snapshot: Snapshot,

@@ -33,13 +33,12 @@ from notes_app.errors import ShareError
 from notes_app.share.answer import ShareAnswer, answer_question
 from notes_app.share.cache import ByteLRU
 from notes_app.share.model import ShareOptions, Snapshot
-from notes_app.share.page import NOT_FOUND_BODY, render_page, with_nonce
+from notes_app.share.page import NOT_FOUND_BODY, page_parts, render_page
 from notes_app.share.proof import proof
 from notes_app.share.ratelimit import RateLimiter, client_key
 from notes_app.share.snapshots import QuotaExceeded, ShareInfo, SnapshotStore, StoredShare
 
 MISDIRECTED_BODY = "This server does not serve that host name.\n"
-PAGE_CHAR_BYTES = 2  # a cached page is charged this per character (str of mostly ASCII)
 PURGE_EVERY = 3600.0  # seconds between purges of expired content, by the server's clock
 PURGE_CHECK_SECONDS = 60.0  # how often the idle server looks at that clock
 HEALTH_TEXT = "notes-app share server"
@@ -179,7 +178,7 @@ class _ShareServer:
         # per client over all links, so one client cannot spread out across many.
         self.per_client_share = RateLimiter(limits.asks_per_client, limits.window_seconds, clock)
         self.per_client = RateLimiter(limits.asks_per_client_all, limits.window_seconds, clock)
-        self.pages: ByteLRU[str] = ByteLRU(limits.page_cache_bytes)
+        self.pages: ByteLRU[tuple[bytes, ...]] = ByteLRU(limits.page_cache_bytes)
         self._rendering: dict[str, anyio.Lock] = {}  # one render per share, however many ask
         self._render_threads = anyio.CapacityLimiter(limits.render_threads)
         self._answer_threads = anyio.CapacityLimiter(limits.answer_threads)
@@ -307,7 +306,7 @@ class _ShareServer:
     async def page(self, request: Request) -> Response:
         info = self._live(request)
         nonce = secrets.token_urlsafe(18)
-        body = with_nonce(await self._page_template(info), nonce)
+        body = nonce.encode().join(await self._page_template(info))
         return Response(
             body,
             media_type="text/html; charset=utf-8",
@@ -382,8 +381,8 @@ class _ShareServer:
             raise HTTPException(404)
         return snapshot
 
-    async def _page_template(self, info: ShareInfo) -> str:
-        """The share's page with a slot for the nonce: rendered once, off the event loop."""
+    async def _page_template(self, info: ShareInfo) -> tuple[bytes, ...]:
+        """The share's page in pieces around the nonce: rendered once, off the event loop."""
         page = self.pages.get(info.id)
         if page is not None:
             return page
@@ -396,20 +395,21 @@ class _ShareServer:
                     page = await anyio.to_thread.run_sync(
                         self._render, info, snapshot, limiter=self._render_threads
                     )
-                    self.pages.put(info.id, page, len(page) * PAGE_CHAR_BYTES)
+                    self.pages.put(info.id, page, sum(len(part) for part in page))
         finally:
             if not lock.statistics().tasks_waiting:
                 self._rendering.pop(info.id, None)
         return page
 
     @staticmethod
-    def _render(info: ShareInfo, snapshot: Snapshot) -> str:
-        return render_page(
+    def _render(info: ShareInfo, snapshot: Snapshot) -> tuple[bytes, ...]:
+        page = render_page(
             info.id,
             snapshot,
             allow_questions=info.allow_questions,
             expires_at=info.expires_at,
         )
+        return page_parts(page)
 
 
 def _not_json(request: Request) -> Response | None:
