@@ -29,7 +29,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp
 
-from notes_app.errors import ShareError
+from notes_app.errors import ShareError, StorageError
 from notes_app.share.answer import ShareAnswer, answer_question
 from notes_app.share.cache import ByteLRU
 from notes_app.share.model import ShareOptions, Snapshot
@@ -242,6 +242,9 @@ class _ShareServer:
             return _error(403, str(e))
         except ShareError as e:
             return _error(400, str(e))
+        except StorageError:
+            log.exception("Could not store a published share.")
+            return _error(503, "The share server could not save this share: try again later.")
         return JSONResponse(self._share_json(request, share.info), status_code=201)
 
     def _store_publish(self, token: str, body: bytes) -> StoredShare:
