@@ -46,7 +46,9 @@ facts, figures, reasons, who said it.
 2. Use only the transcript lines given under that note, never those of another note. Keep \
 numbers, amounts, dates and names exactly as they appear there. Never add a name, number or \
 date they do not contain.
-3. Write like meeting notes: terse, factual, third person. Do not repeat the note itself.
+3. Write like meeting notes: terse, factual, third person. Start with the fact, not with \
+"X mentioned that". Keep the tense: a plan or promise stays one ("will send", not "sent"). \
+No praise or opinion nobody said. Do not repeat the note itself.
 4. If a note's transcript lines say nothing about it, its context is null.
 5. A note marked ACTION ITEM is written as "Owner: task (due: date)", leaving out an owner or a \
 date nobody said. A note marked DECISION is one line saying what was decided.
