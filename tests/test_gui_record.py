@@ -161,3 +161,41 @@ def test_what_was_typed_before_start_and_during_start_and_stop_is_kept(
     assert meeting.notes == typed
     assert meeting.agenda == "- agenda: budget\n"
     assert len(app.repo.get_transcript(mid).segments) >= 1
+
+
+def test_the_record_bar_says_when_the_transcript_is_catching_up(qtbot, app, speech, whisper_engine):
+    """A real session played at 8× real time with a 1 s threshold falls behind at once: the
+    bar says "catching up" while the transcriber decodes greedily, and not once it caught up."""
+    from notes_app.transcribe.live import LiveDecoding
+
+    qt_app()
+    app.settings.enhance.auto_after_stop = False
+    app.settings.detect.enabled = False
+
+    def factory(settings, bridge):
+        hurried = LiveDecoding(catch_up_after=1.0)
+        return file_session(settings, bridge, whisper_engine, speech, speed=8.0, decoding=hurried)
+
+    win = MainWindow(app, tray=False, session_factory=factory)
+    qtbot.addWidget(win)
+    win.show()
+    bar = win.record_bar
+    shown: list[tuple[bool, str, str]] = []
+    # Connected after the window's own slot, so it sees the bar as the user does.
+    win.recording.bridge.catching_up.connect(
+        lambda behind: shown.append((behind, bar.behind.text(), bar.behind.toolTip()))
+    )
+    win.record_bar.button.click()
+    qtbot.waitUntil(lambda: win.recorder.recording or bool(win.error_boxes), timeout=20_000)
+    assert not win.error_boxes, win.error_boxes[0].text()
+    mid = win.recorder.meeting_id
+    qtbot.waitUntil(lambda: any(not behind for behind, _, _ in shown), timeout=120_000)
+    behind, text, tip = shown[0]
+    assert behind and text.startswith("transcript catching up")
+    assert "transcribed again" in tip
+    assert shown[-1][0] is False and "catching up" not in bar.behind.text()
+    assert bar.behind.toolTip() == ""
+    win.record_bar.button.click()
+    qtbot.waitUntil(lambda: not win.recorder.recording and not win.recorder.busy, timeout=120_000)
+    assert bar.behind.text() == "" and not bar.catching_up
+    assert len(app.repo.get_transcript(mid).segments) >= 1  # greedy text is still text

@@ -8,6 +8,8 @@ them to signals):
 - ``on_tentative(channel, text)``: the speech in progress ("" clears it);
 - ``on_level(channel, rms)``: input loudness, about ten times a second per channel;
 - ``on_backlog(seconds)``: how far the transcript is behind the audio, once a second;
+- ``on_catching_up(behind)``: the transcript fell behind and is decoded faster (True) until it
+  caught up (False);
 - ``on_error(NotesAppError)``: something failed; recording goes on with what still works.
 
 What is safe when, if the process dies: the meeting row exists (status "recording") from the
@@ -38,7 +40,7 @@ from notes_app.clock import clock, now_iso
 from notes_app.domain import CHANNEL_SPEAKER, Meeting, Segment, renumber
 from notes_app.errors import AudioError, NotesAppError, StorageError
 from notes_app.store.repo import Repo
-from notes_app.transcribe.live import LiveTranscriber
+from notes_app.transcribe.live import LiveDecoding, LiveTranscriber
 from notes_app.transcribe.vocabulary import LiveVocabulary
 
 log = logging.getLogger(__name__)
@@ -92,6 +94,7 @@ class MeetingSession:
         open_repo: Callable[[], Repo] | None = None,
         tentative_every: float | None = None,
         glossary: Sequence[str] | str = (),
+        decoding: LiveDecoding | None = None,
     ):
         self.repo = repo
         self.engine = engine
@@ -103,6 +106,7 @@ class MeetingSession:
         path = repo.path  # the transcriber thread opens its own connection to it
         self.open_repo = open_repo or (lambda: Repo.open(path))
         self.tentative_every = tentative_every
+        self.decoding = decoding or LiveDecoding()  # how utterances are decoded, and degrade
         self.listener = listener or SessionListener()
         self.vocabulary = LiveVocabulary(glossary)  # what the notes teach the recogniser
         self.meeting_id: int | None = None
@@ -165,6 +169,7 @@ class MeetingSession:
             tentative_every=self.tentative_every,
             vocabulary=self._vocabulary_terms,
             on_catching_up=self.listener.on_catching_up,
+            decoding=self.decoding,
         )
         self._transcriber.start()
         self._pump = threading.Thread(target=self._pump_audio, name="audio-pump", daemon=True)

@@ -19,6 +19,11 @@ SILENCE_DB = -60.0
 FLAT_DB = -55.0
 THEM_FLAT_AFTER = 20.0
 BEHIND_AFTER = 3.0  # seconds of lag before "transcript N s behind" is worth showing
+CATCHING_UP_TIP = (
+    "The computer is busy, so the transcript fell behind: it is written faster and a little "
+    "less accurately until it catches up. After the call the whole recording is transcribed "
+    "again at full accuracy."
+)
 
 
 def rms_to_db(rms: float) -> float:
@@ -116,6 +121,8 @@ class RecordBar(QWidget):
         layout.addStretch(1)
         layout.addWidget(self.behind)
         self._loud_at: dict[int, float] = {}
+        self.catching_up = False
+        self._backlog = 0.0
         self.set_recording(False)
 
     # --- state --------------------------------------------------------------------------------
@@ -131,7 +138,8 @@ class RecordBar(QWidget):
         for w in (self.me_meter, self.them_meter, self.me_label, self.them_label, self.elapsed):
             w.setVisible(recording)
         if not recording:
-            self.behind.setText("")
+            self.catching_up, self._backlog = False, 0.0
+            self._show_behind()
             self.warning.setVisible(False)
             self.me_meter.set_db(SILENCE_DB)
             self.them_meter.set_db(SILENCE_DB)
@@ -161,6 +169,19 @@ class RecordBar(QWidget):
         self.warning.setVisible(flat)
 
     def show_backlog(self, seconds: float) -> None:
-        self.behind.setText(
-            f"transcript {int(round(seconds))} s behind" if seconds >= BEHIND_AFTER else ""
-        )
+        self._backlog = seconds
+        self._show_behind()
+
+    def show_catching_up(self, behind: bool) -> None:
+        """The transcript fell behind and is decoded faster until it caught up (False)."""
+        self.catching_up = behind
+        self._show_behind()
+
+    def _show_behind(self) -> None:
+        lag = int(round(self._backlog))
+        if self.catching_up:
+            text = f"transcript catching up ({lag} s behind)" if lag else "transcript catching up"
+        else:
+            text = f"transcript {lag} s behind" if self._backlog >= BEHIND_AFTER else ""
+        self.behind.setText(text)
+        self.behind.setToolTip(CATCHING_UP_TIP if self.catching_up else "")

@@ -27,6 +27,7 @@ class SessionBridge(QObject, SessionListener):
     tentative = Signal(int, str)
     level = Signal(int, float)
     backlog = Signal(float)
+    catching_up = Signal(bool)
     error = Signal(object)  # NotesAppError
 
     def on_segment(self, segment) -> None:
@@ -40,6 +41,9 @@ class SessionBridge(QObject, SessionListener):
 
     def on_backlog(self, seconds: float) -> None:
         self.backlog.emit(seconds)
+
+    def on_catching_up(self, behind: bool) -> None:
+        self.catching_up.emit(behind)
 
     def on_error(self, error) -> None:
         self.error.emit(error)
@@ -161,6 +165,7 @@ class Recording(QObject):
             lambda ch, rms: win.record_bar.show_level(ch, rms, self.recorder.seconds)
         )
         self.bridge.backlog.connect(win.record_bar.show_backlog)
+        self.bridge.catching_up.connect(win.record_bar.show_catching_up)
         self.bridge.error.connect(win.show_error)
         self.recorder.started.connect(self._started)
         self.recorder.stopped.connect(self._stopped)
