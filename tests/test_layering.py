@@ -50,6 +50,7 @@ STAGES: dict[str, int] = {
     "notes_app.app": 6,
     "notes_app.usecases": 6,
     "notes_app.cli": 7,
+    "notes_app.mcp_server": 7,  # the MCP server over App, beside the command line
     "notes_app.gui": 7,
     "notes_app.__main__": 7,
 }

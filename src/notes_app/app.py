@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from notes_app.share.desktop import Sharing
     from notes_app.share.model import ShareOptions
     from notes_app.store.repair import Repaired
-    from notes_app.store.search import Filters
+    from notes_app.store.search import Filters, SearchResult
     from notes_app.store.shares import ShareRecord
     from notes_app.transcribe.engine import WhisperEngine
 
@@ -377,6 +377,23 @@ class App:
         notes = self.enhance(meeting, transcript, **options)
         # The notice (how many lines kept the offline text) is for this run, not stored.
         return replace(self.repo.add_enhanced(notes), notice=notes.notice)
+
+    # --- reading ----------------------------------------------------------------------------------
+
+    def meetings(self, *, since: str | None = None, attendee: str | None = None) -> list[Meeting]:
+        """Meetings newest first: those started on or after ``since`` (an ISO date or time),
+        with an attendee whose name contains ``attendee`` (any case)."""
+        from notes_app.usecases.reading import select_meetings
+
+        return select_meetings(self.repo.list_meetings(), since=since, attendee=attendee)
+
+    def search(self, text: str, filters: Filters, *, limit: int = 20) -> list[SearchResult]:
+        """Hits for what the user typed (never FTS syntax) in titles, notes and transcripts."""
+        from notes_app.store.search import search
+
+        if filters.meeting_id is not None:
+            self.repo.get_meeting(filters.meeting_id)  # a mistyped id is an error, not no hits
+        return search(self.repo.db, text, filters, limit=limit)
 
     # --- asking -----------------------------------------------------------------------------------
 

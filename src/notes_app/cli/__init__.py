@@ -11,7 +11,19 @@ import sys
 import click
 
 from notes_app import __version__
-from notes_app.cli import core, demo, enhance, gui, importing, live, llm, search, share, transcribe
+from notes_app.cli import (
+    agents,
+    core,
+    demo,
+    enhance,
+    gui,
+    importing,
+    live,
+    llm,
+    search,
+    share,
+    transcribe,
+)
 from notes_app.config import app_home
 from notes_app.errors import NotesAppError
 from notes_app.logs import setup_logging
@@ -40,6 +52,6 @@ def main(ctx: click.Context, verbose: bool) -> None:
         gui.open_window()
 
 
-for _module in (core, search, transcribe, importing, llm, demo, enhance, gui, live, share):
+for _module in (core, search, transcribe, importing, llm, demo, enhance, gui, live, share, agents):
     for _command in _module.COMMANDS:
         main.add_command(_command)
