@@ -127,7 +127,8 @@ def enhance(
         tmpl = (
             template if isinstance(template, Template) else load_template(template, templates_dir)
         )
-    offline = _offline(transcript, lines, meeting)
+    # Progress is the offline pass's when it is the result, else the model's requests'.
+    offline = _offline(transcript, lines, meeting, on_progress if tmpl is None else None)
     if tmpl is None:
         return offline
     if not agenda_lines and meeting is not None:
@@ -166,7 +167,10 @@ def _note_lines(notes: str | Sequence[NoteLine]) -> tuple[list[NoteLine], str]:
 
 
 def _offline(
-    transcript: Transcript, lines: Sequence[NoteLine], meeting: Meeting | None
+    transcript: Transcript,
+    lines: Sequence[NoteLine],
+    meeting: Meeting | None,
+    on_progress: OnProgress | None = None,
 ) -> EnhancedNotes:
     return enhance_offline(
         transcript,
@@ -174,6 +178,7 @@ def _offline(
         meeting_id=meeting.id if meeting else None,
         title=meeting.title if meeting else None,
         attendees=meeting.attendees if meeting else (),
+        on_progress=on_progress,
     )
 
 

@@ -21,7 +21,7 @@ scoring any text against a transcript (used by citation checks).
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -95,6 +95,11 @@ class SegmentIndex:
                 for g in _trigrams(term):
                     self._trigram_index[g].add(term)
         self._cache: dict[str, np.ndarray] = {}
+        self._passage_cache: dict[str, np.ndarray] = {}
+        self._peak_cache: dict[str, float] = {}
+        self._holding_cache: dict[frozenset[str], np.ndarray] = {}
+        self._zeros = np.zeros(self.size)
+        self._zeros.flags.writeable = False  # shared by every term the transcript never has
         self._kinds: list[set[str]] | None = None
         self._variants: dict[str, list[tuple[str, float]]] = {}
         self._by_letter: dict[str, list[tuple[str, str]]] | None = None
@@ -111,9 +116,12 @@ class SegmentIndex:
         """Which segments hold a fact of one of ``kinds`` (None when no kind is asked for)."""
         if not kinds:
             return None
-        if self._kinds is None:
-            self._kinds = [fact_kinds(seg.text) for seg in self.segments]
-        return np.array([bool(kinds & k) for k in self._kinds], dtype=bool)
+        key = frozenset(kinds)
+        if key not in self._holding_cache:
+            if self._kinds is None:
+                self._kinds = [fact_kinds(seg.text) for seg in self.segments]
+            self._holding_cache[key] = np.array([bool(kinds & k) for k in self._kinds], dtype=bool)
+        return self._holding_cache[key]
 
     def idf(self, term: str) -> float:
         df = len(self.postings.get(term, ()))
@@ -122,11 +130,21 @@ class SegmentIndex:
     def term_scores(self, term: str) -> np.ndarray:
         """BM25 contribution of ``term`` (or its closest spellings) to every segment."""
         if term not in self._cache:
-            scores = np.zeros(self.size)
+            scores = self._zeros
             for variant, weight in self.variants(term):
                 scores = np.maximum(scores, weight * self._exact_scores(variant))
             self._cache[term] = scores
         return self._cache[term]
+
+    def passage_scores(self, term: str) -> np.ndarray:
+        """``term_scores`` at their highest within WINDOW segments either side (cached: every
+        note line with the term needs it)."""
+        if term not in self._passage_cache:
+            scores = self.term_scores(term)
+            self._passage_cache[term] = (
+                self._zeros if scores is self._zeros else _sliding_max(scores, WINDOW)
+            )
+        return self._passage_cache[term]
 
     def _exact_scores(self, term: str) -> np.ndarray:
         scores = np.zeros(self.size)
@@ -220,10 +238,16 @@ class SegmentIndex:
         for term, weight in weighted_terms.items():
             scores = self.term_scores(term)
             own += weight * scores
-            passage += weight * _sliding_max(scores, WINDOW)
-            best = max((self.idf(v) * w for v, w in self.variants(term)), default=0.0)
-            mass += weight * max(best, self.idf(term)) * (K1 + 1) / (1 + K1)
+            passage += weight * self.passage_scores(term)
+            mass += weight * self._peak_idf(term) * (K1 + 1) / (1 + K1)
         return own, passage, mass
+
+    def _peak_idf(self, term: str) -> float:
+        """The highest idf among the term and its variants (cached: asked for every line)."""
+        if term not in self._peak_cache:
+            best = max((self.idf(v) * w for v, w in self.variants(term)), default=0.0)
+            self._peak_cache[term] = max(best, self.idf(term))
+        return self._peak_cache[term]
 
 
 def _squeezed(short: str, word: str) -> bool:
@@ -295,7 +319,10 @@ def note_query(text: str, section: str = "") -> dict[str, float]:
 
 
 def ground(
-    transcript: Transcript, note_lines: Sequence[NoteLine] | str, index: SegmentIndex | None = None
+    transcript: Transcript,
+    note_lines: Sequence[NoteLine] | str,
+    index: SegmentIndex | None = None,
+    on_progress: Callable[[float, float], None] | None = None,
 ) -> list[Grounding]:
     """Ground every note line in the transcript; one ``Grounding`` per line, in order.
 
@@ -311,21 +338,27 @@ def ground(
     if index.size == 0 or not groundable:
         return [Grounding(ln.line, (), None, 0.0) for ln in lines]
     queries = [note_query(ln.text, sections.get(ln.line, "")) for ln in groundable]
-    matrices = [index.query(q) for q in queries]
-    combined = np.vstack([_combine(own, passage, mass) for own, passage, mass in matrices])
-    anchors = align_in_order(combined)
-    found = {
-        ln.line: _select(
+
+    def combined(k: int) -> np.ndarray:  # one line's scores, made when needed: never all at once
+        return _combine(*index.query(queries[k]))
+
+    found: dict[int, Grounding | None] = {}
+
+    def select(k: int, anchor: int, scores: np.ndarray) -> None:
+        ln = groundable[k]
+        found[ln.line] = _select(
             ln.line,
-            a,
-            combined[k],
+            anchor,
+            scores,
             _own_words_only(index, queries[k]),
             queries[k],
             _coverage(index, queries[k]),
             index.holding(wanted_kinds(ln.text)),
         )
-        for k, (ln, a) in enumerate(zip(groundable, anchors, strict=True))
-    }
+
+    anchors = _align_rows(
+        combined, len(queries), index.size, on_anchor=select, on_progress=on_progress
+    )
     next_anchor: int | None = None  # anchor of the first grounded line below, walking up
     by_line = {ln.line: a for ln, a in zip(groundable, anchors, strict=True)}
     for ln in reversed(lines):
@@ -367,7 +400,10 @@ def _is_title(ln: NoteLine) -> bool:
 
 def _own_words_only(index: SegmentIndex, query: dict[str, float]) -> np.ndarray:
     """Scores from the line's own words: section words may steer, but never ground, a line."""
-    own, _, _ = index.query({t: w for t, w in query.items() if w > SECTION_WEIGHT})
+    own = np.zeros(index.size)  # as ``index.query`` sums them, without the passage scores
+    for term, weight in query.items():
+        if weight > SECTION_WEIGHT:
+            own += weight * index.term_scores(term)
     return own
 
 
@@ -392,23 +428,68 @@ def align_in_order(scores: np.ndarray, back_penalty: float | None = None) -> lis
     Maximises the sum of the chosen scores, where a row whose anchor lies before the previous
     row's pays ``back_penalty``. Runs in O(notes × segments) using running maxima.
     """
-    back_penalty = BACK_PENALTY if back_penalty is None else back_penalty
     n_notes, n_segs = scores.shape
-    total = scores[0].copy()
-    came_from = np.zeros((n_notes, n_segs), dtype=int)
+    return _align_rows(lambda j: scores[j], n_notes, n_segs, back_penalty)
+
+
+CHECKPOINT_ROWS = 256  # rows between the running totals kept for the way back
+
+
+def _align_rows(
+    row: Callable[[int], np.ndarray],
+    n_notes: int,
+    n_segs: int,
+    back_penalty: float | None = None,
+    on_anchor: Callable[[int, int, np.ndarray], None] | None = None,
+    on_progress: Callable[[float, float], None] | None = None,
+) -> list[int]:
+    """``align_in_order`` over rows made on demand by ``row(j)``, in memory that does not grow
+    with the notes: the forward pass keeps the running total every CHECKPOINT_ROWS rows; the
+    way back makes each stretch's choices again from its checkpoint (each row is made twice,
+    and the result is the same, number for number). ``on_anchor(j, anchor, row)`` hears each
+    row's anchor with the row, last rows first, so a caller needs no third copy of it.
+    ``on_progress(done, total)`` counts rows made, twice each."""
+    back_penalty = BACK_PENALTY if back_penalty is None else back_penalty
+    checkpoints: dict[int, np.ndarray] = {}
+    total = row(0).copy()
     for j in range(1, n_notes):
-        fwd_val, fwd_arg = _running_max(total)  # best previous anchor at or before each i
-        back_val, back_arg = _running_max(total[::-1])  # ... at or after each i
-        back_val, back_arg = back_val[::-1], (n_segs - 1 - back_arg)[::-1]
-        later = np.append(back_val[1:], -np.inf) - back_penalty
-        later_arg = np.append(back_arg[1:], n_segs - 1)
-        use_fwd = fwd_val >= later
-        came_from[j] = np.where(use_fwd, fwd_arg, later_arg)
-        total = scores[j] + np.where(use_fwd, fwd_val, later)
+        if j % CHECKPOINT_ROWS == 0:
+            checkpoints[j] = total
+            if on_progress is not None:
+                on_progress(j, 2 * n_notes)
+        total, _ = _align_step(total, row(j), n_segs, back_penalty)
     anchors = [int(np.argmax(total))]
-    for j in range(n_notes - 1, 0, -1):
-        anchors.append(int(came_from[j, anchors[-1]]))
+    last = n_notes - 1
+    for start in range(last - last % CHECKPOINT_ROWS, -1, -CHECKPOINT_ROWS):
+        first = max(start, 1)
+        end = min(start + CHECKPOINT_ROWS, n_notes)
+        if on_progress is not None:
+            on_progress(2 * n_notes - start, 2 * n_notes)
+        rows = {j: row(j) for j in range(start, end)}  # this stretch's rows, made again
+        total = checkpoints[start] if start else rows[0].copy()
+        came_from = {}
+        for j in range(first, end):
+            total, came_from[j] = _align_step(total, rows[j], n_segs, back_penalty)
+        for j in range(end - 1, start - 1, -1):  # anchors[-1] is row j's anchor
+            if on_anchor is not None:
+                on_anchor(j, anchors[-1], rows[j])
+            if j >= first:
+                anchors.append(int(came_from[j][anchors[-1]]))  # row j - 1's
     return anchors[::-1]
+
+
+def _align_step(
+    total: np.ndarray, scores: np.ndarray, n_segs: int, back_penalty: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """One row of the alignment: the new running total, and where each anchor came from."""
+    fwd_val, fwd_arg = _running_max(total)  # best previous anchor at or before each i
+    back_val, back_arg = _running_max(total[::-1])  # ... at or after each i
+    back_val, back_arg = back_val[::-1], (n_segs - 1 - back_arg)[::-1]
+    later = np.append(back_val[1:], -np.inf) - back_penalty
+    later_arg = np.append(back_arg[1:], n_segs - 1)
+    use_fwd = fwd_val >= later
+    came_from = np.where(use_fwd, fwd_arg, later_arg)
+    return scores + np.where(use_fwd, fwd_val, later), came_from
 
 
 def _running_max(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -12,8 +12,10 @@ Entry point: ``enhance_offline(transcript, notes) -> EnhancedNotes``.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Container, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from notes_app.domain import ME, THEM, Block, Citation, EnhancedNotes, Segment, Transcript
 from notes_app.enhance.actions import find_action_items, find_decisions
@@ -39,6 +41,7 @@ MODE = "offline"
 MAX_CONTEXT_LINES = 2
 MAX_WORDS = 32
 MAX_SECTION_ITEMS = 12
+PROGRESS_STEP = 0.005  # of the whole job, between two progress reports
 REPLY_REACH = 3  # segments after a question in which its answer is looked for
 SHORT_SENTENCE = 8  # words: a shorter best sentence takes the next one along
 MIN_QUOTE_WORDS = 4  # "Twenty months, okay." echoes; it does not explain
@@ -51,6 +54,36 @@ _ANAPHOR = re.compile(
     r"^(?:that|it|this|those|these|they|no)\b", re.I
 )  # of the note's heaviest term: a sentence holding the kind of fact asked for
 _FIRST_PERSON = re.compile(r"\b(?:i|i'm|i'll|i've|i'd|me|my|we|we're|we'll|we've|us|our)\b", re.I)
+
+
+# A long notes file asks about the same transcript passages line after line: these pure
+# functions of a text remember their answers (benchmarks/enhance_scale.py).
+_remember = lru_cache(maxsize=1 << 14)
+
+
+@_remember
+def _term_set(text: str) -> frozenset[str]:
+    return frozenset(terms(text))
+
+
+@_remember
+def _fact_kinds(text: str) -> frozenset[str]:
+    return frozenset(fact_kinds(text))
+
+
+@_remember
+def _wanted_kinds(text: str) -> frozenset[str]:
+    return frozenset(wanted_kinds(text))
+
+
+@_remember
+def _cleaned(text: str) -> str:
+    return clean_speech(text)
+
+
+@_remember
+def _sentences(text: str) -> tuple[str, ...]:
+    return tuple(sentences(text))
 
 
 @dataclass(frozen=True)
@@ -75,6 +108,27 @@ class _Context:
     # clauses cut from a sentence for a second fact in it: the sentence they came from may
     # still stand under the line it suits best
     clauses: set[str] = field(default_factory=set)
+    # Every form ever shown or reserved, in the order it came, and for each quote checked
+    # against them, how far down that list it was checked and which of them it contains:
+    # a long notes file checks each quote against only the forms that are new.
+    forms: list[str] = field(default_factory=list)
+    inside: dict[str, tuple[int, list[str]]] = field(default_factory=dict)
+
+    def show(self, forms: set[str]) -> None:
+        self.forms.extend(f for f in forms if f not in self.shown and f not in self.reserved)
+        self.shown.update(forms)
+
+    def reserve(self, form: str, line: int, fit: float) -> None:
+        if form not in self.shown and form not in self.reserved:
+            self.forms.append(form)
+        self.reserved[form] = (line, fit)
+
+    def contained(self, text: str) -> list[str]:
+        """The forms shown or reserved so far that occur in ``text``."""
+        checked, found = self.inside.get(text, (0, []))
+        found = found + [f for f in self.forms[checked:] if f and f in text]
+        self.inside[text] = (len(self.forms), found)
+        return found
 
 
 def enhance_offline(
@@ -84,9 +138,11 @@ def enhance_offline(
     meeting_id: int | None = None,
     title: str | None = None,
     attendees: Sequence[str] = (),
+    on_progress: Callable[[float, float], None] | None = None,
 ) -> EnhancedNotes:
     """Enhanced notes for ``notes`` (the text, or its lines parsed once by the caller) from
-    ``transcript`` (mode "offline").
+    ``transcript`` (mode "offline"). ``on_progress(done, total)`` hears how far it is (in
+    steps of a note line: grounding, then choosing, then writing the context).
 
     ``attendees`` name the other side: with exactly one, "them" is that person. ``title`` is
     accepted for symmetry with the LLM enhancer; the offline notes do not restate it. Raises
@@ -98,14 +154,23 @@ def enhance_offline(
     lines = parse_notes(notes) if isinstance(notes, str) else list(notes)
     ctx = _Context(by_pos, speaker_names(attendees), set())
     blocks: list[Block] = []
+    steps = 4 * len(lines)  # two for grounding a line, one for its first choice, one to write
+    report = _Reporter(on_progress, steps)
     if any(not ln.metadata and ln.text.strip() for ln in lines):
         index = SegmentIndex(transcript)
         sections = section_context(lines)
-        groundings = {g.note_line: g for g in ground(transcript, lines, index)}
+        grounded = ground(
+            transcript,
+            lines,
+            index,
+            on_progress=lambda done, total: report(2 * len(lines) * done / total),
+        )
+        groundings = {g.note_line: g for g in grounded}
         # The lines first, then the section labels: a fact belongs under the line that notes
         # it, and a label only gets what none of its lines already shows.
         context: dict[int, list[Block]] = {}
-        for ln in lines:  # each line's first choice, so no other line takes it as a second
+        for k, ln in enumerate(lines):  # each line's first choice, so no other takes it second
+            report(2 * len(lines) + k)
             if ln.line in groundings and not is_section_label(ln):
                 query = note_query(ln.text, sections.get(ln.line, ""))
                 ranked = _ranked_quotes(ln, groundings[ln.line], ctx, query, set())
@@ -113,8 +178,9 @@ def enhance_offline(
                     fit = _coverage(ranked[0].text, query)
                     for form in _shown_forms(ranked[0].text):
                         if fit > ctx.reserved.get(form, (0, -1.0))[1]:
-                            ctx.reserved[form] = (ln.line, fit)
-        for ln in sorted(lines, key=is_section_label):
+                            ctx.reserve(form, ln.line, fit)
+        for k, ln in enumerate(sorted(lines, key=is_section_label)):
+            report(3 * len(lines) + k)
             query = note_query(ln.text, sections.get(ln.line, ""))
             context[ln.line] = context_blocks(ln, groundings[ln.line], ctx, query)
         for ln in lines:
@@ -125,8 +191,24 @@ def enhance_offline(
         blocks.extend(topic_summary(transcript))
     blocks.extend(findings_section("Action items", find_action_items(transcript), by_pos))
     blocks.extend(findings_section("Decisions", find_decisions(transcript), by_pos))
-    checked = tuple(_checked(b, by_pos) for b in blocks)
+    known = {seg.index for seg in by_pos.values()}
+    checked = tuple(_checked(b, known) for b in blocks)
+    report(steps, final=True)
     return EnhancedNotes(meeting_id=meeting_id, mode=MODE, blocks=checked)
+
+
+class _Reporter:
+    """``on_progress`` at most every PROGRESS_STEP of the way, so a long notes file sends a
+    few hundred updates, not one per line."""
+
+    def __init__(self, on_progress: Callable[[float, float], None] | None, total: float):
+        self.on_progress, self.total = on_progress, max(total, 1)
+        self.next = 0.0
+
+    def __call__(self, done: float, *, final: bool = False) -> None:
+        if self.on_progress is not None and (done >= self.next or final):
+            self.next = done + PROGRESS_STEP * self.total
+            self.on_progress(self.total if final else min(done, self.total), self.total)
 
 
 def user_block(ln: NoteLine) -> Block:
@@ -151,13 +233,11 @@ def context_blocks(
     """
     # What other lines showed, and other lines' first choices where they suit those lines
     # better: this line may take a clause of them for a fact of its own, never the whole.
-    others = {t for t, (line, _) in ctx.reserved.items() if line != ln.line}
-    taken = ctx.shown | others
-    exclude = taken if not is_section_label(ln) else _NoClauses(taken)
+    exclude = _Taken(ctx, ln.line) if not is_section_label(ln) else _NoClauses(ctx, ln.line)
     quotes = _ranked_quotes(ln, grounding, ctx, query, exclude)[:MAX_CONTEXT_LINES]
     quotes.sort(key=lambda q: q.segments[0])
     for q in quotes:
-        ctx.shown.update(_shown_forms(q.text))
+        ctx.show(_shown_forms(q.text))
     return [
         Block(
             type="bullet",
@@ -172,24 +252,53 @@ def context_blocks(
 
 
 def _ranked_quotes(
-    ln: NoteLine, grounding: Grounding, ctx: _Context, query: dict[str, float], exclude: set[str]
+    ln: NoteLine,
+    grounding: Grounding,
+    ctx: _Context,
+    query: dict[str, float],
+    exclude: Container[str],
 ) -> list[_Quote]:
     """The quotes that could stand under a line, best first, each saying something new."""
     if not grounding.segments:
         return []
-    note_terms = set(terms(ln.text))
-    wants = wanted_kinds(ln.text)
+    note_terms = _term_set(ln.text)
+    wants = _wanted_kinds(ln.text)
     out: list[_Quote] = []
     for q in sorted(
         _quotes(grounding.segments, ctx, query, wants, exclude), key=lambda q: -q.score
     ):
-        seen = {_norm(x.text) for x in out} | exclude
-        if _adds(q, note_terms) and not _overlaps(_norm(q.text), seen, ctx.clauses):
+        text = _norm(q.text)
+        if _adds(q, note_terms) and not (
+            _overlaps(text, {_norm(x.text) for x in out}, ctx.clauses)
+            or (isinstance(exclude, _Taken) and exclude.overlaps(text))
+        ):
             out.append(q)
     return out
 
 
-class _NoClauses(set):
+class _Taken:
+    """What a line may not show again: what other lines showed, and other lines' first
+    choices (``_overlaps`` over all of them, without copying them for every quote)."""
+
+    def __init__(self, ctx: _Context, line: int):
+        self.ctx, self.line = ctx, line
+
+    def __contains__(self, form: object) -> bool:
+        ctx = self.ctx
+        if form in ctx.shown:
+            return True
+        reserved = ctx.reserved.get(form) if isinstance(form, str) else None
+        return reserved is not None and reserved[0] != self.line
+
+    def overlaps(self, text: str) -> bool:
+        """``_overlaps(text, self, clauses)``, by the forms ``text`` contains."""
+        if text in self:
+            return True
+        clauses = self.ctx.clauses
+        return any(f not in clauses and f in self for f in self.ctx.contained(text))
+
+
+class _NoClauses(_Taken):
     """Sentences already shown, for a section label: it gets no part of them either."""
 
 
@@ -197,8 +306,8 @@ def _quotes(
     positions: tuple[int, ...],
     ctx: _Context,
     query: dict[str, float],
-    wants: set[str],
-    exclude: set[str],
+    wants: AbstractSet[str],
+    exclude: Container[str],
 ) -> list[_Quote]:
     """The best quote from each run of consecutive segments by the same speaker; a run that
     only asks a question gives way to the reply that follows it."""
@@ -211,16 +320,16 @@ def _quotes(
             runs.append([i])
     out: list[_Quote] = []
     for run in runs:
-        spoken = clean_speech(" ".join(by_pos[i].text for i in run))
+        spoken = _cleaned(" ".join(by_pos[i].text for i in run))
         text, score = best_excerpt(spoken, query, wants=wants, exclude=exclude, clauses=ctx.clauses)
         if not text:
             continue
-        asked = text if is_question(text) else sentences(spoken)[-1]
+        asked = text if is_question(text) else _sentences(spoken)[-1]
         reply = _reply_to(run, by_pos) if is_question(asked) else None
         if reply:
             # After a reply that asked back, the answer is the last turn's.
             last = [i for i in reply if by_pos[i].speaker == by_pos[reply[-1]].speaker]
-            answer = clean_speech(" ".join(by_pos[i].text for i in last))
+            answer = _cleaned(" ".join(by_pos[i].text for i in last))
             a_text, a_score = best_excerpt(
                 answer, query, wants=wants, exclude=exclude, clauses=ctx.clauses
             )
@@ -251,14 +360,14 @@ def _reply_to(run: list[int], by_pos: dict[int, Segment], hop: bool = False) -> 
             return None
         if asker is not None and seg.speaker == asker:
             continue  # the asker going on (or a channel's echo); keep looking
-        if not clean_speech(seg.text):
+        if not _cleaned(seg.text):
             continue
         reply = [i]
         while (nxt := by_pos.get(reply[-1] + 1)) is not None and nxt.speaker == seg.speaker:
             if len(reply) >= 2 or asker is None:
                 break
             reply.append(reply[-1] + 1)
-        said = clean_speech(" ".join(by_pos[k].text for k in reply))
+        said = _cleaned(" ".join(by_pos[k].text for k in reply))
         if is_question(said.rsplit(". ", 1)[-1]) and not hop:
             # "We haven't settled it yet. What do you think?": the answer comes back.
             return reply + (_reply_to(reply, by_pos, hop=True) or [])
@@ -271,14 +380,14 @@ def best_excerpt(
     query: dict[str, float],
     max_words: int = MAX_WORDS,
     *,
-    wants: set[str] = frozenset(),  # type: ignore[assignment]
-    exclude: set[str] = frozenset(),  # type: ignore[assignment]
+    wants: AbstractSet[str] = frozenset(),
+    exclude: Container[str] = frozenset(),
     clauses: set[str] | None = None,
 ) -> tuple[str, float]:
     """The sentence of ``text`` that best matches ``query`` (and holds the kind of fact the
     note asks for), trimmed to its relevant clauses. A sentence in ``exclude`` (already shown)
     gives way to its clause that holds the note's own words, or to nothing."""
-    parts = sentences(text)
+    parts = _sentences(text)
     best, best_score, best_at = "", -1.0, -1
     for at, sentence in enumerate(parts):
         score = _sentence_score(sentence, query, wants)
@@ -318,12 +427,12 @@ def _coverage(text: str, query: dict[str, float]) -> float:
     return _match(text, own) / total if total else 0.0
 
 
-def _sentence_score(sentence: str, query: dict[str, float], wants: set[str]) -> float:
+def _sentence_score(sentence: str, query: dict[str, float], wants: AbstractSet[str]) -> float:
     bonus = FACT_BONUS * max(query.values(), default=1.0)
-    return _match(sentence, query) + bonus * len(wants & fact_kinds(sentence))
+    return _match(sentence, query) + bonus * len(wants & _fact_kinds(sentence))
 
 
-def _unshown_clause(sentence: str, query: dict[str, float], exclude: set[str]) -> str:
+def _unshown_clause(sentence: str, query: dict[str, float], exclude: Container[str]) -> str:
     """The clauses of a sentence already shown that carry the note's own words, when they
     say something the shown sentence did not already say under another line."""
     parts = clauses(sentence)
@@ -337,13 +446,13 @@ def _unshown_clause(sentence: str, query: dict[str, float], exclude: set[str]) -
 
 
 def _match(text: str, query: dict[str, float]) -> float:
-    found = set(terms(text))
+    found = _term_set(text)
     return sum(w * (2 if is_quantity(t) else 1) for t, w in query.items() if t in found)
 
 
 def _shown_forms(text: str) -> set[str]:
     """A line as shown, and each of its sentences: what another line may not show again."""
-    return {_norm(text), *(_norm(s) for s in sentences(text))} - {""}
+    return {_norm(text), *(_norm(s) for s in _sentences(text))} - {""}
 
 
 def _overlaps(text: str, seen: set[str], clauses: set[str] = frozenset()) -> bool:  # type: ignore[assignment]
@@ -353,6 +462,7 @@ def _overlaps(text: str, seen: set[str], clauses: set[str] = frozenset()) -> boo
     return text in seen or any(x in text for x in seen if x and x not in clauses)
 
 
+@_remember
 def _norm(text: str) -> str:
     return " ".join(re.findall(r"\w+", text.lower()))
 
@@ -380,9 +490,9 @@ def _trim_to_clauses(sentence: str, query: dict[str, float], max_words: int) -> 
     return lead + excerpt[:1].upper() + excerpt[1:] if not lead else lead + excerpt
 
 
-def _adds(quote: _Quote, note_terms: set[str]) -> bool:
+def _adds(quote: _Quote, note_terms: AbstractSet[str]) -> bool:
     """False when the quote only repeats the note back (nothing for the reader to gain)."""
-    quote_terms = set(terms(quote.text))
+    quote_terms = _term_set(quote.text)
     return bool(quote_terms - note_terms) and len(quote.text.split()) >= MIN_QUOTE_WORDS
 
 
@@ -471,12 +581,12 @@ def _first_sentences(text: str, max_words: int = MAX_WORDS) -> str:
     return " ".join(out)
 
 
-def _checked(block: Block, by_pos: dict[int, Segment]) -> Block:
-    """Guard the contract: an AI block cites at least one segment, and only ones that exist."""
+def _checked(block: Block, known: set[int]) -> Block:
+    """Guard the contract: an AI block cites at least one segment, and only ones that exist
+    (``known``: the transcript's segment indexes)."""
     if block.source == "ai":
         if not block.citations:
             raise ValueError(f"AI block without citations: {block.text!r}")
-        known = {seg.index for seg in by_pos.values()}
         missing = [c.segment for c in block.citations if c.segment not in known]
         if missing:
             raise ValueError(f"AI block cites unknown segments {missing}: {block.text!r}")

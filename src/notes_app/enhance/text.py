@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from notes_app.enhance.numbers import normalise_quantities
 from notes_app.textkit import STOPWORDS, stem  # their home; still importable from here
@@ -39,9 +40,14 @@ ABBREVIATIONS = {
 
 def terms(text: str) -> list[str]:
     """Meaningful terms of ``text``: stemmed content words, then quantity keys."""
+    return list(_terms(text))
+
+
+@lru_cache(maxsize=1 << 16)  # the same lines and passages are read again and again
+def _terms(text: str) -> tuple[str, ...]:
     out = [stem(ABBREVIATIONS.get(w, w)) for w in words(text) if w not in STOPWORDS and len(w) > 1]
     out.extend(sorted(normalise_quantities(text)))
-    return out
+    return tuple(out)
 
 
 def is_quantity(term: str) -> bool:
