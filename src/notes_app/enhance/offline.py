@@ -189,8 +189,9 @@ def enhance_offline(
     else:
         blocks.extend(user_block(ln) for ln in lines)
         blocks.extend(topic_summary(transcript))
-    blocks.extend(findings_section("Action items", find_action_items(transcript), by_pos))
-    blocks.extend(findings_section("Decisions", find_decisions(transcript), by_pos))
+    names = ctx.names
+    blocks.extend(findings_section("Action items", find_action_items(transcript), by_pos, names))
+    blocks.extend(findings_section("Decisions", find_decisions(transcript), by_pos, names))
     known = {seg.index for seg in by_pos.values()}
     checked = tuple(_checked(b, known) for b in blocks)
     report(steps, final=True)
@@ -530,8 +531,13 @@ def _with_speaker(speaker: str | None, text: str, names: dict[str, str] | None =
     return f"{who}: {text}" if who else text
 
 
-def findings_section(title: str, findings: list, by_pos: dict[int, Segment]) -> list[Block]:
-    """An AI heading and one cited bullet per finding; nothing when there are none."""
+def findings_section(
+    title: str, findings: list, by_pos: dict[int, Segment], names: dict[str, str] | None = None
+) -> list[Block]:
+    """An AI heading and one cited bullet per finding; nothing when there are none. An owner
+    the meeting can name ("Them" in a call with one attendee) is named."""
+    label = speaker_label(THEM)
+    named = f"{names[THEM]}: " if names and THEM in names else None
     findings = [f for f in findings if f.segment in by_pos][:MAX_SECTION_ITEMS]
     if not findings:
         return []
@@ -540,7 +546,9 @@ def findings_section(title: str, findings: list, by_pos: dict[int, Segment]) -> 
     items = [
         Block(
             type="bullet",
-            text=f.text,
+            text=named + f.text[len(label) + 2 :]
+            if named and f.text.startswith(f"{label}: ")
+            else f.text,
             source="ai",
             citations=tuple(Citation.of(by_pos[i]) for i in f.segments if i in by_pos),
         )

@@ -20,6 +20,8 @@ FILLER_WORDS = ("um", "uh", "uhm", "umm", "erm", "eh", "ehm", "hm", "hmm", "mm",
 FILLER_PHRASES = ("you know", "i mean", "sort of", "kind of")
 
 _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+# "18", "2m" (of "4.2M"), "3rd", "9am": numbers, which the quantity keys stand for instead.
+_NUMBER_TOKEN = re.compile(r"^\d+(?:k|m|mm|bn|b|st|nd|rd|th|s|am|pm|x)?$")
 _TAG = re.compile(r"<[^>]{1,40}/?>")
 
 
@@ -45,7 +47,11 @@ def terms(text: str) -> list[str]:
 
 @lru_cache(maxsize=1 << 16)  # the same lines and passages are read again and again
 def _terms(text: str) -> tuple[str, ...]:
-    out = [stem(ABBREVIATIONS.get(w, w)) for w in words(text) if w not in STOPWORDS and len(w) > 1]
+    out = [
+        stem(ABBREVIATIONS.get(w, w))
+        for w in words(text)
+        if w not in STOPWORDS and len(w) > 1 and not _NUMBER_TOKEN.match(w)
+    ]
     out.extend(sorted(normalise_quantities(text)))
     return tuple(out)
 
@@ -67,11 +73,22 @@ _REPEAT = re.compile(r"\b(\w+(?:\s\w+){0,2})(?:[,\s]+\1\b)+", re.IGNORECASE)
 # How replies open before they say anything: "Sure,", "I agree,", "Yes, so", "Good question."
 # Taken off the front of a line when more follows; "No" stays, it carries meaning.
 _ACKNOWLEDGEMENT = re.compile(
-    r"^(?:(?:and|so|but|ok|okay|yeah|yes|yep|well|like|right|sure|absolutely|exactly|"
-    r"great|alright|all right|of course|definitely|totally|perfect|cool|fine|oh|ah|"
+    r"^(?:(?:(?:and|so|but|ok|okay|yeah|yes|yep|well|like|right)\b[,.!\s]*)"  # connectives
+    r"|(?:(?:sure|absolutely|exactly|great|good|nice|excellent|wonderful|awesome|brilliant|"
+    r"lovely|alright|all right|of course|definitely|totally|perfect|cool|fine|oh|ah|"
     r"i agree|i see|i think so|got it|makes sense|that makes sense|sounds good|"
     r"good question|great question|that's a good (?:question|point)|fair enough|thanks|thank you"
-    r")\b[,.!\s]*)+(?=\S)",
+    r")\s*[,.!]+\s*))+(?=\S)",  # the rest only as a reply of their own: "Good." not "Good luck"
+    re.IGNORECASE,
+)
+
+
+# Greetings and thanks that open a call or a turn: "Hi Sarah, thanks for joining."
+_GREETING = re.compile(
+    r"^(?:(?:hi|hello|hey|good (?:morning|afternoon|evening))\b[^.!?]{0,30}[.!?,]\s*"
+    r"|(?:thanks|thank you)(?: \w+)? for (?:joining|coming|making (?:the )?time)"
+    r"[^.!?]{0,30}[.!?]\s*"
+    r"|(?:thanks|thank you),? (?:everyone|all|both)[.!?]\s*)+(?=\S)",
     re.IGNORECASE,
 )
 
@@ -87,6 +104,7 @@ def clean_speech(text: str) -> str:
     t = re.sub(r"\s+([,.;:!?])", r"\1", t)
     t = re.sub(r"([,;:])(?:\s*[,;:])+", r"\1", t)
     t = re.sub(r"\s{2,}", " ", t).strip(" ,;-")
+    t = _GREETING.sub("", t.lstrip(" ,.;:!-"))
     t = _ACKNOWLEDGEMENT.sub("", t.lstrip(" ,.;:!-"))
     t = t.strip(" ,;-")
     if not re.search(r"\w", t):
