@@ -404,3 +404,27 @@ def test_by_default_each_note_is_its_own_request(llm_server):  # noqa: F811
         "Priya: send the revised quote by Friday",
     ]
     assert ai(result, "15 percent").text == GOOD_LINES[0] and result.notice is None
+
+
+def test_a_line_repeating_another_notes_line_keeps_the_offline_text(llm_server):  # noqa: F811
+    segments = (
+        Segment(0, 0.0, 5.0, "How did the quarter close?", "me"),
+        Segment(
+            1,
+            5.0,
+            12.0,
+            "Revenue came in at 4.2 million, up eighteen percent on last year.",
+            "them",
+        ),
+    )
+    line = "Revenue came in at 4.2 million, up eighteen percent on last year."
+    llm_server.queue(items_reply([line]), items_reply([line]))
+    result = run(
+        llm_server, notes="- 4.2M\n- 18%\n", transcript=Transcript(segments), batch_size=None
+    )
+    under = [
+        [b.text for b in result.blocks if b.source == "ai" and b.note_line == n] for n in (1, 2)
+    ]
+    assert under[0] == [line]
+    assert under[1] and under[1] != [line]  # the offline clause for the second note
+    assert result.notice and result.notice.startswith("1 of 2")

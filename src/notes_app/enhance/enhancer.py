@@ -21,6 +21,7 @@ stores the result, so a failure leaves nothing half-written.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -405,6 +406,7 @@ class _Writer:
     stream: _Stream
     by_key: dict[int, _Slot] = field(init=False)
     streaming: bool = True
+    said: list[set[str]] = field(default_factory=list)  # words of the lines accepted so far
 
     def __post_init__(self) -> None:
         self.by_key = {s.task.key: s for s in self.stream.slots if s.task is not None}
@@ -419,6 +421,7 @@ class _Writer:
             slot = self.by_key[task.key]
             if verdict.ok and block is not None and not tripped:
                 slot.written = (block,)
+                self.said.append(_words(block.text))
                 written += 1
             else:
                 slot.written = slot.offline
@@ -471,6 +474,10 @@ class _Writer:
         same = " ".join(text.lower().split()) == " ".join(task.text.lower().split())
         if same and task.kind == prompts.NOTE:
             return checks.Verdict.failed("repeats the note"), None
+        if any(_alike(_words(text), earlier) for earlier in self.said):
+            # Two notes on one sentence ("4.2M", "18%") got the same line: the offline text
+            # shows each note its own clause instead.
+            return checks.Verdict.failed("repeats another note's line"), None
         # The meeting's title and attendees were in the prompt: "Q2" from "Q2 review" is fair.
         known = "\n".join([task.text, prompts.meeting_header(self.meeting)])
         verdict = checks.check_context(text, task.evidence, known, self.people)
@@ -484,6 +491,15 @@ class _Writer:
             level=slot.level,
         )
         return verdict, block
+
+
+def _words(text: str) -> set[str]:
+    return set(re.findall(r"\w+", text.lower()))
+
+
+def _alike(a: set[str], b: set[str], share: float = 0.8) -> bool:
+    """Mostly the same words (Jaccard), so one line would stand twice."""
+    return bool(a and b) and len(a & b) / len(a | b) >= share
 
 
 def zip_items(batch: Sequence[prompts.Task], reply: ChatReply) -> dict[prompts.Task, Any]:
