@@ -47,6 +47,8 @@ def store(app):
         segments=_segments(TALK),
     )
     app.enhance_meeting(acme, mode="offline")
+    app.move_meeting(acme, "Clients/Acme")
+    app.tag_meeting(acme, ["renewal"])
     design = repo.create_meeting(
         "Design review",
         started_at="2025-02-01T09:00:00+00:00",
@@ -92,13 +94,16 @@ def test_tools_are_listed_read_only_and_list_meetings_filters(store):
         sarah = data(await session.call_tool("list_meetings", {"attendee": "sarah"}))
         priya = data(await session.call_tool("list_meetings", {"attendee": "PRIYA"}))
         nobody = data(await session.call_tool("list_meetings", {"attendee": "Zed"}))
-        return tools, everything, since, sarah, priya, nobody
+        clients = data(await session.call_tool("list_meetings", {"folder": "clients"}))
+        loose = data(await session.call_tool("list_meetings", {"folder": "/"}))
+        return tools, everything, since, sarah, priya, nobody, clients, loose
 
-    tools, everything, since, sarah, priya, nobody = run_client(store["home"], work)
+    result = run_client(store["home"], work)
+    tools, everything, since, sarah, priya, nobody, clients, loose = result
     assert {t.name for t in tools} == {"list_meetings", "get_meeting", "search", "ask"}
     assert all(t.annotations.read_only_hint for t in tools)
     schema = next(t for t in tools if t.name == "list_meetings").input_schema
-    assert {"since", "attendee"} <= set(schema["properties"])
+    assert {"since", "folder", "attendee"} <= set(schema["properties"])
 
     ids = [m["id"] for m in everything["meetings"]]
     assert ids == [store["acme"], store["design"]]  # newest first
@@ -106,10 +111,13 @@ def test_tools_are_listed_read_only_and_list_meetings_filters(store):
     assert first["title"] == "Acme renewal"
     assert first["attendees"] == ["Sarah Chen", "Tom"]
     assert first["uri"] == f"notes://meeting/{store['acme']}"
+    assert (first["folder"], first["tags"]) == ("Clients/Acme", ["renewal"])
     assert [m["id"] for m in since["meetings"]] == [store["acme"]]
     assert [m["id"] for m in sarah["meetings"]] == [store["acme"]]
     assert [m["id"] for m in priya["meetings"]] == [store["design"]]
     assert nobody["meetings"] == []
+    assert [m["id"] for m in clients["meetings"]] == [store["acme"]]
+    assert [m["id"] for m in loose["meetings"]] == [store["design"]]  # in no folder
 
 
 def test_get_meeting_gives_notes_enhanced_notes_with_citations_and_transcript(store):
@@ -155,17 +163,19 @@ def test_search_and_ask_answer_with_citations(store):
         dated = data(
             await session.call_tool("search", {"query": "contrast", "since": "2025-03-01"})
         )
+        foldered = data(await session.call_tool("search", {"query": "logo", "folder": "Clients"}))
         answer = data(
             await session.call_tool("ask", {"question": "What pricing did we promise Acme?"})
         )
-        return found, dated, answer
+        return found, dated, foldered, answer
 
-    found, dated, answer = run_client(store["home"], work)
+    found, dated, foldered, answer = run_client(store["home"], work)
     hits = found["results"]
     assert hits and {h["meeting_id"] for h in hits} == {store["acme"]}
     spoken = next(h for h in hits if h["kind"] == "transcript")
     assert spoken["at"] == "00:15" and "[discount]" in spoken["snippet"]
     assert dated["results"] == []  # the design review is older than that
+    assert foldered["results"] == []  # and it is in no folder
     assert answer["mode"] == "offline"  # no LLM is configured for this store
     assert "ten percent" in answer["answer"]
     (best, *_) = answer["citations"]

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from notes_app.store.search import Filters, SearchResult
     from notes_app.store.shares import ShareRecord
     from notes_app.transcribe.engine import WhisperEngine
+    from notes_app.usecases.exporting import FolderExport
 
 
 @dataclass(frozen=True)
@@ -380,12 +381,41 @@ class App:
 
     # --- reading ----------------------------------------------------------------------------------
 
-    def meetings(self, *, since: str | None = None, attendee: str | None = None) -> list[Meeting]:
+    def meetings(
+        self,
+        *,
+        since: str | None = None,
+        attendee: str | None = None,
+        folder: str | None = None,
+    ) -> list[Meeting]:
         """Meetings newest first: those started on or after ``since`` (an ISO date or time),
-        with an attendee whose name contains ``attendee`` (any case)."""
+        with an attendee whose name contains ``attendee`` (any case), in ``folder`` or a folder
+        inside it ("/": in no folder)."""
         from notes_app.usecases.reading import select_meetings
 
-        return select_meetings(self.repo.list_meetings(), since=since, attendee=attendee)
+        found = self.repo.list_meetings(folder=folder)
+        return select_meetings(found, since=since, attendee=attendee)
+
+    # --- folders and tags -------------------------------------------------------------------------
+
+    def move_meeting(self, meeting_id: int, folder: str | None) -> Meeting:
+        """Put a meeting in a folder ("Clients/Acme"); "" or "/" takes it out of any folder."""
+        return self.repo.move_meeting(meeting_id, folder)
+
+    def tag_meeting(
+        self, meeting_id: int, add: Sequence[str] = (), remove: Sequence[str] = ()
+    ) -> Meeting:
+        """Add and remove tags of a meeting; returns it with its tags now."""
+        from notes_app.store.folders import tag_name
+
+        meeting = self.repo.get_meeting(meeting_id)
+        gone = {tag_name(t) for t in remove}
+        kept = [t for t in meeting.tags if t not in gone]
+        return self.repo.set_tags(meeting_id, [*kept, *add])
+
+    def folders(self) -> list[tuple[str, int]]:
+        """Each folder holding meetings, with how many."""
+        return self.repo.folders()
 
     def search(self, text: str, filters: Filters, *, limit: int = 20) -> list[SearchResult]:
         """Hits for what the user typed (never FTS syntax) in titles, notes and transcripts."""
@@ -441,6 +471,13 @@ class App:
         if fmt == "json":
             return render.notes_to_json(meeting, notes)
         raise NotesAppError(f"Unknown export format {fmt!r}: choose md, html or json.")
+
+    def export_folder(self, folder: str, fmt: str, directory: Path) -> FolderExport:
+        """Each enhanced meeting in ``folder`` written to ``directory`` as
+        ``YYYY-MM-DD Title.<fmt>``; those not enhanced yet are listed, not written."""
+        from notes_app.usecases.exporting import export_folder
+
+        return export_folder(self, folder, fmt, directory)
 
     def export_file(
         self, meeting_id: int, fmt: str, path: Path, *, version: int | None = None

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 import numpy as np
@@ -215,13 +215,7 @@ def retrieve_from_store(
     if not words:
         return []
     filters = filters or Filters()
-    filters = Filters(
-        filters.since,
-        filters.until,
-        filters.meeting_id,
-        filters.speaker,
-        kinds=("notes", "enhanced", "transcript"),
-    )
+    filters = replace(filters, kinds=("notes", "enhanced", "transcript"))
     depth = k * 4 if embedder is None else max(k * 4, _FUSE_DEPTH)
     hits = search(repo.db, " ".join(words) + " ", filters, limit=depth, any_term=True)
     transcripts: dict[int, list[Segment]] = {}

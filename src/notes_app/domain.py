@@ -190,6 +190,8 @@ class Meeting:
     agenda: str | None = None  # the notes as they stood when the recording started
     created_at: str | None = None
     updated_at: str | None = None
+    folder: str | None = None  # "Clients/Acme"; None: in no folder
+    tags: tuple[str, ...] = field(default_factory=tuple)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -204,4 +206,6 @@ class Meeting:
             "attendees": list(self.attendees),
             "created_at": self.created_at,
             "updated_at": self.updated_at,
+            "folder": self.folder,
+            "tags": list(self.tags),
         }

@@ -64,6 +64,8 @@ def meeting_summary(m: Meeting) -> dict[str, Any]:
         "started_at": m.started_at,
         "duration_seconds": round(m.duration, 1) if m.duration else None,
         "attendees": list(m.attendees),
+        "folder": m.folder,
+        "tags": list(m.tags),
         "status": m.status,
         "uri": meeting_uri(m.id),
     }
@@ -176,6 +178,10 @@ def _tool(fn: Callable[..., T]) -> Callable[..., T]:
 
 
 MeetingId = Annotated[int, Field(description="A meeting's id, as list_meetings or search give it.")]
+Folder = Annotated[
+    str | None,
+    Field(description='Only meetings in this folder or a folder inside it ("/": in no folder).'),
+]
 Since = Annotated[
     str | None,
     Field(
@@ -194,16 +200,18 @@ def build_server(app: App) -> NotesServer:
     @_tool
     def list_meetings(
         since: Since = None,
+        folder: Folder = None,
         attendee: Annotated[
             str | None,
             Field(description="Only meetings with an attendee whose name contains this."),
         ] = None,
         limit: Annotated[int, Field(ge=1, le=1000, description="At most this many.")] = 50,
     ) -> dict[str, Any]:
-        """List the user's meetings, newest first: id, title, start (UTC), length, attendees."""
+        """List the user's meetings, newest first: id, title, start (UTC), length, attendees,
+        folder and tags."""
 
         def job(own: App) -> dict[str, Any]:
-            found = own.meetings(since=since, attendee=attendee)
+            found = own.meetings(since=since, attendee=attendee, folder=folder)
             return {"meetings": [meeting_summary(m) for m in found[:limit]], "total": len(found)}
 
         return reading(app, job)
@@ -259,6 +267,7 @@ def build_server(app: App) -> NotesServer:
             ),
         ],
         since: Since = None,
+        folder: Folder = None,
         meeting_id: Annotated[int | None, Field(description="Only this meeting.")] = None,
         limit: Annotated[int, Field(ge=1, le=200)] = 20,
     ) -> dict[str, Any]:
@@ -266,7 +275,7 @@ def build_server(app: App) -> NotesServer:
         Matched words in each snippet are in [square brackets]."""
 
         def job(own: App) -> dict[str, Any]:
-            filters = Filters(since=_since_iso(since), meeting_id=meeting_id)
+            filters = Filters(since=_since_iso(since), meeting_id=meeting_id, folder=folder)
             hits = own.search(query, filters, limit=limit)
             return {
                 "results": [
@@ -289,6 +298,7 @@ def build_server(app: App) -> NotesServer:
             int | None, Field(description="Ask one meeting; leave out to ask across all.")
         ] = None,
         since: Since = None,
+        folder: Folder = None,
     ) -> dict[str, Any]:
         """Answer a question from the meetings, citing the moments the answer comes from
         (offline from the best passages, or with the user's configured LLM)."""
@@ -298,7 +308,7 @@ def build_server(app: App) -> NotesServer:
         def job(own: App) -> dict[str, Any]:
             if meeting_id is not None:
                 own.repo.get_meeting(meeting_id)
-            filters = Filters(since=_since_iso(since), meeting_id=meeting_id)
+            filters = Filters(since=_since_iso(since), meeting_id=meeting_id, folder=folder)
             answer = own.ask(question, filters)
             return {
                 "answer": answer.text,

@@ -16,6 +16,7 @@ from notes_app.cli import (
     core,
     demo,
     enhance,
+    folders,
     gui,
     importing,
     live,
@@ -52,6 +53,7 @@ def main(ctx: click.Context, verbose: bool) -> None:
         gui.open_window()
 
 
-for _module in (core, search, transcribe, importing, llm, demo, enhance, gui, live, share, agents):
+_AREAS = (core, folders, search, transcribe, importing, llm, demo, enhance, gui, live, share)
+for _module in (*_AREAS, agents):
     for _command in _module.COMMANDS:
         main.add_command(_command)

@@ -8,7 +8,10 @@ import click
 
 from notes_app import config as cfg
 from notes_app import render
+from notes_app.app import App
 from notes_app.cli.common import get_app, json_option, print_json
+from notes_app.errors import NotesAppError
+from notes_app.store.folders import tag_name
 
 
 @click.group("config")
@@ -51,14 +54,21 @@ def config_path() -> None:
 
 
 @click.command("list")
+@click.option("--folder", help='Only meetings in this folder or one inside it ("/": in none).')
+@click.option("--tag", help="Only meetings with this tag.")
 @json_option
-def list_cmd(as_json: bool) -> None:
+def list_cmd(folder: str | None, tag: str | None, as_json: bool) -> None:
     """List meetings, newest first."""
-    meetings = get_app().repo.list_meetings()
+    meetings = get_app().meetings(folder=folder)
+    if tag is not None:
+        meetings = [m for m in meetings if tag_name(tag) in m.tags]
     if as_json:
         print_json({"meetings": [m.to_dict() for m in meetings]})
         return
     if not meetings:
+        if folder is not None or tag is not None:
+            click.echo("No meetings there. `notes-app folders` lists your folders.")
+            return
         click.echo(
             "No meetings yet. Try `notes-app demo`, `notes-app import` or `notes-app record`."
         )
@@ -67,7 +77,9 @@ def list_cmd(as_json: bool) -> None:
         when = (m.started_at or "")[:16].replace("T", " ")
         dur = render.clock(m.duration) if m.duration else "--:--"
         state = "" if m.status == "done" else f"  ({m.status})"
-        click.echo(f"{m.id:>4}  {when}  {dur:>7}  {m.title}{state}")
+        where = f"  [{m.folder}]" if m.folder else ""
+        tags = "".join(f" #{t}" for t in m.tags)
+        click.echo(f"{m.id:>4}  {when}  {dur:>7}  {m.title}{state}{where}{tags}")
 
 
 @click.command("show")
@@ -94,20 +106,69 @@ def show_cmd(meeting_id: int, version: int | None, raw: bool, notes_only: bool) 
 
 
 @click.command("export")
-@click.argument("meeting_id", type=int)
+@click.argument("meeting_id", type=int, required=False)
 @click.option(
     "--format", "fmt", type=click.Choice(["md", "html", "json"]), default="md", show_default=True
 )
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-o", "--output", type=click.Path(path_type=Path))
 @click.option("--version", type=int, help="Export an earlier version of the enhanced notes.")
-def export_cmd(meeting_id: int, fmt: str, output: Path | None, version: int | None) -> None:
-    """Export enhanced notes as Markdown, one self-contained HTML file, or JSON."""
+@click.option(
+    "--folder", help="Export every meeting in this folder, one file each, into the -o folder."
+)
+def export_cmd(
+    meeting_id: int | None, fmt: str, output: Path | None, version: int | None, folder: str | None
+) -> None:
+    """Export enhanced notes as Markdown, one self-contained HTML file, or JSON.
+
+    With --folder, each enhanced meeting in that folder is written to the folder given with -o
+    as "YYYY-MM-DD Title.md" (or .html, .json).
+    """
     app = get_app()
+    if folder is not None:
+        _export_folder(app, meeting_id, folder, fmt, output, version)
+        return
+    if meeting_id is None:
+        raise NotesAppError(
+            "Say what to export: `notes-app export MEETING_ID` (see `notes-app list`), or "
+            "`notes-app export --folder FOLDER -o DIR`."
+        )
+    if output is not None and output.is_dir():
+        raise NotesAppError(
+            f"{output} is a folder: give a file name, e.g. -o {output}/notes.{fmt}."
+        )
     if output is None:
         click.echo(app.export(meeting_id, fmt, version=version), nl=False)
         return
     app.export_file(meeting_id, fmt, output, version=version)
     click.echo(f"Wrote {output}", err=True)
+
+
+def _export_folder(
+    app: App,
+    meeting_id: int | None,
+    folder: str,
+    fmt: str,
+    output: Path | None,
+    version: int | None,
+) -> None:
+    if meeting_id is not None or version is not None:
+        raise NotesAppError(
+            "--folder exports the latest notes of every meeting in a folder: leave out the "
+            "meeting id and --version."
+        )
+    if output is None:
+        raise NotesAppError(
+            f"Say where to write the files: `notes-app export --folder {folder} -o DIR`."
+        )
+    done = app.export_folder(folder, fmt, output)
+    for _meeting, path in done.written:
+        click.echo(f"Wrote {path}", err=True)
+    for meeting in done.not_enhanced:
+        click.echo(
+            f"Skipped meeting {meeting.id} “{meeting.title}”: not enhanced yet "
+            f"(`notes-app enhance {meeting.id}`).",
+            err=True,
+        )
 
 
 @click.command("delete")

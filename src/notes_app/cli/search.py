@@ -47,6 +47,7 @@ def query_words(words: tuple[str, ...]) -> str:
 @click.option("--until", type=_DATE, help="Only meetings on or before this day (YYYY-MM-DD).")
 @click.option("--meeting", "meeting_id", type=int, help="Only this meeting.")
 @click.option("--speaker", help="Only what this speaker said: me, them, or a name.")
+@click.option("--folder", help="Only meetings in this folder or one inside it.")
 @click.option("--limit", type=click.IntRange(1, 500), default=20, show_default=True)
 @json_option
 def search_cmd(
@@ -55,6 +56,7 @@ def search_cmd(
     until: datetime | None,
     meeting_id: int | None,
     speaker: str | None,
+    folder: str | None,
     limit: int,
     as_json: bool,
 ) -> None:
@@ -68,7 +70,11 @@ def search_cmd(
     if meeting_id is not None:
         app.repo.get_meeting(meeting_id)  # a clear error for a mistyped id, not "no results"
     filters = Filters(
-        since=day(since), until=day_after(until), meeting_id=meeting_id, speaker=speaker
+        since=day(since),
+        until=day_after(until),
+        meeting_id=meeting_id,
+        speaker=speaker,
+        folder=folder,
     )
     results = search(app.repo.db, query_words(query), filters, limit=limit)
     if as_json:
@@ -95,6 +101,7 @@ def _result_line(r: SearchResult) -> str:
 @click.argument("words", nargs=-1)
 @click.option("--all", "all_meetings", is_flag=True, help="Ask across every meeting (default).")
 @click.option("--since", type=_DATE, help="Ask across meetings on or after this day.")
+@click.option("--folder", help="Ask across the meetings in this folder (and folders inside it).")
 @click.option(
     "--llm/--offline",
     "use_llm",
@@ -108,6 +115,7 @@ def ask_cmd(
     words: tuple[str, ...],
     all_meetings: bool,
     since: datetime | None,
+    folder: str | None,
     use_llm: bool | None,
     history: bool,
     as_json: bool,
@@ -117,7 +125,8 @@ def ask_cmd(
     Answers cite the moments they come from. Example: notes-app ask 3 what did we promise Acme
     """
     app = get_app()
-    meeting_id, question = _split_question(words, all_meetings or since is not None, history)
+    across = all_meetings or since is not None or folder is not None
+    meeting_id, question = _split_question(words, across, history)
     if meeting_id is not None:
         app.repo.get_meeting(meeting_id)
     if history:
@@ -125,7 +134,8 @@ def ask_cmd(
         return
     if not question:
         raise click.UsageError("Give a question, e.g. `notes-app ask 3 what did we decide`.")
-    answer = app.ask(question, Filters(since=day(since), meeting_id=meeting_id), use_llm=use_llm)
+    filters = Filters(since=day(since), meeting_id=meeting_id, folder=folder)
+    answer = app.ask(question, filters, use_llm=use_llm)
     if as_json:
         print_json(answer.to_dict())
     else:

@@ -129,6 +129,14 @@ def m006_agenda(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE raw_notes ADD COLUMN agenda TEXT")
 
 
+@migrations()
+def m007_folders_tags(db: sqlite_utils.Database) -> None:
+    # A meeting's folder ("Clients/Acme") and tags; both NULL for meetings from before.
+    from notes_app.store.folders import install_folders_schema
+
+    install_folders_schema(db)
+
+
 def rows(db: sqlite_utils.Database, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
     """Every row of a query as a dict keyed by column name."""
     return list(db.query(sql, list(params)))

@@ -29,6 +29,7 @@ from notes_app.domain import Block, EnhancedNotes, Meeting, Segment, Transcript
 from notes_app.errors import MeetingNotFound
 from notes_app.store.chat import ChatStore
 from notes_app.store.db import one, open_db, rows, transaction
+from notes_app.store.folders import folder_clause, folder_name, tag_name, tags_of
 from notes_app.store.shares import ShareRecords
 from notes_app.store.vectors import VectorStore
 
@@ -148,17 +149,55 @@ class Repo:
             raise MeetingNotFound(meeting_id)
         return _meeting(row)
 
-    def list_meetings(self, *, status: str | None = None) -> list[Meeting]:
+    def list_meetings(
+        self, *, status: str | None = None, folder: str | None = None
+    ) -> list[Meeting]:
+        """Meetings newest first; ``folder`` keeps those in it or in a folder inside it."""
         sql = (
             "SELECT m.*, n.text AS notes, n.agenda AS agenda FROM meetings m LEFT JOIN raw_notes n"
-            " ON n.meeting_id = m.id"
+            " ON n.meeting_id = m.id WHERE 1"
         )
         params: list[Any] = []
         if status:
-            sql += " WHERE m.status = ?"
+            sql += " AND m.status = ?"
             params.append(status)
+        if folder is not None:
+            clause, folder_params = folder_clause("m.folder", folder)
+            sql += f" AND {clause}"
+            params += folder_params
         sql += " ORDER BY m.started_at DESC, m.id DESC"
         return [_meeting(r) for r in self._rows(sql, params)]
+
+    def move_meeting(self, meeting_id: int, folder: str | None) -> Meeting:
+        """Put the meeting in ``folder`` (None or "": in no folder); returns it moved."""
+        name = folder_name(folder)
+        self.get_meeting(meeting_id)
+        with self.transaction():
+            self.db.execute(
+                "UPDATE meetings SET folder = ?, updated_at = ? WHERE id = ?",
+                [name, now_iso(), meeting_id],
+            )
+        return self.get_meeting(meeting_id)
+
+    def set_tags(self, meeting_id: int, tags: Iterable[str]) -> Meeting:
+        """Replace the meeting's tags (each made a tag_name, duplicates dropped)."""
+        names = list(dict.fromkeys(tag_name(t) for t in tags))
+        self.get_meeting(meeting_id)
+        with self.transaction():
+            self.db.execute(
+                "UPDATE meetings SET tags = ?, updated_at = ? WHERE id = ?",
+                [json.dumps(names) if names else None, now_iso(), meeting_id],
+            )
+        return self.get_meeting(meeting_id)
+
+    def folders(self) -> list[tuple[str, int]]:
+        """Each folder holding meetings, with how many, by name."""
+        found = self._rows(
+            "SELECT folder, count(*) AS n FROM meetings WHERE folder IS NOT NULL"
+            " GROUP BY folder ORDER BY folder COLLATE NOCASE",
+            [],
+        )
+        return [(r["folder"], int(r["n"])) for r in found]
 
     def delete_meeting(self, meeting_id: int) -> Meeting:
         """Delete a meeting and everything stored with it; returns it (the caller removes audio)."""
@@ -321,6 +360,8 @@ def _meeting(row: dict[str, Any]) -> Meeting:
         agenda=row.get("agenda"),
         created_at=row["created_at"],
         updated_at=row["updated_at"],
+        folder=row.get("folder"),
+        tags=tags_of(row.get("tags")),
     )
 
 

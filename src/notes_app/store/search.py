@@ -20,6 +20,7 @@ from typing import Any
 import sqlite_utils
 
 from notes_app.store.db import rows as _rows
+from notes_app.store.folders import folder_clause
 
 KINDS = ("title", "notes", "enhanced", "transcript")
 
@@ -287,6 +288,7 @@ class Filters:
     meeting_id: int | None = None
     speaker: str | None = None  # only transcript hits by this speaker (case-insensitive)
     kinds: tuple[str, ...] = KINDS
+    folder: str | None = None  # meetings in this folder or one inside it ("/": in none)
 
 
 def search_rows(
@@ -332,9 +334,13 @@ def _few_meetings(db: sqlite_utils.Database, f: Filters) -> list[int] | None:
     """The meetings a filter allows, when there are few enough to search only their rows."""
     if f.meeting_id is not None:
         return [int(f.meeting_id)]
-    if not (f.since or f.until):
+    if not (f.since or f.until or f.folder is not None):
         return None
-    clauses, params = [], []
+    clauses, params = ["1"], []
+    if f.folder is not None:
+        clause, folder_params = folder_clause("folder", f.folder)
+        clauses.append(clause)
+        params += folder_params
     if f.since:
         clauses.append("started_at >= ?")
         params.append(f.since)
@@ -487,6 +493,10 @@ def _filter_sql(f: Filters) -> tuple[str, list[Any]]:
     if f.meeting_id is not None:
         clauses.append("d.meeting_id = ?")
         params.append(int(f.meeting_id))
+    if f.folder is not None:
+        clause, folder_params = folder_clause("m.folder", f.folder)
+        clauses.append(clause)
+        params += folder_params
     if f.speaker:
         clauses.append("d.kind = 'transcript' AND d.speaker = ? COLLATE NOCASE")
         params.append(f.speaker)
