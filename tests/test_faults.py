@@ -454,3 +454,35 @@ def test_repair_of_a_sound_database_rebuilds_its_search_index(notes_home, six_me
     assert res.exit_code == 0 and "sound" in res.output
     assert found() == set(six_meetings)
     assert not list(notes_home.glob("notes-damaged-*"))
+
+
+def test_repair_reads_what_was_committed_to_the_write_ahead_log(notes_home, six_meetings, tmp_path):
+    """A crash left commits in notes.db-wal that never reached notes.db, and notes.db is then
+    damaged: the salvage takes each page's last committed copy from the log."""
+    import shutil
+
+    db = notes_home / "notes.db"
+    crashed = tmp_path / "crashed"
+    crashed.mkdir()
+    writer = sqlite3.connect(db)
+    writer.execute("PRAGMA wal_autocheckpoint = 0")  # nothing reaches notes.db
+    with Repo.open(db) as repo:
+        repo.db.conn.execute("PRAGMA wal_autocheckpoint = 0")
+        late = repo.create_meeting("Only in the log", notes="- typed just before the crash")
+        repo.set_notes(1, "- meeting one's notes, edited last")
+        for suffix in ("", "-wal"):  # the files as a kill -9 leaves them
+            shutil.copyfile(f"{db}{suffix}", crashed / f"notes.db{suffix}")
+    writer.close()
+    assert (crashed / "notes.db-wal").stat().st_size > 0
+    for path in notes_home.glob("notes.db*"):
+        path.unlink()
+    for path in crashed.iterdir():
+        shutil.copyfile(path, notes_home / path.name)
+    _dd(db, tmp_path, seek=3, count=4)
+
+    res = CliRunner().invoke(main, ["repair", "--json"])
+    assert res.exit_code == 0, res.output
+    with Repo.open(db) as repo:
+        assert repo.get_meeting(late).notes == "- typed just before the crash"
+        assert repo.get_meeting(1).notes == "- meeting one's notes, edited last"
+        assert {m.id for m in repo.list_meetings()} == {*six_meetings, late}
