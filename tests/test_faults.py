@@ -303,6 +303,9 @@ def test_a_full_disk_still_lets_notes_be_read(small_disk, monkeypatch, tmp_path)
         assert "disk I/O error" not in err and "Traceback" not in err, (args, err)
         assert "read-only" in err, (args, err)
 
+    with Repo.open(home / "notes.db") as repo:  # the window can say so too
+        assert repo.read_only and "full" in repo.read_only
+        assert repo.get_meeting(int(meeting_id)).title == "Call"
     # Writing says why it cannot, and leaves nothing half-made behind.
     res = runner.invoke(main, ["import", str(transcript)])
     assert res.exit_code == 1 and "Traceback" not in res.output

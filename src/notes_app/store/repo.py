@@ -28,7 +28,7 @@ from notes_app.clock import now_iso
 from notes_app.domain import Block, EnhancedNotes, Meeting, Segment, Transcript
 from notes_app.errors import MeetingNotFound
 from notes_app.store.chat import ChatStore
-from notes_app.store.db import one, open_db, rows, transaction
+from notes_app.store.db import one, open_db, read_only, rows, transaction
 from notes_app.store.folders import folder_clause, folder_name, tag_name, tags_of
 from notes_app.store.shares import ShareRecords
 from notes_app.store.vectors import VectorStore
@@ -63,6 +63,12 @@ class Repo:
     def path(self) -> str:
         """The file behind this repository (for another thread to open its own connection)."""
         return self.db.execute("PRAGMA database_list").fetchone()[2]
+
+    @property
+    def read_only(self) -> str | None:
+        """Why nothing can be saved (a full disk, a damaged file), as a sentence to show; None
+        when the database can be written. Reading works either way."""
+        return read_only(self.db)
 
     @cached_property
     def chat(self) -> ChatStore:
