@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from notes_app.store.shares import ShareRecord
     from notes_app.transcribe.engine import WhisperEngine
     from notes_app.usecases.exporting import FolderExport
+    from notes_app.usecases.vault import VaultWrite
 
 
 @dataclass(frozen=True)
@@ -324,6 +325,8 @@ class App:
             enhanced = self.repo.get_enhanced(meeting_id)
             if enhanced is not None:
                 self.repo.add_enhanced(remap_citations(enhanced, live.segments, final.segments))
+        if enhanced is not None:
+            self.vault_after_enhance(meeting_id)  # the vault's citations point into the new one
         return self.repo.get_transcript(meeting_id)
 
     # --- enhancing --------------------------------------------------------------------------------
@@ -376,8 +379,9 @@ class App:
                 "(`notes-app import FILE --notes NOTES.md`)."
             )
         notes = self.enhance(meeting, transcript, **options)
+        stored = self.repo.add_enhanced(notes)
         # The notice (how many lines kept the offline text) is for this run, not stored.
-        return replace(self.repo.add_enhanced(notes), notice=notes.notice)
+        return replace(stored, notice=_joined(notes.notice, self.vault_after_enhance(meeting_id)))
 
     # --- reading ----------------------------------------------------------------------------------
 
@@ -449,6 +453,54 @@ class App:
         except StorageError as e:  # a full disk: the answer stands, the history misses it
             logging.getLogger(__name__).warning("The question was not kept in the history: %s", e)
         return answer
+
+    # --- the Markdown vault (usecases/vault.py) ---------------------------------------------------
+
+    def write_to_vault(self, meeting_id: int) -> VaultWrite | None:
+        """The meeting's latest enhanced notes written to the vault (``notes.vault``) as
+        ``YYYY-MM-DD Title.md``; None when no vault is set or there is nothing enhanced. A file
+        edited in the vault is kept, the notes written beside it (the result says so)."""
+        from notes_app.usecases.vault import INDEX_FILE, write_meeting
+
+        vault = self.settings.vault_path
+        notes = self.repo.get_enhanced(meeting_id) if vault is not None else None
+        if vault is None or notes is None:
+            return None
+        meeting = self.repo.get_meeting(meeting_id)
+        return write_meeting(vault, self.settings.home / INDEX_FILE, meeting, notes)
+
+    def vault_after_enhance(self, meeting_id: int) -> str | None:
+        """After new enhanced notes are stored: the vault's file brought up to date. Returns a
+        sentence when the user should hear of it (a file kept, or writing failed); the notes
+        are stored either way."""
+        try:
+            done = self.write_to_vault(meeting_id)
+        except NotesAppError as e:
+            logging.getLogger(__name__).warning("Not written to the vault: %s", e, exc_info=True)
+            return f"The notes are saved, but not written to the vault: {e}"
+        if done is not None and done.kept is not None:
+            logging.getLogger(__name__).info("%s", done.message)
+            return done.message
+        return None
+
+    def vault_sync(self, *, on_event: OnEvent | None = None) -> list[VaultWrite]:
+        """Every enhanced meeting written to the vault (those already there and unchanged are
+        left as they are); returns what happened to each."""
+        if self.settings.vault_path is None:
+            raise NotesAppError(
+                "No vault is set. Choose a folder (an Obsidian vault, say) with "
+                "`notes-app config set notes.vault ~/Documents/Vault/Meetings`, then sync again."
+            )
+        meetings = self.repo.list_meetings()
+        report = progress_reporter(on_event)
+        done: list[VaultWrite] = []
+        for n, meeting in enumerate(reversed(meetings), 1):  # oldest first: "(2)" goes to the later
+            written = self.write_to_vault(meeting.id)
+            if written is not None:
+                done.append(written)
+            if report:
+                report(n, len(meetings))
+        return done
 
     # --- exporting --------------------------------------------------------------------------------
 
@@ -531,6 +583,10 @@ class App:
 
         self.close()  # this connection must not hold the file being replaced
         return repair(self.settings.db_path)
+
+
+def _joined(*sentences: str | None) -> str | None:
+    return " ".join(s for s in sentences if s) or None
 
 
 def _sounddevice():

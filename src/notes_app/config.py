@@ -91,6 +91,11 @@ class DetectSettings:
 
 
 @dataclass
+class NotesSettings:
+    vault: str = ""  # a folder (e.g. an Obsidian vault) each enhanced meeting is written to
+
+
+@dataclass
 class Settings:
     transcribe: TranscribeSettings = field(default_factory=TranscribeSettings)
     audio: AudioSettings = field(default_factory=AudioSettings)
@@ -98,6 +103,7 @@ class Settings:
     enhance: EnhanceSettings = field(default_factory=EnhanceSettings)
     share: ShareSettings = field(default_factory=ShareSettings)
     detect: DetectSettings = field(default_factory=DetectSettings)
+    notes: NotesSettings = field(default_factory=NotesSettings)
     home: Path = field(default_factory=app_home)
 
     # Paths derived from home, so a test that points NOTES_APP_HOME at tmp_path gets all of them.
@@ -120,6 +126,11 @@ class Settings:
     @property
     def settings_path(self) -> Path:
         return self.home / SETTINGS_FILE
+
+    @property
+    def vault_path(self) -> Path | None:
+        """The Markdown vault folder, or None when none is set."""
+        return Path(self.notes.vault).expanduser() if self.notes.vault else None
 
 
 # Environment variables that override a setting: (env var, dotted key).
@@ -223,6 +234,12 @@ def _not_empty(value: Any) -> str | None:
     return None if value else "cannot be empty"
 
 
+def _folder(value: Any) -> str | None:
+    if value and Path(value).expanduser().is_file():
+        return "must be a folder, and that is a file"
+    return None
+
+
 def _language(value: Any) -> str | None:
     if value in ("", "auto") or (value.isascii() and value.isalpha() and 2 <= len(value) <= 3):
         return None
@@ -254,6 +271,7 @@ _CHECKS: dict[str, Callable[[Any], str | None]] = {
     "enhance.mode": _one_of("auto", "llm", "offline"),
     "enhance.template": _not_empty,
     "share.server_url": _url,
+    "notes.vault": _folder,
 }
 
 

@@ -24,6 +24,7 @@ from notes_app.cli import (
     search,
     share,
     transcribe,
+    vault,
 )
 from notes_app.config import app_home
 from notes_app.errors import NotesAppError
@@ -54,6 +55,6 @@ def main(ctx: click.Context, verbose: bool) -> None:
 
 
 _AREAS = (core, folders, search, transcribe, importing, llm, demo, enhance, gui, live, share)
-for _module in (*_AREAS, agents):
+for _module in (*_AREAS, vault, agents):
     for _command in _module.COMMANDS:
         main.add_command(_command)
