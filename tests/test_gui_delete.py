@@ -131,9 +131,9 @@ def test_cancelling_keeps_the_meeting(qtbot, window, app, monkeypatch):
 def test_the_delete_key_in_the_list_asks_and_deletes(qtbot, window, app, yes):
     ids = three_meetings(app, window)
     window.open_meeting(ids[0])
-    window.sidebar.tree.setFocus()
-    qtbot.waitUntil(window.sidebar.tree.hasFocus)
-    qtbot.keyClick(window.sidebar.tree, Qt.Key.Key_Delete)
+    window.sidebar.meeting_list.setFocus()
+    qtbot.waitUntil(window.sidebar.meeting_list.hasFocus)
+    qtbot.keyClick(window.sidebar.meeting_list, Qt.Key.Key_Delete)
     qtbot.waitUntil(lambda: not exists(app, ids[0]))
     assert yes.asked and ids[0] not in window.sidebar.visible_ids()
 

@@ -64,7 +64,7 @@ def test_launching_opens_the_latest_meeting(qtbot, app):
     assert win.current_id() == latest
     assert win.pages.currentWidget() is win.view
     assert win.sidebar.current_id() == latest
-    assert win.sidebar.tree.isVisible() and win.sidebar.empty_hint.isHidden()
+    assert win.sidebar.meeting_list.isVisible() and win.sidebar.empty_hint.isHidden()
 
 
 def test_ctrl_n_makes_a_meeting_with_the_cursor_in_its_notes(qtbot, app):
@@ -153,9 +153,9 @@ def test_ctrl_backslash_swaps_the_list_in_one_column_and_hides_it_in_two(qtbot, 
     assert win.sidebar.isVisible() and win.body.isHidden()
     qtbot.waitUntil(lambda: win.sidebar.width() > MIN_WIDTH - 20)  # the whole column
     # Choosing a meeting in the list brings the meeting back in its place.
-    item = next(i for i in win.sidebar._items() if i.text(0).startswith("First"))
-    rect = win.sidebar.tree.visualItemRect(item)
-    qtbot.mouseClick(win.sidebar.tree.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    rect = win.sidebar.meeting_list.visualRect(win.sidebar.index_of(first))
+    viewport = win.sidebar.meeting_list.viewport()
+    qtbot.mouseClick(viewport, Qt.MouseButton.LeftButton, pos=rect.center())
     assert win.current_id() == first
     assert win.body.isVisible() and win.sidebar.isHidden()
 

@@ -209,3 +209,15 @@ class Meeting:
             "folder": self.folder,
             "tags": list(self.tags),
         }
+
+
+@dataclass(frozen=True)
+class MeetingHeader:
+    """What a list of meetings shows of one: no notes, attendees or transcript, so a page of
+    them is one small query however long the meetings are."""
+
+    id: int
+    title: str
+    started_at: str | None = None  # ISO 8601, UTC
+    duration: float | None = None  # seconds
+    status: str = "done"

@@ -152,7 +152,7 @@ class MainWindow(QMainWindow):
     # --- meetings -----------------------------------------------------------------------------
 
     def refresh_meetings(self, select: int | None = None) -> None:
-        self.sidebar.set_meetings(self.app.repo.list_meetings(), select=select)
+        self.sidebar.show_pages(self.app.repo.meeting_headers, select=select)
 
     def open_latest(self) -> None:
         """At launch: the latest meeting, where the user left off (no meetings: the welcome)."""

@@ -1,5 +1,9 @@
 """The sidebar: "New meeting", a search field, and meetings grouped by day.
 
+The list is a model read a page at a time (``MeetingListModel``): the window starts with the
+newest meetings read and shown, however many there are, and older ones are read as the list is
+scrolled down (Qt's fetchMore) or when one of them is selected.
+
 Typing in the search field swaps the meeting list for full-text search hits (the window runs
 the query off the GUI thread and hands the answer to ``show_results``); clearing it swaps back.
 From the field, Down and Up move through the hits, Enter opens one, Esc clears the search (and,
@@ -10,8 +14,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime
+from typing import Any
 
-from PySide6.QtCore import QEvent, QModelIndex, QObject, QSize, Qt, Signal
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QEvent,
+    QItemSelectionModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QSize,
+    Qt,
+    Signal,
+)
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -22,30 +37,34 @@ from PySide6.QtGui import (
     QShortcut,
 )
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QLabel,
     QLineEdit,
+    QListView,
     QMenu,
     QPushButton,
     QStackedWidget,
     QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
-    QTreeWidget,
-    QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
 from notes_app.clock import clock, day_label, local_time
-from notes_app.domain import Meeting
+from notes_app.domain import Meeting, MeetingHeader
 from notes_app.gui import theme
 from notes_app.gui.search_results import SearchResults
 
 MEETING_ID = Qt.ItemDataRole.UserRole
 KEY_PRESS = QEvent.Type.KeyPress
+PAGE = 100  # meetings read at a time: more than a tall window shows
+
+# A page of meetings, newest first: (offset, limit) -> headers (Repo.meeting_headers).
+Pages = Callable[[int, int], list[MeetingHeader]]
 
 
-def meeting_line(m: Meeting) -> str:
+def meeting_line(m: Meeting | MeetingHeader) -> str:
     when = local_time(m.started_at)
     parts = [when.strftime("%H:%M") if when else ""]
     if m.status == "recording":
@@ -53,6 +72,130 @@ def meeting_line(m: Meeting) -> str:
     elif m.duration:
         parts.append(clock(m.duration))
     return "  ·  ".join(p for p in parts if p)
+
+
+class MeetingListModel(QAbstractListModel):
+    """Meetings newest first under a heading row per day, read ``PAGE`` at a time.
+
+    A row is a day heading (``MEETING_ID`` None, not selectable) or a meeting ("title\nmeta"
+    as its text). ``fetchMore`` reads the next page; the view asks for it when scrolled to the
+    end, ``find`` when a meeting further down is wanted.
+    """
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self._pages: Pages = lambda _offset, _limit: []
+        self._rows: list[MeetingHeader | str] = []  # a meeting, or a day heading's label
+        self._row_of: dict[int, int] = {}  # meeting id -> row
+        self._read = 0  # meetings read so far
+        self._more = False
+        self._last_day: object = None
+        self._today = datetime.now().astimezone().date()
+        self.header_font = QFont()
+        self.header_brush: Any = None
+
+    def reset_pages(self, pages: Pages) -> None:
+        """Forget what was read and read the first page from ``pages``."""
+        self.beginResetModel()
+        self._pages, self._rows, self._row_of = pages, [], {}
+        self._read, self._more, self._last_day = 0, True, None
+        self._today = datetime.now().astimezone().date()
+        self._append(self._pages(0, PAGE))
+        self.endResetModel()
+
+    @property
+    def meeting_count(self) -> int:
+        return self._read
+
+    def ids(self) -> list[int]:
+        return list(self._row_of)
+
+    def day_labels(self) -> list[str]:
+        return [row for row in self._rows if isinstance(row, str)]
+
+    def row_of(self, meeting_id: int) -> int | None:
+        return self._row_of.get(meeting_id)
+
+    def find(self, meeting_id: int) -> int | None:
+        """The row of a meeting, reading pages until it is found or none are left."""
+        while meeting_id not in self._row_of and self._more:
+            self.fetchMore(QModelIndex())
+        return self._row_of.get(meeting_id)
+
+    # --- QAbstractListModel ----------------------------------------------------------------------
+
+    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: B008, N802 - Qt override
+        return 0 if parent.isValid() else len(self._rows)
+
+    def canFetchMore(self, parent=QModelIndex()) -> bool:  # noqa: B008, N802 - Qt override
+        return not parent.isValid() and self._more
+
+    def fetchMore(self, parent=QModelIndex()) -> None:  # noqa: B008, N802 - Qt override
+        if parent.isValid() or not self._more:
+            return
+        page = self._pages(self._read, PAGE)
+        added = self._rows_for(page)
+        if added:
+            first = len(self._rows)
+            self.beginInsertRows(QModelIndex(), first, first + len(added) - 1)
+            self._take(page, added)
+            self.endInsertRows()
+        else:
+            self._take(page, added)
+
+    def flags(self, index: QModelIndex) -> Qt.ItemFlag:
+        if isinstance(self._rows[index.row()], str):
+            return Qt.ItemFlag.ItemIsEnabled
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+
+    def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or index.row() >= len(self._rows):
+            return None
+        row = self._rows[index.row()]
+        if isinstance(row, str):  # a day heading
+            if role == Qt.ItemDataRole.DisplayRole:
+                return row.upper()
+            if role == Qt.ItemDataRole.FontRole:
+                return self.header_font
+            if role == Qt.ItemDataRole.ForegroundRole:
+                return self.header_brush
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return f"{row.title}\n{meeting_line(row)}"
+        if role == MEETING_ID:
+            return row.id
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return row.title
+        return None
+
+    # --- reading pages ---------------------------------------------------------------------------
+
+    def _append(self, page: list[MeetingHeader]) -> None:
+        self._take(page, self._rows_for(page))
+
+    def _rows_for(self, page: list[MeetingHeader]) -> list[MeetingHeader | str]:
+        """The rows of a page: each meeting, after a heading when its day is a new one."""
+        out: list[MeetingHeader | str] = []
+        last = self._last_day
+        for m in page:
+            when = local_time(m.started_at)
+            day = when.date() if when else None
+            if day != last or not (self._rows or out):
+                out.append(day_label(day, self._today) if isinstance(day, date) else "Undated")
+                last = day
+            out.append(m)
+        return out
+
+    def _take(self, page: list[MeetingHeader], rows: list[MeetingHeader | str]) -> None:
+        first = len(self._rows)
+        self._rows.extend(rows)
+        for offset, row in enumerate(rows):
+            if isinstance(row, MeetingHeader):
+                self._row_of[row.id] = first + offset
+                when = local_time(row.started_at)
+                self._last_day = when.date() if when else None
+        self._read += len(page)
+        self._more = len(page) == PAGE
 
 
 class Sidebar(QWidget):
@@ -82,22 +225,24 @@ class Sidebar(QWidget):
         self.search.setClearButtonEnabled(True)
         self.search.textChanged.connect(self._on_search)
         self.search.installEventFilter(self)
-        self.tree = QTreeWidget()
-        self.tree.setHeaderHidden(True)
-        self.tree.setRootIsDecorated(False)
-        self.tree.setIndentation(0)
-        self.tree.setUniformRowHeights(False)
-        self.tree.setItemDelegate(MeetingItemDelegate(self.tree))
-        self.tree.setMouseTracking(True)
-        self.tree.currentItemChanged.connect(self._on_current)
-        self.tree.itemClicked.connect(self._on_chosen)
-        self.tree.itemActivated.connect(self._on_chosen)
-        self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        self.tree.customContextMenuRequested.connect(self._context_menu_at)
+        self.model = MeetingListModel(self)
+        self.meeting_list = QListView()
+        self.meeting_list.setModel(self.model)
+        self.meeting_list.setUniformItemSizes(False)
+        self.meeting_list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.meeting_list.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.meeting_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.meeting_list.setItemDelegate(MeetingItemDelegate(self.meeting_list))
+        self.meeting_list.setMouseTracking(True)
+        self.meeting_list.selectionModel().currentChanged.connect(self._on_current)
+        self.meeting_list.clicked.connect(self._on_chosen)
+        self.meeting_list.activated.connect(self._on_chosen)
+        self.meeting_list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.meeting_list.customContextMenuRequested.connect(self._context_menu_at)
         # Delete while the list has focus (in the notes, Delete deletes text).
         QShortcut(
             QKeySequence(Qt.Key.Key_Delete),
-            self.tree,
+            self.meeting_list,
             self._delete_current,
             context=Qt.ShortcutContext.WidgetShortcut,
         )
@@ -111,7 +256,7 @@ class Sidebar(QWidget):
         self.results.result_clicked.connect(self.result_clicked)
         self.search.returnPressed.connect(self.results.open_current)
         self.lists = QStackedWidget()
-        self.lists.addWidget(self.tree)
+        self.lists.addWidget(self.meeting_list)
         self.lists.addWidget(self.results)
         self.lists.addWidget(self.empty_hint)
         layout = QVBoxLayout(self)
@@ -135,13 +280,26 @@ class Sidebar(QWidget):
         self.settings_button.setToolTip("Devices, transcription, language model (Ctrl+,)")
         self.settings_button.clicked.connect(self.settings_requested)
         layout.addWidget(self.settings_button)
-        self._meetings: list[Meeting] = []
 
     # --- content ------------------------------------------------------------------------------
 
-    def set_meetings(self, meetings: list[Meeting], *, select: int | None = None) -> None:
-        self._meetings = list(meetings)
-        self._rebuild(select if select is not None else self.current_id())
+    def show_pages(self, pages: Pages, *, select: int | None = None) -> None:
+        """List the meetings ``pages`` reads (newest first, a page at a time); keep the current
+        one selected, or select ``select``."""
+        keep = select if select is not None else self.current_id()
+        self.model.header_font = self._header_font()
+        self.model.header_brush = self.palette().placeholderText()
+        blocker = self.meeting_list.selectionModel().blockSignals(True)
+        try:
+            self.model.reset_pages(pages)
+        finally:
+            self.meeting_list.selectionModel().blockSignals(blocker)
+        if not self.searching:
+            self.lists.setCurrentWidget(
+                self.meeting_list if self._has_meetings else self.empty_hint
+            )
+        if keep is not None:
+            self.select(keep)
 
     def show_results(self, query: str, results: list) -> None:
         """A search's hits, if ``query`` is still what the field says (else they are stale)."""
@@ -152,81 +310,67 @@ class Sidebar(QWidget):
     def searching(self) -> bool:
         return self.lists.currentWidget() is self.results
 
+    @property
+    def _has_meetings(self) -> bool:
+        return self.model.meeting_count > 0
+
     def current_id(self) -> int | None:
-        item = self.tree.currentItem()
-        return item.data(0, MEETING_ID) if item else None
+        return self.meeting_list.currentIndex().data(MEETING_ID)
 
     def focus_list(self) -> None:
         """The keyboard in the list: the hits while searching, else the meetings."""
-        (self.results.list if self.searching else self.tree).setFocus()
+        (self.results.list if self.searching else self.meeting_list).setFocus()
 
     def select(self, meeting_id: int) -> None:
-        for item in self._items():
-            if item.data(0, MEETING_ID) == meeting_id:
-                self.tree.setCurrentItem(item)
-                return
+        """Make a meeting current (reading older pages if it is further down)."""
+        row = self.model.find(meeting_id)
+        if row is not None:
+            index = self.model.index(row)
+            self.meeting_list.setCurrentIndex(index)
+            self.meeting_list.scrollTo(index)
+
+    def index_of(self, meeting_id: int) -> QModelIndex:
+        """The list's index of a meeting already read (invalid when it is not)."""
+        row = self.model.row_of(meeting_id)
+        return self.model.index(row) if row is not None else QModelIndex()
 
     def clear_selection(self) -> None:
         """No meeting is current (a page that is not a meeting shows); clicking one opens it."""
-        self.tree.setCurrentIndex(QModelIndex())
-        self.tree.clearSelection()
+        selection = self.meeting_list.selectionModel()
+        selection.setCurrentIndex(QModelIndex(), QItemSelectionModel.SelectionFlag.Clear)
+        self.meeting_list.clearSelection()
 
     def visible_ids(self) -> list[int]:
-        return [i.data(0, MEETING_ID) for i in self._items() if not i.isHidden()]
+        """The meetings in the list as read so far, newest first."""
+        return self.model.ids()
+
+    def day_labels(self) -> list[str]:
+        """The day headings read so far, as shown (upper case)."""
+        return [label.upper() for label in self.model.day_labels()]
 
     def result_ids(self) -> list[int]:
         """The meetings of the search hits shown, in order, each once."""
         return list(dict.fromkeys(r.meeting_id for r in self.results.results))
 
-    def _items(self):
-        for g in range(self.tree.topLevelItemCount()):
-            group = self.tree.topLevelItem(g)
-            for k in range(group.childCount()):
-                yield group.child(k)
-
-    def _rebuild(self, select: int | None) -> None:
-        self.tree.blockSignals(True)
-        self.tree.clear()
-        today = datetime.now().astimezone().date()
-        groups: dict[date | None, QTreeWidgetItem] = {}
-        header_font = QFont(self.font())
-        header_font.setPointSizeF(header_font.pointSizeF() * 0.85)
-        header_font.setWeight(QFont.Weight.DemiBold)
-        for m in self._meetings:
-            when = local_time(m.started_at)
-            day = when.date() if when else None
-            if day not in groups:
-                label = day_label(day, today) if day else "Undated"
-                head = QTreeWidgetItem([label.upper()])
-                head.setFlags(Qt.ItemFlag.ItemIsEnabled)
-                head.setFont(0, header_font)
-                head.setForeground(0, self.palette().placeholderText())
-                self.tree.addTopLevelItem(head)
-                groups[day] = head
-            item = QTreeWidgetItem([f"{m.title}\n{meeting_line(m)}"])
-            item.setData(0, MEETING_ID, m.id)
-            item.setToolTip(0, m.title)
-            groups[day].addChild(item)
-        self.tree.expandAll()
-        self.tree.blockSignals(False)
-        if not self.searching:
-            self.lists.setCurrentWidget(self.tree if self._meetings else self.empty_hint)
-        if select is not None:
-            self.select(select)
+    def _header_font(self) -> QFont:
+        font = QFont(self.font())
+        font.setPointSizeF(font.pointSizeF() * 0.85)
+        font.setWeight(QFont.Weight.DemiBold)
+        return font
 
     # --- events -------------------------------------------------------------------------------
 
-    def _on_current(self, item: QTreeWidgetItem | None, _previous) -> None:
-        if item is not None and item.data(0, MEETING_ID) is not None:
-            self.meeting_selected.emit(item.data(0, MEETING_ID))
+    def _on_current(self, index: QModelIndex, _previous: QModelIndex) -> None:
+        if index.isValid() and index.data(MEETING_ID) is not None:
+            self.meeting_selected.emit(index.data(MEETING_ID))
 
     def _delete_current(self) -> None:
         if self.current_id() is not None:
             self.delete_requested.emit(self.current_id())
 
-    def _on_chosen(self, item: QTreeWidgetItem) -> None:
-        if item.data(0, MEETING_ID) is not None:
-            self.meeting_chosen.emit(item.data(0, MEETING_ID))
+    def _on_chosen(self, index: QModelIndex | QPersistentModelIndex) -> None:
+        if index.data(MEETING_ID) is not None:
+            self.meeting_chosen.emit(index.data(MEETING_ID))
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
         """The search field's keys: Down/Up through the hits, Esc clears, then leaves."""
@@ -236,8 +380,8 @@ class Sidebar(QWidget):
             if key in (Qt.Key.Key_Down, Qt.Key.Key_Up) and self.searching:
                 self.results.step(1 if key == Qt.Key.Key_Down else -1)
                 return True
-            if key == Qt.Key.Key_Down and self._meetings:
-                self.tree.setFocus()
+            if key == Qt.Key.Key_Down and self._has_meetings:
+                self.meeting_list.setFocus()
                 return True
             if key == Qt.Key.Key_Escape:
                 if self.search.text():
@@ -261,13 +405,12 @@ class Sidebar(QWidget):
         return menu
 
     def _context_menu_at(self, pos) -> None:
-        item = self.tree.itemAt(pos)
-        meeting_id = item.data(0, MEETING_ID) if item is not None else None
+        meeting_id = self.meeting_list.indexAt(pos).data(MEETING_ID)
         if meeting_id is None:  # a day header or empty space
             return
         menu = self.context_menu(meeting_id)
         menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)  # one menu per right-click
-        menu.popup(self.tree.viewport().mapToGlobal(pos))
+        menu.popup(self.meeting_list.viewport().mapToGlobal(pos))
 
     def _on_search(self, text: str) -> None:
         query = text.strip()
@@ -275,7 +418,9 @@ class Sidebar(QWidget):
             self.results.show_searching()
             self.lists.setCurrentWidget(self.results)
         else:
-            self.lists.setCurrentWidget(self.tree if self._meetings else self.empty_hint)
+            self.lists.setCurrentWidget(
+                self.meeting_list if self._has_meetings else self.empty_hint
+            )
         self.search_changed.emit(query)
 
 

@@ -25,7 +25,7 @@ from typing import Any
 import sqlite_utils
 
 from notes_app.clock import now_iso
-from notes_app.domain import Block, EnhancedNotes, Meeting, Segment, Transcript
+from notes_app.domain import Block, EnhancedNotes, Meeting, MeetingHeader, Segment, Transcript
 from notes_app.errors import MeetingNotFound
 from notes_app.store.chat import ChatStore
 from notes_app.store.db import one, open_db, read_only, rows, transaction
@@ -173,6 +173,17 @@ class Repo:
             params += folder_params
         sql += " ORDER BY m.started_at DESC, m.id DESC"
         return [_meeting(r) for r in self._rows(sql, params)]
+
+    def meeting_headers(self, offset: int = 0, limit: int = 100) -> list[MeetingHeader]:
+        """A page of the meeting list, newest first as ``list_meetings``: only what the list
+        shows, read through the started_at index, so the first page costs the same with 20
+        meetings or 20,000."""
+        found = self._rows(
+            "SELECT id, title, started_at, duration, status FROM meetings"
+            " ORDER BY started_at DESC, id DESC LIMIT ? OFFSET ?",
+            [limit, offset],
+        )
+        return [MeetingHeader(**r) for r in found]
 
     def move_meeting(self, meeting_id: int, folder: str | None) -> Meeting:
         """Put the meeting in ``folder`` (None or "": in no folder); returns it moved."""
