@@ -43,6 +43,7 @@ STAGES: dict[str, int] = {
     "notes_app.semantic": 5,
     "notes_app.stats": 5,
     "notes_app.share": 5,
+    "notes_app.calendars": 5,  # the user's calendars, read to name meetings
     "notes_app.session": 6,
     "notes_app.recover": 6,
     "notes_app.deletion": 6,

@@ -29,6 +29,8 @@ from notes_app.usecases.files import attendees_of, read_notes, title_from_filena
 if TYPE_CHECKING:
     from notes_app.ask import Answer
     from notes_app.audio.devices import DeviceChoice, InputDevice
+    from notes_app.calendars.ics import CalendarEvent
+    from notes_app.calendars.sources import Calendars
     from notes_app.deletion import Deleted
     from notes_app.enhance.templates import Template
     from notes_app.sample import SampleMeeting
@@ -476,7 +478,9 @@ class App:
         try:
             done = self.write_to_vault(meeting_id)
         except NotesAppError as e:
-            logging.getLogger(__name__).warning("Not written to the vault: %s", e, exc_info=True)
+            logging.getLogger(__name__).warning(
+                "Not written to the vault: %s", e, exc_info=True, extra={"file_only": True}
+            )
             return f"The notes are saved, but not written to the vault: {e}"
         if done is not None and done.kept is not None:
             logging.getLogger(__name__).info("%s", done.message)
@@ -501,6 +505,56 @@ class App:
             if report:
                 report(n, len(meetings))
         return done
+
+    # --- the calendar (calendars/) ---------------------------------------------------------------
+
+    def calendars(self) -> Calendars:
+        """The calendars the user added (ICS files, private iCal addresses), cached."""
+        from notes_app.calendars.sources import Calendars
+
+        return Calendars(self.settings.home)
+
+    def upcoming_events(
+        self, days: int = 7, *, refresh: bool = True
+    ) -> tuple[list[CalendarEvent], list[str]]:
+        """Today's events and those of the next ``days`` days, and a sentence for each calendar
+        that could not be fetched now (its cached copy is used)."""
+        today = datetime.now().astimezone().replace(hour=0, minute=0, second=0, microsecond=0)
+        return self.calendars().events(today, today + timedelta(days=days + 1), refresh=refresh)
+
+    def name_from_calendar(
+        self, meeting_id: int, *, keep_title: bool = False
+    ) -> CalendarEvent | None:
+        """A meeting started within 10 minutes of an event's start takes the event's title
+        (unless ``keep_title``) and attendees; returns the event. A calendar that cannot be
+        read is logged and changes nothing: it never stops a recording."""
+        from notes_app.calendars.ics import NEAR, event_near
+        from notes_app.clock import parse_iso
+
+        log = logging.getLogger(__name__)
+        calendars = self.calendars()
+        try:
+            if not calendars.sources():
+                return None
+            # A connection of its own: a recording session is writing on this App's.
+            with self.on_this_thread() as own:
+                meeting = own.repo.get_meeting(meeting_id)
+                began = parse_iso(meeting.started_at)
+                if began is None:
+                    return None
+                events, problems = calendars.events(began - NEAR, began + NEAR)
+                for problem in problems:
+                    log.warning("Calendar: %s", problem)
+                event = event_near(events, began)
+                if event is None:
+                    return None
+                attendees = list(dict.fromkeys([*meeting.attendees, *event.attendees]))
+                title = {} if keep_title else {"title": event.title}
+                own.repo.update_meeting(meeting_id, attendees=attendees, **title)
+                return event
+        except NotesAppError as e:
+            log.warning("The meeting was not named from the calendar: %s", e, exc_info=True)
+            return None
 
     # --- exporting --------------------------------------------------------------------------------
 

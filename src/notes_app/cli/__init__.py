@@ -13,6 +13,7 @@ import click
 from notes_app import __version__
 from notes_app.cli import (
     agents,
+    calendars,
     core,
     demo,
     enhance,
@@ -55,6 +56,6 @@ def main(ctx: click.Context, verbose: bool) -> None:
 
 
 _AREAS = (core, folders, search, transcribe, importing, llm, demo, enhance, gui, live, share)
-for _module in (*_AREAS, vault, agents):
+for _module in (*_AREAS, vault, calendars, agents):
     for _command in _module.COMMANDS:
         main.add_command(_command)

@@ -127,6 +127,7 @@ def record(title, duration, notes_file, mic, system, model, final_pass, as_json)
     capture = session.capture
     stop = threading.Event()
     _stop_signals(stop)
+    titled = title is not None
     title = title or datetime.now().strftime("Meeting %Y-%m-%d %H:%M")
     meeting_id = session.start(title, notes)
     sides = ", ".join(f"{CHANNEL_SPEAKER[ch]} = {d.name}" for ch, d in capture.devices.items())
@@ -138,6 +139,11 @@ def record(title, duration, notes_file, mic, system, model, final_pass, as_json)
         meeting_id=meeting_id,
         channels={CHANNEL_SPEAKER[ch]: d.name for ch, d in capture.devices.items()},
     )
+    event = app.name_from_calendar(meeting_id, keep_title=titled)  # within 10 min of an event
+    if event is not None:
+        who = f" with {', '.join(event.attendees)}" if event.attendees else ""
+        said = f"From your calendar: “{event.title}”{who}."
+        _emit(as_json, "calendar", said, err=True, title=event.title, attendees=event.attendees)
     began = time.monotonic()
     while not stop.wait(0.2):
         if duration is not None and time.monotonic() - began >= duration:
