@@ -196,3 +196,31 @@ def test_ai_text_stays_literal_text_inside_its_mark():
     assert '<span class="ai">5 * 3 &lt;b&gt;bold&lt;/b&gt; [link](x) _y_</span> [01:05]' in html
     assert "<b>" not in html and "<a " not in html
     assert '<h2><span class="ai">Action items</span></h2>' in html
+
+
+def test_enhancing_in_the_window_writes_the_vault_and_says_when_a_file_is_kept(
+    qtbot, app, acme, tmp_path
+):
+    pytest.importorskip("PySide6")
+    from notes_app.gui.app import qt_app
+    from notes_app.gui.main_window import MainWindow
+
+    folder = tmp_path / "vault"
+    app.settings.notes.vault = str(folder)
+    qt_app()
+    win = MainWindow(app, autosave_ms=50)
+    qtbot.addWidget(win)
+    win.show()
+    win.refresh_meetings()
+    win.open_meeting(acme)
+    win.view.enhance_button.click()
+    qtbot.waitUntil(lambda: (folder / NAME).is_file(), timeout=30_000)
+    assert front_and_body(folder / NAME)[0]["meeting_id"] == acme
+
+    (folder / NAME).write_text("# Acme, my way\n", encoding="utf-8")
+    qtbot.waitUntil(lambda: win.enhancing.meeting_id is None)
+    win.enhancing.start()
+    beside = folder / "2025-03-04 Acme renewal (2).md"
+    qtbot.waitUntil(beside.is_file, timeout=30_000)
+    qtbot.waitUntil(lambda: "was edited in the vault" in win.view.notice.text())
+    assert (folder / NAME).read_text(encoding="utf-8") == "# Acme, my way\n"

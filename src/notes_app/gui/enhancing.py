@@ -15,7 +15,7 @@ from notes_app.errors import NotesAppError
 from notes_app.events import BlockWritten, Event, Progress
 from notes_app.gui.enhanced_text import text_to_blocks
 from notes_app.gui.template_combo import OFFLINE_NOTICE
-from notes_app.gui.workers import start_job
+from notes_app.gui.workers import app_job, start_job
 
 NO_TRANSCRIPT = (
     "This meeting has no transcript yet, so there is nothing to fill your notes in from. "
@@ -95,6 +95,18 @@ class Enhancing(QObject):
         if self.win.current_id() == stored.meeting_id:
             self.win.view.set_busy(self.meeting_id == stored.meeting_id)
             self.win.view.set_enhanced(stored)
+        self._to_vault(stored)
+
+    def _to_vault(self, stored: EnhancedNotes) -> None:
+        """The Markdown vault's file brought up to date off the GUI thread (notes.vault)."""
+        app, meeting_id = self.win.app, stored.meeting_id
+        if meeting_id is None or app.settings.vault_path is None:
+            return
+        start_job(
+            app_job(app, lambda own, _progress: own.vault_after_enhance(meeting_id)),
+            on_done=lambda said: said and self.win.view.show_notice(said, 12_000),
+            owner=self,
+        )
 
     def _failed(self, err: NotesAppError) -> None:
         streaming_here = bool(self.streamed) and self.win.current_id() == self.meeting_id
