@@ -536,7 +536,7 @@ def findings_section(
 ) -> list[Block]:
     """An AI heading and one cited bullet per finding; nothing when there are none. An owner
     the meeting can name ("Them" in a call with one attendee) is named."""
-    label = speaker_label(THEM)
+    them = f"{speaker_label(THEM)}: "
     named = f"{names[THEM]}: " if names and THEM in names else None
     findings = [f for f in findings if f.segment in by_pos][:MAX_SECTION_ITEMS]
     if not findings:
@@ -546,9 +546,7 @@ def findings_section(
     items = [
         Block(
             type="bullet",
-            text=named + f.text[len(label) + 2 :]
-            if named and f.text.startswith(f"{label}: ")
-            else f.text,
+            text=named + f.text[len(them) :] if named and f.text.startswith(them) else f.text,
             source="ai",
             citations=tuple(Citation.of(by_pos[i]) for i in f.segments if i in by_pos),
         )
