@@ -13,6 +13,7 @@ from notes_app.transcribe.live import (
     RATE,
     WINDOW,
     LiveTranscriber,
+    RecentAudio,
     SpeechDetector,
     envelopes_correlate,
     text_similarity,
@@ -80,6 +81,23 @@ def test_memory_of_a_detector_does_not_grow_with_silence():
     for _ in range(100):
         det.feed(quiet(1))
     assert len(det.buf) < RATE
+
+
+def test_recent_audio_keeps_the_last_seconds_by_meeting_time_in_one_buffer():
+    rng = np.random.default_rng(1)
+    recent = RecentAudio(seconds=1.0)
+    ring = recent._ring
+    heard = np.zeros(0, np.float32)
+    for n in (100, 5000, 16000, 20000, 3, 7000, 15999, 40000, 1):
+        chunk = rng.normal(size=n).astype(np.float32)
+        recent.add(chunk)
+        heard = np.concatenate([heard, chunk])
+        oldest = max(len(heard) - RATE, 0)
+        near_end = (len(heard) - 500) // 125 * 125  # 125 samples: 1/128 s, exact as a float
+        for start, end in ((0, 10), (oldest, len(heard)), (near_end, near_end + 375)):
+            a, b = max(start, oldest), min(end, len(heard))
+            assert np.array_equal(recent.span(start / RATE, end / RATE), heard[a:b])
+    assert recent._ring is ring  # never reallocated
 
 
 def test_echo_measures():

@@ -143,3 +143,48 @@ def test_notes_before_start_are_refused(app, whisper_engine, call):
     session = make_session(app, whisper_engine, call)
     with pytest.raises(NotesAppError, match="not started"):
         session.set_notes("too early")
+
+
+def test_audio_waiting_for_whisper_past_the_limit_is_read_back_from_the_spool(
+    app, whisper_engine, call, monkeypatch, tmp_path
+):
+    """Fed at 25× real time the transcript falls far behind; with a 1 s limit almost all of the
+    waiting audio leaves memory and comes back from the recording on disk, word for word."""
+    from notes_app.transcribe import live
+
+    monkeypatch.setattr(live, "KEEP_WAITING", 1.0)
+    rounds = 4
+    sources = {name: np.tile(audio, rounds) for name, audio in call.items()}
+    fake = FileInputModule(sources, speed=25.0)
+    devices = {
+        CHANNEL_ME: InputDevice("mic", "Mic", "mic", open_device="mic"),
+        CHANNEL_THEM: InputDevice("sys", "Speakers", "monitor", open_device="sys"),
+    }
+    capture = Capture(fake, devices, clock=fake.clock)
+    in_memory, errors = [], []
+
+    def measure(_seconds: float) -> None:
+        transcriber = session._transcriber
+        with transcriber._lock:
+            waiting = [u.samples for u in transcriber._ready if u.audio is not None]
+        in_memory.append(sum(waiting) / live.RATE)
+
+    session = MeetingSession(
+        app.repo,
+        whisper_engine,
+        capture,
+        audio_dir=app.settings.audio_dir,
+        language="en",
+        listener=Listener(on_backlog=measure, on_error=errors.append),
+    )
+    mid = session.start("Fast")
+    wait_for(lambda: session.seconds >= len(sources["mic"]) / live.RATE, seconds=60)
+    assert session.backlog > 5  # far behind: the limit matters
+    meeting = session.stop()
+    assert errors == []
+    assert session._transcriber.read_back >= 2
+    # Never more than the limit plus the newest utterance not yet flushed to disk.
+    assert max(in_memory) <= 1.0 + 4.0
+    text = " ".join(s.text.lower() for s in app.repo.get_transcript(mid).segments)
+    assert text.count("budget") == rounds and text.count("hear me") == rounds
+    assert meeting.status == "done"

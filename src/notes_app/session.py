@@ -17,6 +17,9 @@ first moment; the notes are saved on every ``set_notes``; each segment is saved 
 committed; the audio is on disk up to the last flush (at most a second ago). ``recover`` finishes
 such a meeting later.
 
+Memory does not grow with the meeting: committed segments live in the database, not here, and
+audio waiting for Whisper beyond a minute is read back from the spool (``SpoolReader``).
+
 Threads: the capture callbacks only enqueue; a pump thread aligns the two channels, writes the
 spool and feeds the transcriber; the transcriber's worker thread runs VAD and Whisper and saves
 segments through its own database connection (SQLite connections are best kept per thread).
@@ -35,7 +38,16 @@ from pathlib import Path
 import numpy as np
 
 from notes_app.audio.capture import Aligner, Capture, Chunk, StreamStopped
-from notes_app.audio.spool import SpoolWriter, encode_flac, lock_path, write_lock
+from notes_app.audio.spool import (
+    CHANNELS,
+    FRAME_BYTES,
+    HEADER_BYTES,
+    RATE,
+    SpoolWriter,
+    encode_flac,
+    lock_path,
+    write_lock,
+)
 from notes_app.clock import clock, now_iso
 from notes_app.domain import CHANNEL_SPEAKER, Meeting, Segment, renumber
 from notes_app.errors import AudioError, NotesAppError, StorageError
@@ -111,10 +123,11 @@ class MeetingSession:
         self.vocabulary = LiveVocabulary(glossary)  # what the notes teach the recogniser
         self.meeting_id: int | None = None
         self.spool_path: Path | None = None
-        self.committed: list[Segment] = []
+        self.committed = 0  # segments saved so far (they are read back from the database)
         self._unsaved: list[Segment] = []
         self._writer: Repo | None = None
         self._spool: SpoolWriter | None = None
+        self._spooled: SpoolReader | None = None
         self._transcriber: LiveTranscriber | None = None
         self._pump: threading.Thread | None = None
         self._stop = threading.Event()
@@ -135,6 +148,7 @@ class MeetingSession:
         agenda = notes if notes.strip() else None  # typed before the call: an agenda
         try:
             self._spool = SpoolWriter(self.spool_path, self.capture.channels)
+            self._spooled = SpoolReader(self.spool_path)
             write_lock(self.spool_path)
             if meeting_id is None:
                 self.meeting_id = self.repo.create_meeting(
@@ -170,6 +184,7 @@ class MeetingSession:
             vocabulary=self._vocabulary_terms,
             on_catching_up=self.listener.on_catching_up,
             decoding=self.decoding,
+            on_disk=self._spooled,
         )
         self._transcriber.start()
         self._pump = threading.Thread(target=self._pump_audio, name="audio-pump", daemon=True)
@@ -237,6 +252,7 @@ class MeetingSession:
                     last_flush = now
                     self._route(aligner.pad_to(now - self.capture.t0 - QUIET_CHANNEL_LAG))
                     self._spool.flush()
+                    self._spooled.frames = self._spool.frames  # on disk now, readable
                     self.listener.on_backlog(self.backlog)
             except NotesAppError as e:
                 self.listener.on_error(
@@ -254,6 +270,8 @@ class MeetingSession:
             self._spool.close()
         except StorageError as e:
             self.listener.on_error(e)
+        else:
+            self._spooled.frames = self._spool.frames
 
     def _report_level(self, chunk: Chunk) -> None:
         t = chunk.end
@@ -272,7 +290,7 @@ class MeetingSession:
     # --- transcriber thread: commit ------------------------------------------------------------
 
     def _commit(self, segments: list[Segment]) -> None:
-        base = len(self.committed) + len(self._unsaved)
+        base = self.committed + len(self._unsaved)
         numbered = [replace(s, index=base + i) for i, s in enumerate(segments)]
         self._unsaved.extend(numbered)
         try:
@@ -283,7 +301,7 @@ class MeetingSession:
             # Kept in memory and retried with the next commit and at stop.
             self.listener.on_error(e)
         else:
-            self.committed.extend(self._unsaved)
+            self.committed += len(self._unsaved)
             self._unsaved = []
         for seg in numbered:
             try:
@@ -303,9 +321,10 @@ class MeetingSession:
         repo = self.repo
         if self._unsaved:
             repo.add_segments(self.meeting_id, self._unsaved)
-            self.committed.extend(self._unsaved)
+            self.committed += len(self._unsaved)
             self._unsaved = []
-        repo.replace_segments(self.meeting_id, renumber(self.committed))
+        saved = repo.get_transcript(self.meeting_id).segments
+        repo.replace_segments(self.meeting_id, renumber(saved))
         audio_path = self._final_audio()
         repo.update_meeting(
             self.meeting_id,
@@ -334,6 +353,29 @@ class MeetingSession:
     def _new_spool_path(self) -> Path:
         stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
         return self.audio_dir / f"meeting-{stamp}-{uuid.uuid4().hex[:6]}.wav"
+
+
+class SpoolReader:
+    """The spool as the transcriber reads it back (``AudioOnDisk``): only frames the pump has
+    flushed (``frames``), through a file handle of the reader's own."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.frames = 0  # set by the pump thread after each flush
+
+    def seconds_stored(self) -> float:
+        return self.frames / RATE
+
+    def read(self, channel: int, start: float, end: float) -> np.ndarray:
+        first = max(int(round(start * RATE)), 0)
+        last = min(int(round(end * RATE)), self.frames)
+        if last <= first:
+            return np.zeros(0, np.float32)
+        with open(self.path, "rb") as f:
+            f.seek(HEADER_BYTES + first * FRAME_BYTES)
+            raw = f.read((last - first) * FRAME_BYTES)
+        frames = np.frombuffer(raw, "<i2").reshape(-1, CHANNELS)
+        return frames[:, channel].astype(np.float32) / 32767.0
 
 
 def seconds_label(seconds: float) -> str:

@@ -6,6 +6,11 @@ an utterance ends after ``HANGOVER`` of silence, is padded by ``PAD`` each side,
 own (language forced, no conditioning on earlier text, so one bad guess cannot snowball) on
 the transcriber's worker thread, and handed to ``on_commit`` as final.
 
+Memory stays flat however long the meeting: an utterance waiting for Whisper keeps its audio
+in memory up to ``KEEP_WAITING`` seconds in all; beyond that (a machine that cannot keep up for
+a long while) the waiting audio that is already in the recording on disk is dropped from memory
+and read back from there when its turn comes (``AudioOnDisk``).
+
 Echo: on speakers, the mic also hears the other side. A mic utterance whose loudness follows
 the system channel's over the same time (correlated envelopes) is dropped before Whisper runs;
 one whose text matches what the system channel said at the same time is dropped after.
@@ -18,8 +23,10 @@ import logging
 import queue
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from typing import Protocol
 
 import numpy as np
 
@@ -40,6 +47,8 @@ MAX_UTTERANCE = 15.0  # a longer stretch is cut, at a pause when there is one
 ECHO_ENVELOPE_CORRELATION = 0.7
 ECHO_TEXT_SIMILARITY = 0.6
 RECENT_SECONDS = 40.0  # system-channel audio and text kept for echo checks
+KEEP_WAITING = 60.0  # seconds of waiting utterance audio kept in memory (about 4 MB)
+LATENCIES_KEPT = 1000  # the latest commit latencies, for figures
 
 
 @dataclass(frozen=True)
@@ -71,8 +80,26 @@ class Utterance:
     channel: int
     start: float  # seconds into the meeting
     end: float
-    audio: np.ndarray
+    audio: np.ndarray | None  # None: not kept in memory, read back from the recording
     heard_at: float = 0.0  # monotonic time the audio that ended it was fed (for latency figures)
+
+    @property
+    def samples(self) -> int:
+        if self.audio is not None:
+            return len(self.audio)
+        return int(round((self.end - self.start) * RATE))
+
+
+class AudioOnDisk(Protocol):
+    """The recording as it is written (the session's spool), for audio not kept in memory."""
+
+    def seconds_stored(self) -> float:
+        """How much of the meeting (every channel) can be read back already."""
+        ...
+
+    def read(self, channel: int, start: float, end: float) -> np.ndarray:
+        """One channel's samples from ``start`` to ``end`` seconds into the meeting."""
+        ...
 
 
 class SpeechDetector:
@@ -181,24 +208,39 @@ class SpeechDetector:
 
 
 class RecentAudio:
-    """The last ``seconds`` of one channel, addressable by meeting time (for echo checks)."""
+    """The last ``seconds`` of one channel, addressable by meeting time (for echo checks).
+
+    A ring buffer allocated once: a chunk is copied in, nothing is reallocated (growing and
+    cutting a 40-second array for every tenth of a second copied 2.5 MB each time and left the
+    allocator fragmented).
+    """
 
     def __init__(self, seconds: float = RECENT_SECONDS):
         self.size = int(seconds * RATE)
-        self.buf = np.zeros(0, np.float32)
-        self.start = 0
+        self._ring = np.zeros(self.size, np.float32)
+        self.total = 0  # samples added so far; the ring holds the last ``size`` of them
+
+    @property
+    def start(self) -> int:
+        """Absolute sample index of the oldest sample held."""
+        return max(self.total - self.size, 0)
 
     def add(self, samples: np.ndarray) -> None:
-        self.buf = np.concatenate([self.buf, samples])
-        extra = len(self.buf) - self.size
-        if extra > 0:
-            self.buf = self.buf[extra:]
-            self.start += extra
+        tail = samples[-self.size :]  # more than the ring holds: only the end stays
+        self.total += len(samples) - len(tail)
+        at = self.total % self.size
+        first = min(len(tail), self.size - at)
+        self._ring[at : at + first] = tail[:first]
+        self._ring[: len(tail) - first] = tail[first:]
+        self.total += len(tail)
 
     def span(self, start: float, end: float) -> np.ndarray:
-        a = max(int(start * RATE) - self.start, 0)
-        b = max(int(end * RATE) - self.start, 0)
-        return self.buf[a:b]
+        a = min(max(int(start * RATE), self.start), self.total)
+        b = min(max(int(end * RATE), a), self.total)
+        first, last = a % self.size, (a % self.size) + (b - a)
+        if last <= self.size:
+            return self._ring[first:last].copy()
+        return np.concatenate([self._ring[first:], self._ring[: last - self.size]])
 
 
 def envelope(audio: np.ndarray, frame: int = 160) -> np.ndarray:
@@ -248,6 +290,8 @@ class LiveTranscriber:
         vocabulary: Callable[[], Sequence[str]] | None = None,
         decoding: LiveDecoding = LiveDecoding(),
         on_catching_up: Callable[[bool], None] | None = None,
+        on_disk: AudioOnDisk | None = None,
+        keep_waiting: float | None = None,
     ):
         self.engine = engine
         self.language = language
@@ -258,6 +302,8 @@ class LiveTranscriber:
         self.vocabulary = vocabulary or (lambda: ())
         self.decoding = decoding
         self.on_catching_up = on_catching_up
+        self.on_disk = on_disk  # None: every waiting utterance keeps its audio in memory
+        self.keep_waiting = int((KEEP_WAITING if keep_waiting is None else keep_waiting) * RATE)
         self.catching_up = False
         self._last_text: dict[int, tuple[float, str]] = {}  # channel -> (end, text said)
         self.detectors = {ch: SpeechDetector(ch, vad_model) for ch in channels}
@@ -272,7 +318,9 @@ class LiveTranscriber:
         self._last_tentative = 0.0
         self._tentative_failed = False
         self.dropped_echo = 0
-        self.latencies: list[float] = []  # seconds from an utterance's end being fed to commit
+        self.read_back = 0  # utterances whose audio came back from the recording
+        # Seconds from an utterance's end being fed to its commit, the latest ones.
+        self.latencies: deque[float] = deque(maxlen=LATENCIES_KEPT)
 
     def start(self) -> None:
         self._thread.start()
@@ -288,7 +336,7 @@ class LiveTranscriber:
         """Seconds of heard audio whose transcript is not out yet (speech still going excluded)."""
         with self._lock:
             waiting = self._queued
-            ready = sum(len(u.audio) for u in self._ready)
+            ready = sum(u.samples for u in self._ready)
         return (waiting + ready) / RATE / max(len(self.detectors), 1)
 
     def finish(self, timeout: float | None = None) -> None:
@@ -324,7 +372,7 @@ class LiveTranscriber:
 
     def _transcribe_safely(self, utt: Utterance) -> None:
         try:
-            self._transcribe(utt)
+            self._transcribe(self._with_audio(utt))
         except NotesAppError as e:
             self._report(e)
         except Exception as e:  # noqa: BLE001 - the worker must outlive any one utterance
@@ -349,11 +397,37 @@ class LiveTranscriber:
             with self._lock:
                 self._queued -= len(samples)
                 self._ready.extend(replace(u, heard_at=fed_at) for u in found)
+                if found:
+                    self._keep_waiting_bounded()
             try:
                 item = self._queue.get_nowait()
             except queue.Empty:
                 return False
         return True
+
+    def _keep_waiting_bounded(self) -> None:
+        """Waiting audio past ``keep_waiting`` that is on disk already leaves memory, the last
+        to be transcribed first (called with the lock held)."""
+        if self.on_disk is None:
+            return
+        in_memory = [i for i, u in enumerate(self._ready) if u.audio is not None]
+        if sum(self._ready[i].samples for i in in_memory) <= self.keep_waiting:
+            return
+        stored = self.on_disk.seconds_stored()
+        kept = 0
+        for i in sorted(in_memory, key=lambda i: self._ready[i].end):
+            utt = self._ready[i]
+            if kept + utt.samples <= self.keep_waiting or utt.end > stored:
+                kept += utt.samples
+            else:
+                self._ready[i] = replace(utt, audio=None)
+
+    def _with_audio(self, utt: Utterance) -> Utterance:
+        """The utterance with its audio, read back from the recording if it was let go."""
+        if utt.audio is not None or self.on_disk is None:
+            return utt
+        self.read_back += 1
+        return replace(utt, audio=self.on_disk.read(utt.channel, utt.start, utt.end))
 
     def _next_ready(self, *, final: bool = False) -> Utterance | None:
         """The earliest-ending utterance, but a mic one waits while the other side is mid-speech
