@@ -41,6 +41,7 @@ STAGES: dict[str, int] = {
     "notes_app.store": 4,
     "notes_app.ask": 5,
     "notes_app.semantic": 5,
+    "notes_app.retrieval": 5,  # how ask finds the turns that answer: the share server's too
     "notes_app.stats": 5,
     "notes_app.share": 5,
     "notes_app.calendars": 5,  # the user's calendars, read to name meetings

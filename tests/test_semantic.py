@@ -79,7 +79,7 @@ def test_semantic_stage_finds_what_the_words_alone_miss(repo, office, static):
         repo, "who are we hiring?", Filters(meeting_id=office), k=2, context=0, embedder=static
     )
     assert fused[0].segment == 3 and fused[0].meeting_id == office
-    assert fused[0].text == "them: Dana is going to interview the two candidates"
+    assert fused[0].text == "Them: Dana is going to interview the two candidates"
     assert fused[0].title == "Office"
 
 
@@ -107,7 +107,7 @@ def test_vectors_are_stored_once_and_dropped_when_a_segment_changes(repo, office
     )
     assert "Dinner is at the pizza place" in counting.asked
     assert "Lunch will be at the Italian place on Friday" not in counting.asked
-    assert passages[0].text == "me: Dinner is at the pizza place"
+    assert passages[0].text == "You: Dinner is at the pizza place"
     stored = repo.db.execute("SELECT count(*) FROM segment_vectors").fetchone()[0]
     assert stored == len(SEGMENTS)
     # An edit in place (no repository method does one yet) drops that segment's vector too.

@@ -10,6 +10,8 @@ snapshot without the desktop database; ``retrieve_from_store`` searches every st
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
@@ -19,29 +21,34 @@ import numpy as np
 from notes_app.domain import Block, Segment
 from notes_app.enhance.text import sentences
 from notes_app.render import clock
-from notes_app.semantic import Embedder, reciprocal_rank_fusion
+from notes_app.retrieval import (
+    DEFAULT,
+    Question,
+    RetrievalSettings,
+    TranscriptIndex,
+    fuse,
+    parse_question,
+    passage_scores,
+    pick,
+    terms,
+    topic_words,
+)
+from notes_app.semantic import Embedder
 from notes_app.store.search import Filters, SearchResult, search
-from notes_app.textkit import QUERY_STOPWORDS, bm25, speaker_label, stem
+from notes_app.textkit import speaker_label, stem
 
 DONT_SAY = "The meetings don't say."
-
-# Words that carry no topic in a question: function words plus question boilerplate.
-STOPWORDS = QUERY_STOPWORDS
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
 def keywords(question: str) -> list[str]:
-    """The question's topic words, in order, without stopwords or repeats."""
-    seen: dict[str, None] = {}
-    for w in _WORD.findall(question.lower()):
-        if len(w) > 1 and w not in STOPWORDS:
-            seen.setdefault(w, None)
-    return list(seen)
+    """The question's topic words, in order, without stopwords, question framing or repeats."""
+    return topic_words(question)
 
 
 def _terms(text: str) -> list[str]:
-    return [stem(w) for w in _WORD.findall(text.lower()) if w not in STOPWORDS]
+    return terms(text)
 
 
 # --- passages and answers ------------------------------------------------------------------
@@ -101,41 +108,29 @@ def retrieve_passages(
     meeting_id: int | None = None,
     title: str = "",
     context: int = 1,
+    index: TranscriptIndex | None = None,
+    settings: RetrievalSettings = DEFAULT,
 ) -> list[Passage]:
-    """The ``k`` passages of one meeting that best match ``question`` (BM25, any word counts).
+    """The ``k`` passages of one meeting that best match ``question``.
 
-    Each segment is scored together with its neighbours, because one turn of talk is often
-    too short to hold the words of the question. Notes blocks compete as passages of their own.
+    Each turn is scored by BM25 blended with its neighbours' scores (one turn of talk is often
+    too short to hold the words of the question), a speaker the question names weighs more,
+    and with an embedder the similarity of meaning is fused in (``notes_app.retrieval``).
+    Notes blocks compete as passages of their own. Pass an ``index`` built once for these
+    segments and blocks (``TranscriptIndex``) to ask many questions without tokenising the
+    transcript again each time; ``segments`` and ``blocks`` are then not read.
     """
-    query = [stem(w) for w in keywords(question)]
-    if not query:
-        return []
-    ordered = sorted(segments, key=lambda s: s.index)
-    seg_terms = [_terms(s.text) for s in ordered]
-    windows = [
-        [
-            t
-            for j in range(max(0, i - context), min(len(ordered), i + context + 1))
-            for t in seg_terms[j]
-        ]
-        for i in range(len(ordered))
-    ]
-    block_terms = [_terms(b.text) for b in blocks]
-    scores = bm25(query, windows + block_terms)
-    ranked = sorted(range(len(scores)), key=lambda i: -scores[i])
+    if index is None:
+        index = TranscriptIndex(segments, blocks)
+    ordered = index.segments
     picked: list[Passage] = []
-    used: set[int] = set()
-    for i in ranked:
-        if scores[i] <= 0 or len(picked) >= k:
-            break
+    for i, score in index.rank(question, k, context, settings):
         if i < len(ordered):
-            if i in used:
-                continue  # a neighbour of a passage already taken says the same thing
             lo, hi = max(0, i - context), min(len(ordered), i + context + 1)
-            used.update(range(lo, hi))
-            picked.append(_window_passage(ordered, i, lo, hi, scores[i], meeting_id, title))
+            picked.append(_window_passage(ordered, i, lo, hi, score, meeting_id, title))
         else:
-            picked.append(_block_passage(blocks[i - len(ordered)], scores[i], meeting_id, title))
+            block = index.blocks[i - len(ordered)]
+            picked.append(_block_passage(block, score, meeting_id, title))
     return picked
 
 
@@ -189,10 +184,13 @@ class TranscriptSource(Protocol):
     def get_meeting(self, meeting_id: int) -> Any: ...
 
 
-# How many FTS hits and nearest segments the semantic stage fuses, and across how many of the
-# meetings the FTS hits point at (when the question is not about one meeting).
-_FUSE_DEPTH = 100
+# How many FTS hits feed the turn scores (deep enough that a turn's neighbours are among them),
+# and across how many of the meetings the FTS hits point at the semantic stage looks (when the
+# question is not about one meeting).
+_FUSE_DEPTH = 200
 _SEMANTIC_MEETINGS = 5
+
+_Key = tuple[str, int, "int | None"]  # (kind, meeting id, segment index for transcript hits)
 
 
 def retrieve_from_store(
@@ -203,21 +201,21 @@ def retrieve_from_store(
     k: int = 5,
     context: int = 1,
     embedder: Embedder | None = None,
+    settings: RetrievalSettings = DEFAULT,
 ) -> list[Passage]:
     """The best passages across stored meetings: FTS5 with any-word matching, then context.
 
-    With an ``embedder``, a semantic stage ranks the segments of the meeting asked about (or
-    of the meetings the FTS hits come from) by similarity to the question, and the two rankings
-    are fused (reciprocal rank fusion). On QMSum this lifts recall@5 from 0.66 to 0.70
-    (benchmarks/retrieval_eval.py).
+    FTS5's score of each transcript hit goes through the same steps as in memory (a named
+    speaker's turns weigh more, each turn is blended with its neighbours); with an
+    ``embedder``, the segments of the meeting asked about (or of the meetings the FTS hits
+    come from) are also ranked by similarity to the question and the two are fused
+    (``notes_app.retrieval.fuse``). Notes hits compete by their FTS5 score.
     """
     words = keywords(question)
     if not words:
         return []
     filters = filters or Filters()
     filters = replace(filters, kinds=("notes", "enhanced", "transcript"))
-    depth = k * 4 if embedder is None else max(k * 4, _FUSE_DEPTH)
-    hits = search(repo.db, " ".join(words) + " ", filters, limit=depth, any_term=True)
     transcripts: dict[int, list[Segment]] = {}
 
     def segments_of(meeting_id: int) -> list[Segment]:
@@ -225,60 +223,177 @@ def retrieve_from_store(
             transcripts[meeting_id] = list(repo.get_transcript(meeting_id).segments)
         return transcripts[meeting_id]
 
-    ranked = [(_hit_key(h), h.score) for h in hits]
-    if embedder is not None:
-        nearest = _nearest_segments(repo, words, hits, filters, embedder, segments_of)
-        fused = reciprocal_rank_fusion([[key for key, _ in ranked], nearest])
-        ranked = [(key, round(score, 6)) for key, score in fused]
-    by_key = {_hit_key(h): h for h in hits}
+    one = filters.meeting_id
+    others = replace(filters, meeting_id=None, speaker=None) != Filters(kinds=filters.kinds)
+    if one is not None and not others:
+        # One meeting, no other filter: its words are scored in memory over an index kept
+        # between questions, exactly as in memory; FTS5 finds the notes.
+        index = _meeting_index(one, segments_of(one))
+        q = index.question(question, settings)
+        notes = replace(filters, kinds=("notes", "enhanced"))
+        hits = search(repo.db, " ".join(q.words) + " ", notes, limit=_FUSE_DEPTH, any_term=True)
+        lexical, spoke = _index_scores(index, one, q, filters.speaker, settings)
+    else:
+        hits = search(repo.db, " ".join(words) + " ", filters, limit=_FUSE_DEPTH, any_term=True)
+        q = parse_question(question, {h.speaker for h in hits}, settings)
+        if list(q.words) != words:  # a named speaker's words are who, not what
+            hits = search(
+                repo.db, " ".join(q.words) + " ", filters, limit=_FUSE_DEPTH, any_term=True
+            )
+        lexical, spoke = _hit_scores(hits, q)
+
+    keys, scores = _store_scores(
+        repo, q, hits, lexical, spoke, filters, embedder, segments_of, settings
+    )
+    turns = sum(1 for key in keys if key[0] == "transcript")
+    groups = np.array([key[1] for key in keys[:turns]] + [0] * (len(keys) - turns))
+    positions = np.array([key[2] for key in keys[:turns]] + [0] * (len(keys) - turns))
     titles = {h.meeting_id: h.title for h in hits}
+    by_key = {_hit_key(h): h for h in hits}
     picked: list[Passage] = []
-    covered: set[tuple[int, int]] = set()
-    for key, score in ranked:
-        if len(picked) >= k:
-            break
-        kind, meeting_id, where = key
+    for i in pick(scores, k, context, turns=turns, groups=groups, positions=positions,
+                  settings=settings):  # fmt: skip
+        kind, meeting_id, where = keys[i]
+        score = round(float(scores[i]), 6)
         if kind != "transcript":
-            h = by_key[key]
+            h = by_key[keys[i]]
             text = h.marked("", "")
             picked.append(Passage(meeting_id, None, 0.0, 0.0, text, score, kind, h.title))
             continue
-        if (meeting_id, where) in covered:
-            continue
         ordered = segments_of(meeting_id)
-        pos = next((i for i, s in enumerate(ordered) if s.index == where), None)
+        pos = next((n for n, s in enumerate(ordered) if s.index == where), None)
         if pos is None:
             continue
         if meeting_id not in titles:
             titles[meeting_id] = repo.get_meeting(meeting_id).title
         lo, hi = max(0, pos - context), min(len(ordered), pos + context + 1)
-        covered.update((meeting_id, s.index) for s in ordered[lo:hi])
         picked.append(_window_passage(ordered, pos, lo, hi, score, meeting_id, titles[meeting_id]))
     return picked
 
 
-def _hit_key(h: SearchResult) -> tuple[str, int, int | None]:
+def _hit_key(h: SearchResult) -> _Key:
     return (h.kind, h.meeting_id, h.segment if h.kind == "transcript" else None)
 
 
-def _nearest_segments(
+# Indexes of meetings asked about lately, kept while their transcript stays the same.
+_INDEXES: OrderedDict[tuple[int, int], TranscriptIndex] = OrderedDict()
+_INDEXES_KEPT = 8
+_INDEXES_LOCK = threading.Lock()
+
+
+def _meeting_index(meeting_id: int, segments: Sequence[Segment]) -> TranscriptIndex:
+    """The meeting's transcript index, from the last few built: keyed by what the transcript
+    says, so a corrected transcript gets a new one."""
+    key = (meeting_id, hash(tuple((s.index, s.text, s.speaker) for s in segments)))
+    with _INDEXES_LOCK:
+        index = _INDEXES.get(key)
+        if index is not None:
+            _INDEXES.move_to_end(key)
+            return index
+    index = TranscriptIndex(segments)
+    with _INDEXES_LOCK:
+        _INDEXES[key] = index
+        while len(_INDEXES) > _INDEXES_KEPT:
+            _INDEXES.popitem(last=False)
+    return index
+
+
+_Scores = dict[int, dict[int, float]]  # meeting -> segment index -> word score
+
+
+def _index_scores(
+    index: TranscriptIndex,
+    meeting_id: int,
+    q: Question,
+    speaker: str | None,
+    settings: RetrievalSettings,
+) -> tuple[_Scores, dict[int, set[int]]]:
+    """Word scores of one meeting's turns from its index (only the filtered speaker's turns)."""
+    values = index.bm25(q.terms, settings)
+    found = {}
+    for s, value in zip(index.segments, values.tolist(), strict=False):
+        if value > 0 and (not speaker or (s.speaker or "").casefold() == speaker.casefold()):
+            found[s.index] = value
+    spoke = {s.index for s in index.segments if s.speaker in q.speakers}
+    return {meeting_id: found}, {meeting_id: spoke}
+
+
+def _hit_scores(hits: Sequence[SearchResult], q: Question) -> tuple[_Scores, dict[int, set[int]]]:
+    """Word scores of the turns FTS5 found, and which of them a named speaker said."""
+    lexical: _Scores = {}
+    spoke: dict[int, set[int]] = {}
+    for h in hits:
+        if h.kind == "transcript" and h.segment is not None:
+            lexical.setdefault(h.meeting_id, {})[h.segment] = max(h.score, 0.0)
+            if h.speaker in q.speakers:
+                spoke.setdefault(h.meeting_id, set()).add(h.segment)
+    return lexical, spoke
+
+
+def _store_scores(
     repo: TranscriptSource,
-    words: list[str],
+    q: Question,
+    hits: Sequence[SearchResult],
+    lexical: _Scores,
+    spoke: dict[int, set[int]],
+    filters: Filters,
+    embedder: Embedder | None,
+    segments_of: Any,
+    settings: RetrievalSettings,
+) -> tuple[list[_Key], np.ndarray]:
+    """Every candidate (transcript turns first, then notes hits) and its fused score."""
+    similar = _similarities(repo, q.words, hits, filters, embedder, segments_of)
+    keys: list[_Key] = []
+    passage: list[np.ndarray] = []
+    near: list[np.ndarray] = []
+    for meeting_id in dict.fromkeys([*lexical, *similar]):
+        found = lexical.get(meeting_id, {})
+        sims = similar.get(meeting_id, {})
+        said = spoke.get(meeting_id, set())
+        size = max([*found, *sims, *said, 0]) + 2
+        lex = np.zeros(size)
+        lex[list(found)] = list(found.values())
+        mask = np.zeros(size)
+        mask[list(said)] = 1.0
+        scored = passage_scores(lex, mask, settings)
+        where = sorted(set(np.flatnonzero(scored > 0).tolist()) | set(sims))
+        keys.extend(("transcript", meeting_id, i) for i in where)
+        passage.append(scored[where])
+        near.append(np.array([sims.get(i, np.nan) for i in where]))
+    notes = [h for h in hits if h.kind != "transcript"]
+    keys.extend(_hit_key(h) for h in notes)
+    passage.append(np.array([max(h.score, 0.0) for h in notes]))
+    near.append(np.full(len(notes), np.nan))
+    words = np.concatenate(passage) if passage else np.zeros(0)
+    similarity = np.concatenate(near) if near else np.zeros(0)
+    known = np.isfinite(similarity)
+    if embedder is None or not known.any():
+        return keys, fuse(words, None, settings)
+    # A candidate outside the meetings compared by meaning counts as the least similar.
+    similarity[~known] = similarity[known].min()
+    return keys, fuse(words, similarity, settings)
+
+
+def _similarities(
+    repo: TranscriptSource,
+    words: Sequence[str],
     hits: Sequence[SearchResult],
     filters: Filters,
-    embedder: Embedder,
+    embedder: Embedder | None,
     segments_of: Any,
-) -> list[tuple[str, int, int | None]]:
-    """Segments most similar to the question's topic words, best first, as hit keys.
-
-    Vectors are computed the first time a meeting is searched this way, then kept in the store.
-    """
+) -> dict[int, dict[int, float]]:
+    """Each segment's similarity to the question's topic words, per meeting (the meeting asked
+    about, or the first few the FTS hits come from); a segment the speaker filter leaves out
+    is not there. Vectors are computed the first time a meeting is searched this way, then
+    kept in the store."""
+    if embedder is None or not words:
+        return {}
     if filters.meeting_id is not None:
         meetings = [filters.meeting_id]
     else:
         meetings = list(dict.fromkeys(h.meeting_id for h in hits))[:_SEMANTIC_MEETINGS]
     if not meetings:
-        return []
+        return {}
     store = repo.vectors
     missing = store.missing(embedder.name, meetings)
     if missing:
@@ -286,8 +401,9 @@ def _nearest_segments(
         store.save(embedder.name, [(m, i) for m, i, _ in missing], vectors)
     keys, matrix = store.load(embedder.name, meetings)
     if not keys:
-        return []
+        return {}
     similarity = matrix @ embedder.embed([" ".join(words)])[0]
+    allowed = None
     if filters.speaker:
         allowed = {
             (m, s.index)
@@ -295,9 +411,11 @@ def _nearest_segments(
             for s in segments_of(m)
             if (s.speaker or "").casefold() == filters.speaker.casefold()
         }
-        similarity[[key not in allowed for key in keys]] = -np.inf
-    best = np.argsort(-similarity, kind="stable")[:_FUSE_DEPTH]
-    return [("transcript", *keys[i]) for i in best if np.isfinite(similarity[i])]
+    out: dict[int, dict[int, float]] = {}
+    for (m, i), value in zip(keys, similarity.tolist(), strict=True):
+        if allowed is None or (m, i) in allowed:
+            out.setdefault(m, {})[i] = value
+    return out
 
 
 # --- answers -------------------------------------------------------------------------------

@@ -4,7 +4,8 @@ Two embedders behind one interface: ``StaticEmbedder`` runs offline on the stati
 the ``wordllama`` package ships in its wheel (averaged token vectors; no torch, nothing fetched
 at run time), and ``EndpointEmbedder`` asks an OpenAI-compatible ``/v1/embeddings`` endpoint
 (OpenAI, Ollama, llama.cpp server, ...). Both return unit-length rows, so a dot product is the
-cosine similarity. ``reciprocal_rank_fusion`` merges the semantic ranking with the FTS one.
+cosine similarity. ``reciprocal_rank_fusion`` merges rankings by rank alone (retrieval fuses
+scores by weight; RRF is its rank-only alternative).
 """
 
 from __future__ import annotations

@@ -1,0 +1,383 @@
+"""How a question finds the turns of a meeting that answer it: the question's topic words, a
+transcript indexed once for many questions, and how the evidence for each turn is weighed.
+
+Used by ``notes_app.ask`` for both ways of asking: over the store (FTS5 supplies each turn's
+word score) and in memory (``TranscriptIndex`` does BM25 itself, as the share server does on
+a snapshot). The same steps follow either way:
+
+- the question loses its framing ("what did the group discuss about", "summarize"), in every
+  form of the word ("discussing" as well as "discuss");
+- a speaker the question names as the one who spoke ("What did Anna think of …",
+  "Marketing's view") counts as who, not what: their name leaves the words to match and their
+  turns weigh more;
+- a turn's score is blended with its neighbours' (a turn of talk is short; an answer spans a
+  few), then fused with the embedding similarity by normalised weights rather than by rank.
+
+What each step is worth on real meetings is printed by ``benchmarks/retrieval_eval.py``.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from notes_app.domain import Block, Segment
+from notes_app.semantic import Embedder, reciprocal_rank_fusion
+from notes_app.textkit import K1, QUERY_STOPWORDS, B, bm25_idf, stem
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class RetrievalSettings:
+    """The weights of retrieval. The defaults are round values chosen on one half of the
+    QMSum meetings and checked on the other (benchmarks/retrieval_eval.py --ablation)."""
+
+    # BM25 as Robertson's defaults: recall@5 moved by at most one query in either half
+    # over k1 1.2-2.0 and b 0.3-0.75, so nothing was gained by moving them.
+    k1: float = K1
+    b: float = B
+    # How much each adjacent turn's word score adds to a turn's own (0: turns alone).
+    neighbours: float = 0.5
+    # A speaker named as who spoke: their turns' word scores count (1 + this) times.
+    speaker_boost: float = 1.0
+    # Drop the question's framing words in any form of the word ("discussing", "summarise").
+    framing: bool = True
+    # Recognise speakers named in the question.
+    speakers: bool = True
+    # The embedding similarity's weight against the word score, both scaled to 0..1.
+    semantic_weight: float = 0.5
+    # "weighted" (scores, scaled) or "rrf" (reciprocal rank fusion: ranks only).
+    fusion: str = "weighted"
+    # Turns kept apart between two passages, beyond the passages' own context.
+    spread: int = 0
+
+
+DEFAULT = RetrievalSettings()
+
+# How questions are framed rather than what they are about: asking for a summary, a
+# description, a reaction. (QUERY_STOPWORDS holds the rest: "discuss", "think", "decide".)
+FRAMING_WORDS = frozenset(
+    """summarize summarise summarized summarised summary describe described description explain
+    explained elaborate elaborated please mainly main general generally overall respond
+    responded response reply replied react reacted reaction happen happened happening
+    view views feel felt""".split()
+)
+_FRAMING_STEMS = frozenset(stem(w) for w in QUERY_STOPWORDS | FRAMING_WORDS)
+
+# Words in a speaker's label that do not name them ("Mr.", "Hon.", "(Minister of …)" keeps
+# "minister" but loses "of").
+_TITLES = frozenset("mr mrs ms miss mx dr hon right the of and for".split())
+# A word before a speaker's name that makes the name the one who spoke or acted: "What did
+# Anna say", "Why would Marketing object", "suggested by Anna". (Not "was" or "is": "What was
+# the marketing budget" names no one.)
+_SUBJECT_BEFORE = frozenset(
+    """did does do didn doesn don has have had hasn haven hadn would will should could can shall
+    may might wouldn won shouldn couldn by""".split()
+)
+
+
+def topic_words(question: str, settings: RetrievalSettings = DEFAULT) -> list[str]:
+    """The question's topic words as typed (lower case), in order, without stopwords, question
+    framing or repeats."""
+    seen: dict[str, None] = {}
+    for w in _WORD.findall(question.lower()):
+        if len(w) <= 1 or w in QUERY_STOPWORDS:
+            continue
+        if settings.framing and (w in FRAMING_WORDS or stem(w) in _FRAMING_STEMS):
+            continue
+        seen.setdefault(w, None)
+    return list(seen)
+
+
+def terms(text: str) -> list[str]:
+    """A text's words as retrieval compares them: stemmed, without stopwords."""
+    return [stem(w) for w in _WORD.findall(text.lower()) if w not in QUERY_STOPWORDS]
+
+
+@functools.lru_cache(maxsize=4096)
+def _name_words(label: str) -> tuple[str, ...]:
+    """The words of a speaker's label that can name them: "Professor C" -> professor, C."""
+    out = []
+    for w in _WORD.findall(label):
+        if len(w) == 1:
+            if w.isupper():
+                out.append(w)  # "Grad E": a letter names them only as a capital
+        elif w.lower() not in _TITLES and w.lower() not in QUERY_STOPWORDS:
+            out.append(w.lower())
+    return tuple(out)
+
+
+def named_speakers(question: str, speakers: Iterable[str | None]) -> tuple[set[str], set[str]]:
+    """The speakers the question names as who spoke, and the question's words that named them.
+
+    A label's word counts by how few labels share it ("Grad E": "E" says more than "Grad"); a
+    speaker is named when the question has their words right after "did", "would", "by" …
+    (optionally "the"), after "and" following another name, or before "'s": "What was the
+    marketing budget" names nobody while "What did Marketing think" does. Speakers matched at
+    least half as well as the best one are kept.
+    """
+    labels = sorted({s for s in speakers if s})
+    if not labels:
+        return set(), set()
+    names = {s: set(_name_words(s)) for s in labels}
+    shared = Counter(w for s in labels for w in names[s])
+    any_name = set(shared)  # "What did Anna and Ben say": Ben follows a name
+    tokens = re.findall(r"\w+|['’]s\b", question)
+
+    def word_of(tok: str) -> str:
+        return tok if len(tok) == 1 and tok.isupper() and tok != "I" else tok.lower()
+
+    scores: dict[str, float] = {}
+    used: dict[str, set[str]] = {}
+    for label in labels:
+        i, best = 0, 0.0
+        while i < len(tokens):
+            if word_of(tokens[i]) not in names[label]:
+                i += 1
+                continue
+            j = i
+            while j < len(tokens) and word_of(tokens[j]) in names[label]:
+                j += 1
+            before = i - 1
+            if before >= 0 and tokens[before].lower() == "the":
+                before -= 1
+            word = tokens[before].lower() if before >= 0 else ""
+            subject = (
+                word in _SUBJECT_BEFORE
+                or (word == "and" and before > 0 and word_of(tokens[before - 1]) in any_name)
+                or (j < len(tokens) and tokens[j].lower() in ("'s", "’s"))
+            )
+            if subject:
+                run = {word_of(t) for t in tokens[i:j]}
+                best = max(best, sum(math.log(1 + len(labels) / shared[w]) for w in run))
+                used.setdefault(label, set()).update(run)
+            i = j
+        if best > 0:
+            scores[label] = best
+    if not scores:
+        return set(), set()
+    top = max(scores.values())
+    kept = {s for s, v in scores.items() if v >= top / 2}
+    return kept, {w.lower() for s in kept for w in used[s]}
+
+
+@dataclass(frozen=True)
+class Question:
+    """A question made ready to match: its words (for FTS5 and the embedder), their stems (for
+    BM25) and the speakers it names as who spoke."""
+
+    words: tuple[str, ...]
+    terms: tuple[str, ...]
+    speakers: frozenset[str] = frozenset()
+
+    @property
+    def empty(self) -> bool:
+        return not self.words and not self.speakers
+
+
+def parse_question(
+    question: str, speakers: Iterable[str | None] = (), settings: RetrievalSettings = DEFAULT
+) -> Question:
+    words = topic_words(question, settings)
+    named: set[str] = set()
+    if settings.speakers:
+        named, naming = named_speakers(question, speakers)
+        rest = [w for w in words if w not in naming]
+        words = rest or words  # "What did Anna say?": her name is all there is to match
+    stems = list(dict.fromkeys(stem(w) for w in words))
+    return Question(tuple(words), tuple(stems), frozenset(named))
+
+
+# --- scoring --------------------------------------------------------------------------------
+
+
+def passage_scores(
+    lexical: np.ndarray, spoke: np.ndarray | None, settings: RetrievalSettings = DEFAULT
+) -> np.ndarray:
+    """Each turn's word score blended with its neighbours' (the turns in order, one meeting):
+    a turn's own score, plus ``settings.neighbours`` times each adjacent turn's. Turns of a
+    speaker the question names count (1 + ``speaker_boost``) times first."""
+    own = lexical.astype(np.float64, copy=True)
+    if spoke is not None and settings.speaker_boost:
+        own *= 1.0 + settings.speaker_boost * spoke
+    out = own.copy()
+    if settings.neighbours and len(own) > 1:
+        out[1:] += settings.neighbours * own[:-1]
+        out[:-1] += settings.neighbours * own[1:]
+    return out
+
+
+def fuse(
+    passage: np.ndarray, similarity: np.ndarray | None, settings: RetrievalSettings = DEFAULT
+) -> np.ndarray:
+    """One score per item from the word score and, when there is one, the embedding similarity:
+    each scaled to 0..1 over the items and added with ``semantic_weight`` (or, with
+    ``fusion="rrf"``, reciprocal rank fusion of the two orders)."""
+    top = float(passage.max()) if len(passage) else 0.0
+    words = passage / top if top > 0 else np.zeros(len(passage))
+    if similarity is None or not settings.semantic_weight or not len(passage):
+        return words
+    if settings.fusion == "rrf":
+        matched = [i for i in np.argsort(-words, kind="stable").tolist() if words[i] > 0]
+        by_meaning = np.argsort(-similarity, kind="stable").tolist()
+        out = np.zeros(len(passage))
+        for i, value in reciprocal_rank_fusion([matched, by_meaning]):
+            out[i] = value
+        return out
+    finite = np.isfinite(similarity)
+    if not finite.any():
+        return words
+    lo, hi = float(similarity[finite].min()), float(similarity[finite].max())
+    near = (similarity - lo) / (hi - lo) if hi > lo else np.ones(len(passage))
+    return words + settings.semantic_weight * np.where(finite, near, -np.inf)
+
+
+def pick(
+    scores: np.ndarray,
+    k: int,
+    context: int,
+    *,
+    turns: int | None = None,
+    groups: np.ndarray | None = None,
+    positions: np.ndarray | None = None,
+    settings: RetrievalSettings = DEFAULT,
+) -> list[int]:
+    """The ``k`` best items, best first, skipping a turn within ``context + spread`` turns of
+    one already taken in the same meeting (it would show the same stretch of talk). Items at
+    or past ``turns`` (notes blocks) are never skipped; nothing scoring 0 or less is taken.
+
+    ``groups`` and ``positions`` say which meeting and turn each item is (default: one meeting,
+    item i is turn i)."""
+    apart = context + settings.spread
+    taken: list[int] = []
+    near: set[tuple[int, int]] = set()
+    for i in np.argsort(-scores, kind="stable"):
+        if len(taken) >= k or not scores[i] > 0:
+            break
+        i = int(i)
+        if turns is None or i < turns:
+            where = (int(groups[i]) if groups is not None else 0,
+                     int(positions[i]) if positions is not None else i)  # fmt: skip
+            if where in near:
+                continue
+            near.update((where[0], where[1] + d) for d in range(-apart, apart + 1))
+        taken.append(i)
+    return taken
+
+
+# --- one transcript, indexed once ----------------------------------------------------------
+
+
+class TranscriptIndex:
+    """A transcript (and any notes blocks) made ready for many questions.
+
+    Each text is tokenised once into postings (term -> the texts holding it and how often), so
+    a question costs a few array operations, not a pass over every word; embedding vectors
+    (half precision) are computed the first time a question needs them. Keep one per transcript
+    for as long as it does not change (the share server keeps one per snapshot).
+    """
+
+    def __init__(
+        self,
+        segments: Sequence[Segment],
+        blocks: Sequence[Block] = (),
+        *,
+        embedder: Embedder | None = None,
+    ):
+        self.segments: tuple[Segment, ...] = tuple(sorted(segments, key=lambda s: s.index))
+        self.blocks: tuple[Block, ...] = tuple(blocks)
+        self.embedder = embedder
+        texts = [s.text for s in self.segments] + [b.text for b in self.blocks]
+        docs: dict[str, list[int]] = {}
+        counts: dict[str, list[int]] = {}
+        lengths = np.zeros(len(texts), dtype=np.float32)
+        for n, text in enumerate(texts):
+            tf = Counter(terms(text))
+            lengths[n] = sum(tf.values())
+            for t, c in tf.items():
+                docs.setdefault(t, []).append(n)
+                counts.setdefault(t, []).append(c)
+        self._postings = {
+            t: (np.asarray(docs[t], dtype=np.int32), np.asarray(counts[t], dtype=np.float32))
+            for t in docs
+        }
+        self._lengths = lengths
+        self._avg = float(lengths.mean()) if len(texts) and lengths.mean() > 0 else 1.0
+        self.speakers: tuple[str | None, ...] = tuple(s.speaker for s in self.segments)
+        self._labels = frozenset(s for s in self.speakers if s)
+        codes = {label: n for n, label in enumerate(sorted(self._labels))}
+        self._speaker_codes = np.array(
+            [codes.get(s, -1) if s else -1 for s in self.speakers], dtype=np.int32
+        )
+        self._codes = codes
+        self._vectors: np.ndarray | None = None
+        if embedder is not None and texts:
+            self._vectors = embedder.embed(texts).astype(np.float16)
+
+    def __len__(self) -> int:
+        return len(self._lengths)
+
+    @property
+    def nbytes(self) -> int:
+        """Roughly what the index holds in memory (for a cache bounded by bytes)."""
+        # Each term: its two arrays, their headers, the key and its slot in the dict.
+        postings = sum(d.nbytes + c.nbytes + 300 + len(t) for t, (d, c) in self._postings.items())
+        vectors = 0 if self._vectors is None else self._vectors.nbytes
+        # The segments themselves belong to the caller: the index holds references to them.
+        return postings + vectors + self._lengths.nbytes + 20 * len(self)
+
+    def question(self, text: str, settings: RetrievalSettings = DEFAULT) -> Question:
+        return parse_question(text, self._labels, settings)
+
+    def bm25(self, query: Sequence[str], settings: RetrievalSettings = DEFAULT) -> np.ndarray:
+        """The BM25 score of every text (segments, then blocks) for the stemmed ``query``."""
+        out = np.zeros(len(self), dtype=np.float64)
+        n = len(self)
+        if not n:
+            return out
+        norm = settings.k1 * (1 - settings.b + settings.b * self._lengths / self._avg)
+        for t in dict.fromkeys(query):
+            found = self._postings.get(t)
+            if found is None:
+                continue
+            docs, tf = found
+            idf = bm25_idf(n, len(docs))
+            out[docs] += idf * tf * (settings.k1 + 1) / (tf + norm[docs])
+        return out
+
+    def similarity(self, words: Sequence[str]) -> np.ndarray | None:
+        """Cosine similarity of every text to the question's words (None without an embedder)."""
+        if self.embedder is None or self._vectors is None or not words:
+            return None
+        query = self.embedder.embed([" ".join(words)])[0].astype(np.float32)
+        return self._vectors.astype(np.float32) @ query
+
+    def rank(
+        self,
+        question: str,
+        k: int,
+        context: int,
+        settings: RetrievalSettings = DEFAULT,
+    ) -> list[tuple[int, float]]:
+        """The ``k`` best texts for ``question`` as (position, score): positions below
+        ``len(self.segments)`` are turns, the rest notes blocks."""
+        q = self.question(question, settings)
+        if q.empty:
+            return []
+        lexical = self.bm25(q.terms, settings)
+        turns = len(self.segments)
+        named = [self._codes[s] for s in q.speakers if s in self._codes]
+        spoke = np.isin(self._speaker_codes, named).astype(np.float64)
+        combined = np.concatenate(
+            [passage_scores(lexical[:turns], spoke, settings), lexical[turns:]]
+        )
+        scores = fuse(combined, self.similarity(q.words), settings)
+        return [(i, float(scores[i])) for i in pick(scores, k, context, turns=turns,
+                                                    settings=settings)]  # fmt: skip

@@ -1,0 +1,199 @@
+"""Each step of retrieval does what it says: question framing dropped, named speakers
+recognised and weighed, turns blended with their neighbours, word and meaning scores fused by
+weight, passages kept apart, and a transcript tokenised once for many questions (in memory, in
+the store and on the share server)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+import notes_app.retrieval as retrieval
+from notes_app.ask import retrieve_from_store, retrieve_passages
+from notes_app.domain import Block, Segment
+from notes_app.retrieval import (
+    DEFAULT,
+    TranscriptIndex,
+    fuse,
+    named_speakers,
+    parse_question,
+    passage_scores,
+    pick,
+    topic_words,
+)
+from notes_app.semantic import StaticEmbedder
+from notes_app.store.search import Filters
+from notes_app.textkit import bm25
+
+
+def _segs(lines):
+    return [Segment(i, i * 10.0, i * 10.0 + 9.0, text, who) for i, (who, text) in enumerate(lines)]
+
+
+# --- the question --------------------------------------------------------------------------
+
+
+def test_question_framing_is_dropped_in_every_form_of_the_word():
+    assert topic_words("Summarize the discussion about the budget.") == ["budget"]
+    assert topic_words("What were they discussing regarding the launch?") == ["launch"]
+    assert topic_words("Please describe the pricing, and explain the reaction") == ["pricing"]
+    kept = topic_words("Describe the budget", replace(DEFAULT, framing=False))
+    assert kept == ["describe", "budget"]
+
+
+@pytest.mark.parametrize(
+    ("question", "speakers", "named"),
+    [
+        ("What did Anna think about the budget?", ["Anna", "Ben"], {"Anna"}),
+        ("Why did the Marketing disagree on price?", ["Marketing", "Project Manager"],
+         {"Marketing"}),
+        ("What was Marketing's view on price?", ["Marketing", "Project Manager"], {"Marketing"}),
+        ("What did C think about the setup?", ["Professor C", "Grad B", "Grad A"],
+         {"Professor C"}),
+        ("What did C think about the setup?", ["Professor C", "Grad C"],
+         {"Professor C", "Grad C"}),
+        ("What did Grad E say about disks?", ["Grad E", "Grad A", "Professor B"], {"Grad E"}),
+        ("What did the professor think?", ["Grad E", "Professor B"], {"Professor B"}),
+        ("What was the marketing budget?", ["Marketing", "Project Manager"], set()),
+        ("What did we decide on budget and marketing?", ["Marketing", "Anna"], set()),
+        ("Who brought up the user interface?", ["User Interface", "Marketing"], set()),
+        ("What did Anna and Ben agree?", ["Anna", "Ben", "Cy"], {"Anna", "Ben"}),
+        ("What did we say about the budget?", ["me", "them"], set()),
+    ],
+)  # fmt: skip
+def test_a_speaker_is_named_when_the_question_asks_what_they_said_or_did(question, speakers, named):
+    assert named_speakers(question, speakers)[0] == named
+
+
+def test_a_named_speaker_is_who_not_what():
+    q = parse_question("What did the Industrial Designer think of the buttons?",
+                       ["Industrial Designer", "Marketing"])  # fmt: skip
+    assert q.words == ("buttons",) and q.speakers == {"Industrial Designer"}
+    off = parse_question("What did the Industrial Designer think of the buttons?",
+                         ["Industrial Designer"], replace(DEFAULT, speakers=False))  # fmt: skip
+    assert off.words == ("industrial", "designer", "buttons") and not off.speakers
+    # A question about nothing but the speaker still has something to match.
+    assert parse_question("What did Anna say?", ["Anna"]).words == ("anna",)
+
+
+# --- scoring -------------------------------------------------------------------------------
+
+
+def test_neighbours_lift_a_turn_inside_a_stretch_of_matches():
+    lexical = np.array([0.0, 2.0, 0.0, 0.0, 1.5, 1.5, 1.5, 0.0])
+    alone = passage_scores(lexical, None, replace(DEFAULT, neighbours=0.0))
+    blended = passage_scores(lexical, None, DEFAULT)
+    assert int(np.argmax(alone)) == 1  # the single strongest turn
+    assert int(np.argmax(blended)) == 5  # the middle of the stretch: 1.5 + 0.5 * 3
+    assert blended[2] == pytest.approx(0.5 * 2.0)  # a silent turn next to a match gets some
+
+
+def test_a_named_speakers_turns_weigh_more():
+    lexical = np.array([1.0, 0.0, 0.0, 1.0])
+    spoke = np.array([0.0, 0.0, 0.0, 1.0])
+    scores = passage_scores(lexical, spoke, replace(DEFAULT, neighbours=0.0))
+    assert scores.tolist() == [1.0, 0.0, 0.0, 2.0]
+    assert passage_scores(lexical, spoke, replace(DEFAULT, neighbours=0, speaker_boost=0))[3] == 1
+
+
+def test_weighted_fusion_keeps_how_much_better_a_word_match_is():
+    words = np.array([10.0, 1.0, 0.0])
+    meaning = np.array([0.2, 0.9, 0.8])
+    weighted = fuse(words, meaning, DEFAULT)
+    assert weighted.tolist() == pytest.approx([1.0, 0.1 + 0.5, 0.5 * 6 / 7])
+    assert int(np.argmax(weighted)) == 0
+    # Ranks alone forget that the first turn matched ten times better than the second.
+    ranked = fuse(words, meaning, replace(DEFAULT, fusion="rrf"))
+    assert int(np.argmax(ranked)) == 1
+    assert fuse(words, None, DEFAULT).tolist() == [1.0, 0.1, 0.0]
+    assert fuse(words, meaning, replace(DEFAULT, semantic_weight=0)).tolist() == [1.0, 0.1, 0.0]
+
+
+def test_passages_show_different_stretches_of_talk():
+    scores = np.array([0.1, 0.9, 0.8, 0.7, 0.0, 0.6, 0.5])
+    assert pick(scores, 3, 1) == [1, 3, 5]  # 2 is beside 1; 4 scores nothing
+    assert pick(scores, 3, 0) == [1, 2, 3]
+    assert pick(scores, 3, 1, settings=replace(DEFAULT, spread=1)) == [1, 5]  # 0 is 2 from 1
+    assert pick(scores, 3, 1, turns=2) == [1, 2, 3]  # items from 2 on are notes: never skipped
+
+
+# --- the index -----------------------------------------------------------------------------
+
+TALK = [
+    ("Anna", "The budget for the launch is forty thousand"),
+    ("Ben", "The budget seems high to me"),
+    ("Cy", "Lunch is at noon"),
+    ("Ben", "Ok"),
+    ("Anna", "I think the budget should stay, the launch needs it"),
+    ("Ben", "Fine by me"),
+]
+
+
+def test_index_scores_as_textkit_bm25_does():
+    index = TranscriptIndex(_segs(TALK))
+    docs = [retrieval.terms(t) for _, t in TALK]
+    query = ["budget", "launch"]
+    assert index.bm25(query).tolist() == pytest.approx(bm25(query, docs))
+
+
+def test_a_named_speakers_turn_comes_first():
+    segs = _segs([("Anna", "The budget, the budget: the budget is what we need"),
+                  ("Cy", "Lunch is at noon"),
+                  ("Ben", "That budget seems high to me"),
+                  ("Cy", "Ok")])  # fmt: skip
+    question = "What did Ben think about the budget?"
+    plain = retrieve_passages(
+        question, segs, k=2, context=0, settings=replace(DEFAULT, speakers=False)
+    )
+    assert plain[0].segment == 0  # without the step, "Ben" is just a word nobody said
+    mine = retrieve_passages(question, segs, k=2, context=0)
+    assert mine[0].segment == 2 and mine[0].text.startswith("Ben:")
+
+
+def test_an_index_asks_many_questions_without_tokenising_the_transcript_again(monkeypatch):
+    segs = _segs(TALK)
+    blocks = [Block("bullet", "Launch budget agreed at forty thousand", "user", 1, ())]
+    index = TranscriptIndex(segs, blocks)
+    calls = []
+    real = retrieval.terms
+    monkeypatch.setattr(retrieval, "terms", lambda text: calls.append(text) or real(text))
+    first = retrieve_passages("what was agreed on the budget", (), index=index, k=2)
+    again = retrieve_passages("what about the budget", (), index=index, k=2)
+    assert calls == []
+    assert first[0].kind == "notes" and first[0].text == blocks[0].text
+    assert again and all(p.kind in ("notes", "transcript") for p in again)
+    # The same answer as building the index on the spot.
+    assert retrieve_passages("what was agreed on the budget", segs, blocks, k=2) == first
+
+
+def test_in_memory_semantic_stage_finds_what_the_words_miss():
+    segs = _segs([("A", "Dana is going to interview the two candidates"),
+                  ("B", "The laptop battery dies after two hours"),
+                  ("A", "Lunch will be at the Italian place")])  # fmt: skip
+    assert retrieve_passages("who are we hiring?", segs) == []
+    index = TranscriptIndex(segs, embedder=StaticEmbedder())
+    found = retrieve_passages("who are we hiring?", (), index=index, k=1, context=0)
+    assert found[0].segment == 0
+
+
+def test_the_store_keeps_one_index_per_transcript_while_it_stays_the_same(repo, monkeypatch):
+    import notes_app.ask as ask
+
+    meeting = repo.create_meeting("Launch", segments=_segs(TALK))
+    built = []
+    real = ask.TranscriptIndex
+    monkeypatch.setattr(ask, "TranscriptIndex", lambda segs: built.append(1) or real(segs))
+    ask._INDEXES.clear()
+    one = retrieve_from_store(repo, "launch budget", Filters(meeting_id=meeting), k=2)
+    two = retrieve_from_store(repo, "What did Ben think about the budget?",
+                              Filters(meeting_id=meeting), k=2, context=0)  # fmt: skip
+    assert len(built) == 1 and one and two[0].segment == 1
+    changed = [*_segs(TALK)[:5], Segment(5, 50.0, 59.0, "The launch budget is final", "Ben")]
+    repo.replace_segments(meeting, changed)
+    found = retrieve_from_store(repo, "final", Filters(meeting_id=meeting), k=1, context=0)
+    assert len(built) == 2 and found[0].segment == 5
+    # Other filters go through FTS5 as before, and say the same about this meeting.
+    across = retrieve_from_store(repo, "final", Filters(), k=1, context=0)
+    assert [(p.meeting_id, p.segment) for p in across] == [(meeting, 5)]
