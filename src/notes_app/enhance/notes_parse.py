@@ -35,7 +35,8 @@ _LABEL_MAX_WORDS = 6
 # Lines that describe the meeting rather than what was said in it: nothing to ground.
 _METADATA = re.compile(
     r"^\s*(?:date|time|when|where|location|attendees|participants|present(?: at the meeting)?|"
-    r"absent|minutes(?: \w+)*(?: by)?|minutes wr\w*|note ?taker|scribe)\s*:",
+    r"absent|minutes(?: \w+)*(?: by)?|minutes wr\w*|note ?taker|scribe|"
+    r"(?:meeting )?purpose(?: of (?:the )?meeting)?)\s*:",
     re.IGNORECASE,
 )
 

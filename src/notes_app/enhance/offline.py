@@ -174,9 +174,10 @@ def enhance_offline(
             if ln.line in groundings and not is_section_label(ln):
                 query = note_query(ln.text, sections.get(ln.line, ""))
                 ranked = _ranked_quotes(ln, groundings[ln.line], ctx, query, set())
-                if ranked:  # a quote two lines want goes to the one it covers best
-                    fit = _coverage(ranked[0].text, query)
-                    for form in _shown_forms(ranked[0].text):
+                # A quote two lines would show goes to the one it covers best.
+                for quote in ranked[:MAX_CONTEXT_LINES]:
+                    fit = _coverage(quote.text, query)
+                    for form in _shown_forms(quote.text):
                         if fit > ctx.reserved.get(form, (0, -1.0))[1]:
                             ctx.reserve(form, ln.line, fit)
         for k, ln in enumerate(sorted(lines, key=is_section_label)):
@@ -234,8 +235,14 @@ def context_blocks(
     """
     # What other lines showed, and other lines' first choices where they suit those lines
     # better: this line may take a clause of them for a fact of its own, never the whole.
-    exclude = _Taken(ctx, ln.line) if not is_section_label(ln) else _NoClauses(ctx, ln.line)
+    label = is_section_label(ln)
+    exclude = _Taken(ctx, ln.line) if not label else _NoClauses(ctx, ln.line)
     quotes = _ranked_quotes(ln, grounding, ctx, query, exclude)[:MAX_CONTEXT_LINES]
+    if not quotes and not label:
+        # Everything it could show suits another line better; what that line has not shown
+        # yet is still better here than nothing.
+        unshown = _Taken(ctx, ln.line, reserved=False)
+        quotes = _ranked_quotes(ln, grounding, ctx, query, unshown)[:1]
     quotes.sort(key=lambda q: q.segments[0])
     for q in quotes:
         ctx.show(_shown_forms(q.text))
@@ -265,9 +272,9 @@ def _ranked_quotes(
     note_terms = _term_set(ln.text)
     wants = _wanted_kinds(ln.text)
     out: list[_Quote] = []
-    for q in sorted(
-        _quotes(grounding.segments, ctx, query, wants, exclude), key=lambda q: -q.score
-    ):
+    quotes = _quotes(grounding.segments, ctx, query, wants, exclude)
+    # Best match first; of equals, the one that holds more of the line's own words.
+    for q in sorted(quotes, key=lambda q: (-q.score, -_coverage(q.text, query))):
         text = _norm(q.text)
         if _adds(q, note_terms) and not (
             _overlaps(text, {_norm(x.text) for x in out}, ctx.clauses)
@@ -281,13 +288,15 @@ class _Taken:
     """What a line may not show again: what other lines showed, and other lines' first
     choices (``_overlaps`` over all of them, without copying them for every quote)."""
 
-    def __init__(self, ctx: _Context, line: int):
-        self.ctx, self.line = ctx, line
+    def __init__(self, ctx: _Context, line: int, reserved: bool = True):
+        self.ctx, self.line, self.reserved = ctx, line, reserved
 
     def __contains__(self, form: object) -> bool:
         ctx = self.ctx
         if form in ctx.shown:
             return True
+        if not self.reserved:
+            return False
         reserved = ctx.reserved.get(form) if isinstance(form, str) else None
         return reserved is not None and reserved[0] != self.line
 
