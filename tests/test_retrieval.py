@@ -197,3 +197,22 @@ def test_the_store_keeps_one_index_per_transcript_while_it_stays_the_same(repo, 
     # Other filters go through FTS5 as before, and say the same about this meeting.
     across = retrieve_from_store(repo, "final", Filters(), k=1, context=0)
     assert [(p.meeting_id, p.segment) for p in across] == [(meeting, 5)]
+
+
+def test_the_share_server_indexes_a_snapshot_once(monkeypatch):
+    import notes_app.share.answer as share_answer
+    from notes_app.share.model import Snapshot
+
+    built = []
+    real = share_answer.TranscriptIndex
+    monkeypatch.setattr(share_answer, "TranscriptIndex",
+                        lambda *a, **kw: built.append(1) or real(*a, **kw))  # fmt: skip
+    monkeypatch.setattr(share_answer, "default_embedder", lambda: None)
+    snapshot = Snapshot("Launch", None, (), (), tuple(_segs(TALK)))
+    first = share_answer.answer_question(snapshot, "What is the launch budget?")
+    again = share_answer.answer_question(snapshot, "Who thinks the budget is high?")
+    assert len(built) == 1
+    assert first.answer.citations and again.answer.citations[0].segment == 1
+    other = Snapshot("Launch", None, (), (), tuple(_segs(TALK[:2])))
+    share_answer.answer_question(other, "What is the launch budget?")
+    assert len(built) == 2

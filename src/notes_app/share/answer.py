@@ -8,6 +8,8 @@ does. Unverified AI lines and headings are left out: they are not evidence.
 from __future__ import annotations
 
 import logging
+import threading
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -15,9 +17,14 @@ from typing import Any
 from notes_app.ask import Answer, ChatClient, extractive_answer, llm_answer, retrieve_passages
 from notes_app.errors import LLMError
 from notes_app.render import clock
+from notes_app.retrieval import TranscriptIndex
+from notes_app.semantic import default_embedder
+from notes_app.share.cache import ByteLRU
 from notes_app.share.model import Snapshot
 
 MAX_PASSAGES = 3
+# Question indexes of the snapshots asked about lately (words and vectors of each segment).
+INDEX_BUDGET = 80 * 1024 * 1024  # one index of the largest share (20,000 segments) is ~14 MB
 
 log = logging.getLogger(__name__)
 
@@ -54,20 +61,43 @@ def answer_question(
     If the LLM fails, the recipient still gets the extractive answer: they cannot fix the
     server's model, and the passages are the same.
     """
-    evidence = [
-        b
-        for b in snapshot.blocks
-        if b.text.strip() and b.type != "heading" and (b.source == "user" or b.verified)
-    ]
-    passages = retrieve_passages(
-        question, snapshot.segments, evidence, k=MAX_PASSAGES, title=snapshot.title
-    )
+    index = index_for(snapshot)
+    passages = retrieve_passages(question, (), k=MAX_PASSAGES, title=snapshot.title, index=index)
     if llm is not None:
         try:
             return ShareAnswer(llm_answer(question, passages, llm))
         except LLMError as e:
             log.warning("LLM answer failed, answering extractively: %s", e)
     return ShareAnswer(extractive_answer(question, passages))
+
+
+_indexes: ByteLRU[tuple[weakref.ref[Snapshot], TranscriptIndex]] = ByteLRU(INDEX_BUDGET)
+_building = threading.Lock()
+
+
+def index_for(snapshot: Snapshot) -> TranscriptIndex:
+    """The snapshot's question index, built on its first question and kept while the snapshot
+    is (published snapshots never change): a question then costs no pass over the transcript.
+
+    The evidence is the shared notes and the transcript; unverified AI lines and headings are
+    left out.
+    """
+    key = str(id(snapshot))
+    found = _indexes.get(key)
+    if found is not None and found[0]() is snapshot:
+        return found[1]
+    with _building:  # two first questions at once build it once
+        found = _indexes.get(key)
+        if found is not None and found[0]() is snapshot:
+            return found[1]
+        evidence = [
+            b
+            for b in snapshot.blocks
+            if b.text.strip() and b.type != "heading" and (b.source == "user" or b.verified)
+        ]
+        index = TranscriptIndex(snapshot.segments, evidence, embedder=default_embedder())
+        _indexes.put(key, (weakref.ref(snapshot), index), index.nbytes)
+    return index
 
 
 def answerer_for(llm_settings: Any) -> Callable[[Snapshot, str], ShareAnswer]:
