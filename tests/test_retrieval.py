@@ -216,3 +216,15 @@ def test_the_share_server_indexes_a_snapshot_once(monkeypatch):
     other = Snapshot("Launch", None, (), (), tuple(_segs(TALK[:2])))
     share_answer.answer_question(other, "What is the launch budget?")
     assert len(built) == 2
+
+
+def test_asking_about_one_meeting_keeps_its_filters_and_its_notes(repo):
+    meeting = repo.create_meeting("Launch", segments=_segs(TALK), notes="Venue: the old mill")
+    bens = retrieve_from_store(repo, "budget", Filters(meeting_id=meeting, speaker="Ben"),
+                               context=0)  # fmt: skip
+    assert [p.segment for p in bens] == [1]
+    (notes,) = retrieve_from_store(repo, "Where is the venue?", Filters(meeting_id=meeting))
+    assert notes.kind == "notes" and "old mill" in notes.text
+    # A date filter that leaves the meeting out leaves its turns out too.
+    late = Filters(meeting_id=meeting, since="2999-01-01")
+    assert retrieve_from_store(repo, "budget", late) == []

@@ -357,6 +357,8 @@ def _store_scores(
         mask[list(said)] = 1.0
         scored = passage_scores(lex, mask, settings)
         where = sorted(set(np.flatnonzero(scored > 0).tolist()) | set(sims))
+        if filters.speaker:  # a neighbour lends its score, not its speaker
+            where = [i for i in where if i in found or i in sims]
         keys.extend(("transcript", meeting_id, i) for i in where)
         passage.append(scored[where])
         near.append(np.array([sims.get(i, np.nan) for i in where]))
