@@ -308,10 +308,11 @@ def enhance_options(command: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def fallback_notice(notes: EnhancedNotes) -> str | None:
-    """The line telling the user an LLM failure was replaced by offline notes, if it was."""
+    """The line telling the user an LLM failure was replaced by offline notes, if it was, or
+    how many of the model's lines kept the offline text."""
     if notes.mode == "offline" and (notes.model or "").startswith("offline (LLM failed"):
         return f"The LLM failed, so these are offline notes: {notes.model[len('offline (') : -1]}."
-    return None
+    return notes.notice
 
 
 class StreamPreview:
