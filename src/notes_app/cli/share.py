@@ -12,8 +12,6 @@ import click
 from notes_app.cli.common import get_app, json_option, print_json
 from notes_app.clock import now_iso
 from notes_app.errors import ShareError
-from notes_app.share.answer import answerer_for
-from notes_app.share.local import local_dir
 from notes_app.share.model import DEFAULT_EXPIRES, ShareOptions, parse_expiry
 from notes_app.share.server import Limits, allowed_hosts, create_app, is_loopback
 from notes_app.share.snapshots import SnapshotStore
@@ -83,6 +81,11 @@ def serve_cmd(
     asks_per_minute: int,
 ) -> None:
     """Serve share links: the publish API and the recipients' pages."""
+    # Imported here: the HTTP client stack takes a good part of a second to import, and every
+    # command (and the window, which starts through this group) would pay for it.
+    from notes_app.share.answer import answerer_for
+    from notes_app.share.local import local_dir
+
     app = get_app()
     data = data or local_dir(app.settings.home)
     if token_name is not None or list_tokens or revoke_name is not None:
