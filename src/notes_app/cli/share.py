@@ -82,7 +82,7 @@ def serve_cmd(
 ) -> None:
     """Serve share links: the publish API and the recipients' pages."""
     # Imported here: the HTTP client stack takes a good part of a second to import, and every
-    # command (and the window, which starts through this group) would pay for it.
+    # other command would pay for it (the command line loads every area to find one).
     from notes_app.share.answer import answerer_for
     from notes_app.share.local import local_dir
 

@@ -31,6 +31,10 @@ from notes_app.store.damage import (
 
 migrations = Migrations("notes_app")
 log = logging.getLogger(__name__)
+# sqlite-utils plugins installed for its command line are not run on the app's connections: the
+# database is the app's own, and finding them reads every installed package's metadata (some
+# 50 ms at start-up).
+PLUGINS = False
 
 
 @migrations()
@@ -213,7 +217,7 @@ def open_db(path: Path | str, *, apply: bool = True) -> sqlite_utils.Database:
     conn = None
     try:
         conn = _connect(str(path), path)
-        db = sqlite_utils.Database(conn)
+        db = sqlite_utils.Database(conn, execute_plugins=PLUGINS)
         db.execute("PRAGMA foreign_keys = ON")
         db.enable_wal()
         db.execute("PRAGMA synchronous = NORMAL")  # safe with WAL; a crash loses no commit
@@ -295,7 +299,7 @@ def _open_read_only(path: Path, reason: str, warning: str | None = None) -> sqli
         if (str(path), said) not in _warned:
             _warned.add((str(path), said))
             log.warning("%s", said)
-        return sqlite_utils.Database(conn)
+        return sqlite_utils.Database(conn, execute_plugins=PLUGINS)
     if last is not None and is_damage(last):
         raise DatabaseDamaged(path, str(last))
     raise StorageError(
