@@ -105,8 +105,12 @@ def test_the_demo_meeting_enhanced_by_a_real_model(demo_meeting, demo_transcript
     under_figure = " ".join(b.text for b in ai if b.note_line == figure)
     assert "revenue" in under_figure.lower(), under_figure
     assert "n:4200000" in normalise_quantities(under_figure), under_figure
+    # Sections the AI adds (note_line None) come after every user line and its context.
     last_user = max(i for i, b in enumerate(result.blocks) if b.source == "user")
-    assert all(b.note_line is None for b in result.blocks[last_user + 1 :])
+    own = result.blocks[last_user].note_line
+    assert all(b.note_line in (None, own) for b in result.blocks[last_user + 1 :])
+    first_section = next(i for i, b in enumerate(result.blocks) if b.note_line is None)
+    assert first_section > last_user
     # Streamed as written, in the notes' order.
     assert [b.text for b in streamed if b.source == "user"] == [ln.text for ln in lines]
 
