@@ -40,6 +40,7 @@ from notes_app.gui.recovery import Recovery, ask_recover
 from notes_app.gui.searching import Searching
 from notes_app.gui.sharing import Sharing
 from notes_app.gui.sidebar import Sidebar
+from notes_app.gui.store_health import StoreHealth
 from notes_app.gui.tray import make_tray
 from notes_app.gui.workers import DbWriter
 
@@ -56,6 +57,7 @@ class MainWindow(QMainWindow):
         detector_factory=None,
         detect_interval_ms: int = 3000,
         audio_output=None,
+        store_retry_ms: int = 5000,
     ):
         super().__init__()
         self.app = app
@@ -64,7 +66,6 @@ class MainWindow(QMainWindow):
         # Searches and counts run on a thread of their own: a long one never delays a save.
         self.reader = DbWriter(self.settings.db_path)
         self.autosaver = Autosaver(self.writer, autosave_ms, self)
-        self.autosaver.failed.connect(self.show_error)
         self.autosaver.saved.connect(self._on_saved)
         self.error_boxes: list[QMessageBox] = []
         self.setWindowTitle("Notes")
@@ -76,6 +77,7 @@ class MainWindow(QMainWindow):
         self.sharing = Sharing(self)
         self.playing = Playing(self, audio_output)
         self._build()
+        self.store_health = StoreHealth(self, store_retry_ms)  # a banner when saving fails
         self.columns = Columns(self)
         self.searching = Searching(self, search_delay_ms)
         self.recording = Recording(self, session_factory)
@@ -89,6 +91,7 @@ class MainWindow(QMainWindow):
         self.recovery = Recovery(self)
         self.refresh_meetings()
         self.open_latest()
+        self.store_health.check()
 
     # --- building -----------------------------------------------------------------------------
 
@@ -346,7 +349,7 @@ class MainWindow(QMainWindow):
 
     def before_close(self) -> bool:
         """Closing while recording asks first; on "stop" the window closes once it stopped."""
-        return self.recording.before_close()
+        return self.recording.before_close() and self.store_health.before_close()
 
     def ask_stop_recording(self) -> bool:
         return ask_stop_recording(self)

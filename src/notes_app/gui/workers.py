@@ -160,8 +160,14 @@ class DbWriter:
         self.closed = False
 
     def repo(self) -> Repo:
-        """The writer thread's own Repo (call only from inside a submitted function)."""
-        if getattr(self._local, "repo", None) is None:
+        """The writer thread's own Repo (call only from inside a submitted function). One open
+        read-only (a full disk, a damaged file) is opened afresh for each write, so saving
+        resumes by itself once the disk has room or the database was repaired."""
+        repo = getattr(self._local, "repo", None)
+        if repo is not None and repo.read_only:
+            repo.close()
+            repo = self._local.repo = None
+        if repo is None:
             self._local.repo = Repo.open(self.db_path)
         return self._local.repo
 
