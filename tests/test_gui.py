@@ -271,3 +271,17 @@ def test_help_opens_the_log_folder(window, app, monkeypatch):
     folder = log_dir(app.settings.home)
     assert [u.toLocalFile() for u in opened] == [str(folder)]
     assert folder.is_dir()
+
+
+def test_help_says_how_to_repair_the_database_and_the_banner_button_does_too(window, app):
+    [help_menu] = [a.menu() for a in window.menuBar().actions() if a.text() == "&Help"]
+    [action] = [a for a in help_menu.actions() if a.text().replace("&", "") == "Repair database…"]
+    action.trigger()
+    box = window.menus.repair_box
+    assert box is not None and box.isVisible()
+    assert "notes-app repair" in box.text() and str(app.settings.db_path) in box.text()
+    box.close()
+    window.menus.repair_box = None
+    window.store_health.banner.repair_button.click()  # the banner's button opens the same
+    assert window.menus.repair_box is not None and window.menus.repair_box.isVisible()
+    window.menus.repair_box.close()

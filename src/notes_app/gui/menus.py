@@ -12,7 +12,7 @@ import html
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from PySide6.QtCore import QUrl
+from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QLabel,
     QMenu,
+    QMessageBox,
     QScrollArea,
     QVBoxLayout,
     QWidget,
@@ -129,6 +130,7 @@ def commands(win, menus: Menus) -> dict[str, list[Command]]:
         "&Help": [
             Command("shortcuts", "&Keyboard shortcuts", seq("Ctrl+/"), menus.show_shortcuts),
             Command("log_folder", "Open &log folder", None, menus.open_log_folder),
+            Command("repair", "&Repair database…", None, menus.repair_database),
         ],
     }
 
@@ -141,6 +143,7 @@ class Menus:
         self.actions: dict[str, QAction] = {}
         self.menus: dict[str, QMenu] = {}
         self.shortcuts_dialog: ShortcutsDialog | None = None
+        self.repair_box: QMessageBox | None = None
         for title, group in commands(win, self).items():
             menu = win.menuBar().addMenu(title)
             menu.setToolTipsVisible(True)
@@ -192,6 +195,26 @@ class Menus:
         folder = log_dir(self.win.settings.home)
         folder.mkdir(parents=True, exist_ok=True)
         return QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
+
+    def repair_database(self) -> QMessageBox:
+        """Help → Repair database: how to repair, said plainly. Repairing replaces the file this
+        window has open, so it runs from the command line with the window closed; the damaged
+        file is kept beside the new one."""
+        box = QMessageBox(
+            QMessageBox.Icon.Information,
+            "Repair the database",
+            "To repair the notes database, close this window (and any other notes-app window), "
+            "then run:\n\n    notes-app repair\n\n"
+            "A sound database gets its search index rebuilt. A damaged one is replaced by a new "
+            "database holding everything that can still be read; the damaged file is kept beside "
+            f"it.\n\nDatabase: {self.win.settings.db_path}",
+            QMessageBox.StandardButton.Ok,
+            self.win,
+        )
+        box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        box.open()
+        self.repair_box = box
+        return box
 
     def shortcut_rows(self) -> list[tuple[str, list[tuple[str, str]]]]:
         """(menu, [(keys, what)]) for every command with a shortcut, then the widget keys."""
