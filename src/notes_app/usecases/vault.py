@@ -249,11 +249,14 @@ def _make_folder(vault: Path) -> None:
         )
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    """``data`` at ``path``, never half-written: through a hidden file renamed over it."""
+def _write_atomic(path: Path, data: bytes, *, mode: int = 0o666, failed: str = "") -> None:
+    """``data`` at ``path``, never half-written: through a hidden file renamed over it.
+    ``failed`` is the sentence for a write that fails (``{path}`` and ``{why}`` filled in)."""
     tmp = path.with_name(f".{path.name}.notes-app-tmp")
     try:
-        with open(tmp, "wb") as f:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+        with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
@@ -261,9 +264,12 @@ def _write_atomic(path: Path, data: bytes) -> None:
     except OSError as e:
         with contextlib.suppress(OSError):
             tmp.unlink()
+        sentence = failed or (
+            "Could not write {name} to the vault {folder}: {why}. Free disk space or check the "
+            "folder's permissions; the notes themselves are saved."
+        )
         raise StorageError(
-            f"Could not write {path.name} to the vault {path.parent}: {e.strerror}. Free disk "
-            "space or check the folder's permissions; the notes themselves are saved."
+            sentence.format(path=path, name=path.name, folder=path.parent, why=e.strerror)
         ) from None
 
 
@@ -291,19 +297,11 @@ def _read_index(path: Path) -> dict[str, dict[str, dict[str, str]]]:
 
 
 def _write_index(path: Path, vaults: dict[str, Any]) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump({"version": 1, "vaults": vaults}, f, indent=1, ensure_ascii=False)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except OSError as e:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise StorageError(
-            f"Could not keep the record of the vault's files in {path}: {e.strerror}. Free "
-            "disk space; the vault's files are written."
-        ) from None
+    data = json.dumps({"version": 1, "vaults": vaults}, indent=1, ensure_ascii=False)
+    _write_atomic(
+        path,
+        data.encode("utf-8"),
+        mode=FILE_MODE,
+        failed="Could not keep the record of the vault's files in {path}: {why}. Free disk "
+        "space; the vault's files are written.",
+    )
