@@ -99,12 +99,7 @@ def read_line(block: QTextBlock) -> Line:
     heading = block.blockFormat().headingLevel()
     text: list[str] = []
     segments: list[int] = []
-    it = block.begin()
-    while not it.atEnd():
-        frag = it.fragment()
-        it += 1
-        if not frag.isValid():
-            continue
+    for frag in theme.fragments(block):
         fmt = frag.charFormat()
         seg = chip_segment(fmt)
         if seg is not None:

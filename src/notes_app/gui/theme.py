@@ -10,11 +10,21 @@ computes the ratios). When the system switches between dark and light while the 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, fields
 from importlib.resources import files
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPalette, QTextCharFormat, QTextCursor
+from PySide6.QtGui import (
+    QColor,
+    QGuiApplication,
+    QIcon,
+    QPalette,
+    QTextBlock,
+    QTextCharFormat,
+    QTextCursor,
+    QTextFragment,
+)
 from PySide6.QtWidgets import QApplication, QPlainTextEdit, QTextEdit
 
 
@@ -162,6 +172,16 @@ def _color_map(old: Colors, new: Colors) -> dict[int, QColor]:
     return mapping
 
 
+def fragments(block: QTextBlock) -> Iterator[QTextFragment]:
+    """The valid text fragments of a document block, in order."""
+    it = block.begin()
+    while not it.atEnd():
+        frag = it.fragment()
+        it += 1
+        if frag.isValid():
+            yield frag
+
+
 def recolor_document(doc, old: Colors | None = None, new: Colors | None = None) -> None:
     """Text and backgrounds in ``old`` theme colours take the ``new`` theme's (by role).
 
@@ -173,12 +193,7 @@ def recolor_document(doc, old: Colors | None = None, new: Colors | None = None) 
     cursor = QTextCursor(doc)
     block = doc.begin()
     while block.isValid():
-        it = block.begin()
-        while not it.atEnd():
-            frag = it.fragment()
-            it += 1
-            if not frag.isValid():
-                continue
+        for frag in fragments(block):
             fmt = frag.charFormat()
             change = QTextCharFormat()
             touched = False
