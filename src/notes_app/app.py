@@ -41,17 +41,29 @@ if TYPE_CHECKING:
     from notes_app.store.search import Filters, SearchResult
     from notes_app.store.shares import ShareRecord
     from notes_app.transcribe.engine import WhisperEngine
+    from notes_app.transcribe.remote import FileTranscriber, RemoteTranscriber
     from notes_app.usecases.exporting import FolderExport
     from notes_app.usecases.vault import VaultWrite
 
 
 @dataclass(frozen=True)
 class Whisper:
-    """A Whisper engine (it loads on first use), its model's name and the language to use."""
+    """A Whisper engine (it loads on first use), its model's name and the language to use;
+    ``remote``: the server whole files go to (``transcribe.backend = openai``), if any."""
 
     engine: WhisperEngine
     model: str
     language: str | None
+    remote: RemoteTranscriber | None = None
+
+    def for_files(self) -> FileTranscriber:
+        """What transcribes a whole file: the server when one is set (this computer's engine
+        when the server cannot be used), else the engine."""
+        if self.remote is None:
+            return self.engine
+        from notes_app.transcribe.remote import WithFallback
+
+        return WithFallback(self.remote, self.engine, self.model)
 
 
 def language_for(model: str, language: str | None) -> str | None:
@@ -97,13 +109,17 @@ class App:
         self, model: str | None = None, language: str | None = None, *, live: bool = False
     ) -> Whisper:
         """The engine for ``model`` (default: the configured one) and the language for it:
-        ``language``, else the setting. ``live``: greedy decoding, to keep up with a call."""
+        ``language``, else the setting. ``live``: greedy decoding, to keep up with a call.
+        Whole files go to the configured server (``transcribe.backend``) unless a local
+        ``model`` is named or it is ``live``."""
         from notes_app.transcribe.engine import engine_for
+        from notes_app.transcribe.remote import remote_for
 
         options = {"beam_size": 1} if live else {}
         engine, name = engine_for(self.settings, model, **options)
         chosen = language if language is not None else self.settings.transcribe.language
-        return Whisper(engine, name, language_for(name, chosen))
+        remote = None if live or model else remote_for(self.settings, chosen)
+        return Whisper(engine, name, language_for(name, chosen), remote)
 
     def transcribe_file(
         self,
@@ -125,7 +141,7 @@ class App:
             attendees=attendees,
             glossary=self.settings.transcribe.vocabulary,
         )
-        return whisper.engine.transcribe_file(
+        return whisper.for_files().transcribe_file(
             path,
             language=whisper.language,
             on_progress=progress_reporter(on_event),
@@ -190,8 +206,9 @@ class App:
         from notes_app import sample
 
         notes = sample.sample_notes()
+        local = replace(whisper, remote=None)  # the sample needs no set-up and no network
         with sample.sample_audio() as audio:
-            transcript = self.transcribe_file(audio, whisper, on_event=on_event)
+            transcript = self.transcribe_file(audio, local, on_event=on_event)
             meeting_id = self.save_transcribed(
                 audio,
                 transcript,
@@ -309,7 +326,11 @@ class App:
                 f"Meeting {meeting_id} has no recording to transcribe again (the audio was not "
                 "kept or has been moved); its live transcript stays as it is."
             )
+        from notes_app.transcribe.remote import remote_for
+
         whisper = self.whisper(self.settings.transcribe.final_model or None, meeting.language)
+        chosen = meeting.language or self.settings.transcribe.language
+        whisper = replace(whisper, remote=remote_for(self.settings, chosen))  # the server, if set
         vocabulary = build_vocabulary(
             notes=meeting.notes,
             title=meeting.title,
@@ -317,7 +338,7 @@ class App:
             glossary=self.settings.transcribe.vocabulary,
         )
         final = final_pass(
-            whisper.engine, audio, vocabulary, on_progress, cancel, language=whisper.language
+            whisper.for_files(), audio, vocabulary, on_progress, cancel, language=whisper.language
         )
         live = self.repo.get_transcript(meeting_id)
         if not final.segments and live.segments:
@@ -548,13 +569,26 @@ class App:
                 event = event_near(events, began)
                 if event is None:
                     return None
-                attendees = list(dict.fromkeys([*meeting.attendees, *event.attendees]))
-                title = {} if keep_title else {"title": event.title}
-                own.repo.update_meeting(meeting_id, attendees=attendees, **title)
+                own.name_from_event(meeting_id, event, keep_title=keep_title)
                 return event
         except NotesAppError as e:
             log.warning("The meeting was not named from the calendar: %s", e, exc_info=True)
             return None
+
+    def name_from_event(
+        self, meeting_id: int, event: CalendarEvent, *, keep_title: bool = False
+    ) -> Meeting:
+        """The meeting takes the event's title (unless ``keep_title``) and its attendees
+        (after those it has): the recogniser's vocabulary reads them from the meeting."""
+        meeting = self.repo.get_meeting(meeting_id)
+        attendees = list(dict.fromkeys([*meeting.attendees, *event.attendees]))
+        title = {} if keep_title else {"title": event.title}
+        self.repo.update_meeting(meeting_id, attendees=attendees, **title)
+        return self.repo.get_meeting(meeting_id)
+
+    def meeting_for_event(self, event: CalendarEvent) -> int:
+        """A new meeting for a calendar event, titled from it, with its attendees."""
+        return self.repo.create_meeting(event.title, attendees=list(event.attendees))
 
     # --- exporting --------------------------------------------------------------------------------
 

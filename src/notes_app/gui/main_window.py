@@ -30,6 +30,7 @@ from notes_app.gui.deleting import Deleting
 from notes_app.gui.detection import Detecting
 from notes_app.gui.editor import Autosaver
 from notes_app.gui.enhancing import Enhancing
+from notes_app.gui.folders import Folders
 from notes_app.gui.meeting_view import MeetingView, empty_page
 from notes_app.gui.menus import Menus
 from notes_app.gui.overview import OverviewPage, load_stats
@@ -42,6 +43,7 @@ from notes_app.gui.sharing import Sharing
 from notes_app.gui.sidebar import Sidebar
 from notes_app.gui.store_health import StoreHealth
 from notes_app.gui.tray import make_tray
+from notes_app.gui.upcoming import Upcoming
 from notes_app.gui.workers import DbWriter
 
 
@@ -77,6 +79,8 @@ class MainWindow(QMainWindow):
         self.sharing = Sharing(self)
         self.playing = Playing(self, audio_output)
         self._build()
+        self.folders = Folders(self)  # the list by folder; moves by drag and drop
+        self.upcoming = Upcoming(self)  # the calendars' next events, read in the background
         self.store_health = StoreHealth(self, store_retry_ms)  # a banner when saving fails
         self.columns = Columns(self)
         self.searching = Searching(self, search_delay_ms)
@@ -155,13 +159,13 @@ class MainWindow(QMainWindow):
     # --- meetings -----------------------------------------------------------------------------
 
     def refresh_meetings(self, select: int | None = None) -> None:
-        self.sidebar.show_pages(self.app.repo.meeting_headers, select=select)
+        self.sidebar.show_pages(self.folders.source, select=select)
 
     def open_latest(self) -> None:
         """At launch: the latest meeting, where the user left off (no meetings: the welcome)."""
-        ids = self.sidebar.visible_ids()
-        if ids:
-            self.open_meeting(ids[0])
+        latest = self.app.repo.meeting_headers(0, 1)  # also when it is in a closed folder
+        if latest:
+            self.open_meeting(latest[0].id)
 
     def new_meeting(self) -> None:
         self.autosaver.flush()

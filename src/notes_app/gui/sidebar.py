@@ -1,8 +1,13 @@
-"""The sidebar: "New meeting", a search field, and meetings grouped by day.
+"""The sidebar: "New meeting", a search field, what is coming up, and meetings by folder and day.
 
-The list is a model read a page at a time (``MeetingListModel``): the window starts with the
-newest meetings read and shown, however many there are, and older ones are read as the list is
-scrolled down (Qt's fetchMore) or when one of them is selected.
+The list is a model read a page at a time (``MeetingListModel``, gui/folders_model.py): the
+window starts with the newest meetings read and shown, however many there are, and older ones
+are read as the list is scrolled down (Qt's fetchMore) or when one of them is selected. Once
+meetings are in folders, each folder is a heading that opens and closes (a click, or Enter), and
+the meetings in no folder come under "No folder". A meeting dragged onto a folder, or moved with
+"Move to folder…" in its right-click menu (where a new folder's name may be typed), is asked
+for with ``move_requested``; the window moves it. "Coming up" (gui/upcoming.py) lists the next
+events of the user's calendars.
 
 Typing in the search field swaps the meeting list for full-text search hits (the window runs
 the query off the GUI thread and hands the answer to ``show_results``); clearing it swaps back.
@@ -13,11 +18,8 @@ in an empty field, goes back to the meeting). With no meetings the list says so.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime
-from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractListModel,
     QEvent,
     QItemSelectionModel,
     QModelIndex,
@@ -38,6 +40,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QInputDialog,
     QLabel,
     QLineEdit,
     QListView,
@@ -51,153 +54,27 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from notes_app.clock import clock, day_label, local_time
-from notes_app.domain import Meeting, MeetingHeader
 from notes_app.gui import theme
+from notes_app.gui.folders_model import (
+    COUNT,
+    EXPANDED,
+    FOLDER,
+    MEETING_ID,
+    MORE,
+    NO_FOLDER,
+    PAGE,
+    ROW_KIND,
+    MeetingListModel,
+    MeetingSource,
+    Pages,
+    meeting_line,
+)
 from notes_app.gui.search_results import SearchResults
+from notes_app.gui.upcoming import UpcomingList
 
-MEETING_ID = Qt.ItemDataRole.UserRole
+__all__ = ["MEETING_ID", "PAGE", "MeetingListModel", "MeetingSource", "Sidebar", "meeting_line"]
+
 KEY_PRESS = QEvent.Type.KeyPress
-PAGE = 100  # meetings read at a time: more than a tall window shows
-
-# A page of meetings, newest first: (offset, limit) -> headers (Repo.meeting_headers).
-Pages = Callable[[int, int], list[MeetingHeader]]
-
-
-def meeting_line(m: Meeting | MeetingHeader) -> str:
-    when = local_time(m.started_at)
-    parts = [when.strftime("%H:%M") if when else ""]
-    if m.status == "recording":
-        parts.append("● recording")
-    elif m.duration:
-        parts.append(clock(m.duration))
-    return "  ·  ".join(p for p in parts if p)
-
-
-class MeetingListModel(QAbstractListModel):
-    """Meetings newest first under a heading row per day, read ``PAGE`` at a time.
-
-    A row is a day heading (``MEETING_ID`` None, not selectable) or a meeting ("title\nmeta"
-    as its text). ``fetchMore`` reads the next page; the view asks for it when scrolled to the
-    end, ``find`` when a meeting further down is wanted.
-    """
-
-    def __init__(self, parent=None) -> None:
-        super().__init__(parent)
-        self._pages: Pages = lambda _offset, _limit: []
-        self._rows: list[MeetingHeader | str] = []  # a meeting, or a day heading's label
-        self._row_of: dict[int, int] = {}  # meeting id -> row
-        self._read = 0  # meetings read so far
-        self._more = False
-        self._last_day: object = None
-        self._today = datetime.now().astimezone().date()
-        self.header_font = QFont()
-        self.header_brush: Any = None
-
-    def reset_pages(self, pages: Pages) -> None:
-        """Forget what was read and read the first page from ``pages``."""
-        self.beginResetModel()
-        self._pages, self._rows, self._row_of = pages, [], {}
-        self._read, self._more, self._last_day = 0, True, None
-        self._today = datetime.now().astimezone().date()
-        self._append(self._pages(0, PAGE))
-        self.endResetModel()
-
-    @property
-    def meeting_count(self) -> int:
-        return self._read
-
-    def ids(self) -> list[int]:
-        return list(self._row_of)
-
-    def day_labels(self) -> list[str]:
-        return [row for row in self._rows if isinstance(row, str)]
-
-    def row_of(self, meeting_id: int) -> int | None:
-        return self._row_of.get(meeting_id)
-
-    def find(self, meeting_id: int) -> int | None:
-        """The row of a meeting, reading pages until it is found or none are left."""
-        while meeting_id not in self._row_of and self._more:
-            self.fetchMore(QModelIndex())
-        return self._row_of.get(meeting_id)
-
-    # --- QAbstractListModel ----------------------------------------------------------------------
-
-    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: B008, N802 - Qt override
-        return 0 if parent.isValid() else len(self._rows)
-
-    def canFetchMore(self, parent=QModelIndex()) -> bool:  # noqa: B008, N802 - Qt override
-        return not parent.isValid() and self._more
-
-    def fetchMore(self, parent=QModelIndex()) -> None:  # noqa: B008, N802 - Qt override
-        if parent.isValid() or not self._more:
-            return
-        page = self._pages(self._read, PAGE)
-        added = self._rows_for(page)
-        if added:
-            first = len(self._rows)
-            self.beginInsertRows(QModelIndex(), first, first + len(added) - 1)
-            self._take(page, added)
-            self.endInsertRows()
-        else:
-            self._take(page, added)
-
-    def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
-        if isinstance(self._rows[index.row()], str):
-            return Qt.ItemFlag.ItemIsEnabled
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-
-    def data(
-        self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if not index.isValid() or index.row() >= len(self._rows):
-            return None
-        row = self._rows[index.row()]
-        if isinstance(row, str):  # a day heading
-            if role == Qt.ItemDataRole.DisplayRole:
-                return row.upper()
-            if role == Qt.ItemDataRole.FontRole:
-                return self.header_font
-            if role == Qt.ItemDataRole.ForegroundRole:
-                return self.header_brush
-            return None
-        if role == Qt.ItemDataRole.DisplayRole:
-            return f"{row.title}\n{meeting_line(row)}"
-        if role == MEETING_ID:
-            return row.id
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return row.title
-        return None
-
-    # --- reading pages ---------------------------------------------------------------------------
-
-    def _append(self, page: list[MeetingHeader]) -> None:
-        self._take(page, self._rows_for(page))
-
-    def _rows_for(self, page: list[MeetingHeader]) -> list[MeetingHeader | str]:
-        """The rows of a page: each meeting, after a heading when its day is a new one."""
-        out: list[MeetingHeader | str] = []
-        last = self._last_day
-        for m in page:
-            when = local_time(m.started_at)
-            day = when.date() if when else None
-            if day != last or not (self._rows or out):
-                out.append(day_label(day, self._today) if isinstance(day, date) else "Undated")
-                last = day
-            out.append(m)
-        return out
-
-    def _take(self, page: list[MeetingHeader], rows: list[MeetingHeader | str]) -> None:
-        first = len(self._rows)
-        self._rows.extend(rows)
-        for offset, row in enumerate(rows):
-            if isinstance(row, MeetingHeader):
-                self._row_of[row.id] = first + offset
-                when = local_time(row.started_at)
-                self._last_day = when.date() if when else None
-        self._read += len(page)
-        self._more = len(page) == PAGE
 
 
 class Sidebar(QWidget):
@@ -211,6 +88,7 @@ class Sidebar(QWidget):
     overview_requested = Signal()
     delete_requested = Signal(int)  # the meeting id
     search_left = Signal()  # Esc in an empty search field
+    move_requested = Signal(int, object)  # meeting id, folder ("Clients/Acme"; None: no folder)
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -228,6 +106,7 @@ class Sidebar(QWidget):
         self.search.textChanged.connect(self._on_search)
         self.search.installEventFilter(self)
         self.model = MeetingListModel(self)
+        self.model.move_requested.connect(self.move_requested)
         self.meeting_list = QListView()
         self.meeting_list.setModel(self.model)
         self.meeting_list.setUniformItemSizes(False)
@@ -236,6 +115,12 @@ class Sidebar(QWidget):
         self.meeting_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.meeting_list.setItemDelegate(MeetingItemDelegate(self.meeting_list))
         self.meeting_list.setMouseTracking(True)
+        # A meeting is dragged onto a folder (its heading, or anything in it) to move it there;
+        # "overwrite" mode: a drop lands on the row under the pointer, never between two rows.
+        self.meeting_list.setDragDropMode(QAbstractItemView.DragDropMode.DragDrop)
+        self.meeting_list.setDefaultDropAction(Qt.DropAction.MoveAction)
+        self.meeting_list.setDragDropOverwriteMode(True)
+        self.meeting_list.setDropIndicatorShown(True)
         self.meeting_list.selectionModel().currentChanged.connect(self._on_current)
         self.meeting_list.clicked.connect(self._on_chosen)
         self.meeting_list.activated.connect(self._on_chosen)
@@ -250,6 +135,7 @@ class Sidebar(QWidget):
         )
         # Why a meeting cannot be deleted now ("" when it can); the window sets this.
         self.delete_blocker: Callable[[int], str] = lambda _meeting_id: ""
+        self.move_dialog: QInputDialog | None = None
         self.empty_hint = QLabel("No meetings yet")
         self.empty_hint.setObjectName("Muted")
         self.empty_hint.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
@@ -257,6 +143,7 @@ class Sidebar(QWidget):
         self.results = SearchResults()
         self.results.result_clicked.connect(self.result_clicked)
         self.search.returnPressed.connect(self.results.open_current)
+        self.upcoming = UpcomingList()
         self.lists = QStackedWidget()
         self.lists.addWidget(self.meeting_list)
         self.lists.addWidget(self.results)
@@ -266,6 +153,7 @@ class Sidebar(QWidget):
         layout.setSpacing(10)
         layout.addWidget(self.new_button)
         layout.addWidget(self.search)
+        layout.addWidget(self.upcoming)
         layout.addWidget(self.lists, 1)
         self.ask_button = QPushButton("✦  Ask your meetings")
         self.ask_button.setObjectName("Flat")
@@ -285,9 +173,9 @@ class Sidebar(QWidget):
 
     # --- content ------------------------------------------------------------------------------
 
-    def show_pages(self, pages: Pages, *, select: int | None = None) -> None:
-        """List the meetings ``pages`` reads (newest first, a page at a time); keep the current
-        one selected, or select ``select``."""
+    def show_pages(self, pages: MeetingSource | Pages, *, select: int | None = None) -> None:
+        """List the meetings ``pages`` reads (by folder when it has them, newest first, a page
+        at a time); keep the current one selected, or select ``select``."""
         keep = select if select is not None else self.current_id()
         self.model.header_font = self._header_font()
         self.model.header_brush = self.palette().placeholderText()
@@ -314,7 +202,7 @@ class Sidebar(QWidget):
 
     @property
     def _has_meetings(self) -> bool:
-        return self.model.meeting_count > 0
+        return self.model.has_rows  # a closed folder's heading counts: its meetings are there
 
     def current_id(self) -> int | None:
         return self.meeting_list.currentIndex().data(MEETING_ID)
@@ -350,6 +238,15 @@ class Sidebar(QWidget):
         """The day headings read so far, as shown (upper case)."""
         return [label.upper() for label in self.model.day_labels()]
 
+    def folder_names(self) -> list[str]:
+        """The folders listed (those holding meetings), by name."""
+        return self.model.folder_names()
+
+    def folder_index(self, folder: str | None) -> QModelIndex:
+        """The heading of a folder (None: "No folder"); invalid when it is not listed."""
+        row = self.model.folder_rows().get(folder)
+        return self.model.index(row) if row is not None else QModelIndex()
+
     def result_ids(self) -> list[int]:
         """The meetings of the search hits shown, in order, each once."""
         return list(dict.fromkeys(r.meeting_id for r in self.results.results))
@@ -371,7 +268,12 @@ class Sidebar(QWidget):
             self.delete_requested.emit(self.current_id())
 
     def _on_chosen(self, index: QModelIndex | QPersistentModelIndex) -> None:
-        if index.data(MEETING_ID) is not None:
+        kind = index.data(ROW_KIND)
+        if kind == FOLDER:
+            self.model.toggle(index.row())
+        elif kind == MORE:
+            self.model.fetch_at(index.row())
+        elif index.data(MEETING_ID) is not None:
             self.meeting_chosen.emit(index.data(MEETING_ID))
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
@@ -404,7 +306,49 @@ class Sidebar(QWidget):
         delete.setEnabled(not reason)
         delete.setToolTip(reason or DELETE_TIP)
         delete.triggered.connect(lambda: self.delete_requested.emit(meeting_id))
+        move = menu.addAction("Move to folder…")
+        move.setToolTip("Put the meeting in a folder, or a new one")
+        move.triggered.connect(lambda: self.ask_folder(meeting_id))
+        menu.insertAction(delete, move)  # the harmless action first
         return menu
+
+    def ask_folder(self, meeting_id: int) -> QInputDialog:
+        """Ask which folder to move a meeting to: one listed, or a new one typed."""
+        if self.move_dialog is not None:
+            self.move_dialog.close()
+        row = self.model.row_of(meeting_id)
+        title = self.model.index(row).data().partition("\n")[0] if row is not None else ""
+        current = self.model.folder_at(row) if row is not None else None
+        dialog = QInputDialog(self)
+        dialog.setWindowTitle("Move to folder")
+        dialog.setLabelText(
+            f"Move “{title}” to the folder:\n(type a new name for a new folder; "
+            "Clients/Acme puts Acme inside Clients)"
+            if title
+            else "Move the meeting to the folder:"
+        )
+        dialog.setComboBoxEditable(True)
+        dialog.setComboBoxItems([NO_FOLDER, *self.folder_names()])
+        dialog.setTextValue(current or "")
+        dialog.setOkButtonText("Move")
+        dialog.textValueSelected.connect(
+            lambda text: self._folder_chosen(meeting_id, current, text)
+        )
+        dialog.finished.connect(lambda _r, d=dialog: self._move_dialog_closed(d))
+        self.move_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _folder_chosen(self, meeting_id: int, current: str | None, text: str) -> None:
+        text = text.strip()
+        folder = None if text in ("", "/", NO_FOLDER) else text
+        if folder != current:
+            self.move_requested.emit(meeting_id, folder)
+
+    def _move_dialog_closed(self, dialog: QInputDialog) -> None:
+        if self.move_dialog is dialog:
+            self.move_dialog = None
+        dialog.deleteLater()
 
     def _context_menu_at(self, pos) -> None:
         meeting_id = self.meeting_list.indexAt(pos).data(MEETING_ID)
@@ -427,9 +371,17 @@ class Sidebar(QWidget):
 
 
 class MeetingItemDelegate(QStyledItemDelegate):
-    """A meeting as two lines: the title, then its time and length in a quieter colour."""
+    """A meeting as two lines: the title, then its time and length in a quieter colour; a
+    folder as a heading with an arrow (open or closed) and how many meetings it holds."""
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index) -> None:
+        kind = index.data(ROW_KIND)
+        if kind == FOLDER:
+            self._paint_folder(painter, option, index)
+            return
+        if kind == MORE:
+            self._paint_more(painter, option, index)
+            return
         meeting_id = index.data(MEETING_ID)
         if meeting_id is None:  # a day header
             super().paint(painter, option, index)
@@ -463,7 +415,54 @@ class MeetingItemDelegate(QStyledItemDelegate):
         painter.drawText(text_rect, Qt.AlignmentFlag.AlignBottom | Qt.AlignmentFlag.AlignLeft, meta)
         painter.restore()
 
+    def _paint_folder(self, painter: QPainter, option: QStyleOptionViewItem, index) -> None:
+        c = theme.colors()
+        painter.save()
+        rect = option.rect.adjusted(2, 1, -2, -1)
+        if option.state & QStyle.StateFlag.State_MouseOver:
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(QColor(c.border))
+            painter.drawRoundedRect(rect, 7, 7)
+        text_rect = rect.adjusted(6, 0, -8, 0)
+        font = QFont(option.font)
+        font.setWeight(QFont.Weight.DemiBold)
+        painter.setFont(font)
+        fm = painter.fontMetrics()
+        count = index.data(COUNT)
+        count_text = str(count) if count is not None else ""
+        count_width = fm.horizontalAdvance(count_text) + 8 if count_text else 0
+        arrow = "▾" if index.data(EXPANDED) else "▸"
+        painter.setPen(QColor(c.muted))
+        middle = Qt.AlignmentFlag.AlignVCenter
+        painter.drawText(text_rect, middle | Qt.AlignmentFlag.AlignLeft, arrow)
+        name_rect = text_rect.adjusted(fm.horizontalAdvance("▾ ") + 2, 0, -count_width, 0)
+        if count_text:
+            painter.drawText(text_rect, middle | Qt.AlignmentFlag.AlignRight, count_text)
+        painter.setPen(QColor(c.text))
+        name = index.data(Qt.ItemDataRole.DisplayRole) or ""
+        painter.drawText(
+            name_rect,
+            middle | Qt.AlignmentFlag.AlignLeft,
+            fm.elidedText(name, Qt.TextElideMode.ElideRight, name_rect.width()),
+        )
+        painter.restore()
+
+    def _paint_more(self, painter: QPainter, option: QStyleOptionViewItem, index) -> None:
+        c = theme.colors()
+        painter.save()
+        painter.setPen(QColor(c.accent))
+        painter.setFont(option.font)
+        painter.drawText(
+            option.rect.adjusted(12, 0, -8, 0),
+            Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
+            index.data(Qt.ItemDataRole.DisplayRole) or "",
+        )
+        painter.restore()
+
     def sizeHint(self, option: QStyleOptionViewItem, index) -> QSize:  # noqa: N802 - Qt override
+        if index.data(ROW_KIND) == FOLDER:
+            return QSize(option.rect.width(), QFontMetrics(option.font).height() + 14)
         if index.data(MEETING_ID) is None:
             return QSize(option.rect.width(), 30)
         return QSize(option.rect.width(), QFontMetrics(option.font).height() * 2 + 18)

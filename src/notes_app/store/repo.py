@@ -10,7 +10,8 @@ worker thread gets a connection of its own::
     with Repo.open(settings.db_path) as repo:
         ...
 
-The other stores share its connection: ``repo.chat``, ``repo.shares``, ``repo.vectors``.
+The other stores share its connection: ``repo.chat``, ``repo.shares``, ``repo.vectors`` (each
+imported when first used: the window starts without them, and vectors bring numpy).
 """
 
 from __future__ import annotations
@@ -20,18 +21,18 @@ from collections.abc import Iterable
 from contextlib import AbstractContextManager
 from functools import cached_property
 from pathlib import Path
-from typing import Any
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any
 
 from notes_app.clock import now_iso
 from notes_app.domain import Block, EnhancedNotes, Meeting, MeetingHeader, Segment, Transcript
 from notes_app.errors import MeetingNotFound
-from notes_app.store.chat import ChatStore
-from notes_app.store.db import one, open_db, read_only, rows, transaction
+from notes_app.store.db import Database, one, open_db, read_only, rows, transaction
 from notes_app.store.folders import folder_clause, folder_name, tag_name, tags_of
-from notes_app.store.shares import ShareRecords
-from notes_app.store.vectors import VectorStore
+
+if TYPE_CHECKING:
+    from notes_app.store.chat import ChatStore
+    from notes_app.store.shares import ShareRecords
+    from notes_app.store.vectors import VectorStore
 
 __all__ = ["MEETING_FIELDS", "Repo", "now_iso"]
 
@@ -39,7 +40,7 @@ MEETING_FIELDS = ("title", "started_at", "ended_at", "duration", "language", "au
 
 
 class Repo:
-    def __init__(self, db: sqlite_utils.Database):
+    def __init__(self, db: Database):
         self.db = db
 
     @classmethod
@@ -72,14 +73,20 @@ class Repo:
 
     @cached_property
     def chat(self) -> ChatStore:
+        from notes_app.store.chat import ChatStore
+
         return ChatStore(self.db)
 
     @cached_property
     def shares(self) -> ShareRecords:
+        from notes_app.store.shares import ShareRecords
+
         return ShareRecords(self.db)
 
     @cached_property
     def vectors(self) -> VectorStore:
+        from notes_app.store.vectors import VectorStore
+
         return VectorStore(self.db)
 
     def transaction(self) -> AbstractContextManager[None]:
@@ -182,6 +189,24 @@ class Repo:
             "SELECT id, title, started_at, duration, status FROM meetings"
             " ORDER BY started_at DESC, id DESC LIMIT ? OFFSET ?",
             [limit, offset],
+        )
+        return [MeetingHeader(**r) for r in found]
+
+    def folder_headers(
+        self, folder: str | None, offset: int = 0, limit: int = 100
+    ) -> list[MeetingHeader]:
+        """A page of the meetings in exactly ``folder`` as ``folders`` names it (not those in
+        folders inside it), newest first; None: those in no folder."""
+        # No folder: read down the started_at index (most meetings are in none), not the
+        # folder index and a sort of them all; a folder: its few rows through the folder index.
+        where, params = ("+folder IS NULL", []) if folder is None else ("folder = ?", [folder])
+        if folder is not None:
+            where = "folder = ? COLLATE NOCASE AND " + where
+            params = [folder, folder]
+        found = self._rows(
+            f"SELECT id, title, started_at, duration, status FROM meetings WHERE {where}"
+            " ORDER BY started_at DESC, id DESC LIMIT ? OFFSET ?",
+            [*params, limit, offset],
         )
         return [MeetingHeader(**r) for r in found]
 
