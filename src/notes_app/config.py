@@ -52,6 +52,13 @@ class TranscribeSettings:
     threads: int = 0  # 0: let CTranslate2 choose
     vocabulary: list[str] = field(default_factory=list)  # names and terms the recogniser is taught
     final_model: str = ""  # model for the pass over the whole recording; "" = the live one
+    # Whole files (a transcribed file, the final pass) on a server instead: "openai" sends them
+    # to an OpenAI-compatible /audio/transcriptions (transcribe/remote.py); live stays local.
+    backend: str = "local"
+    base_url: str = ""  # the server's address, e.g. http://localhost:8000/v1; "" = OpenAI's
+    remote_model: str = "whisper-1"
+    api_key: str = ""  # normally in the keyring, like llm.api_key
+    remote_timeout: float = 300.0  # seconds one request (ten minutes of audio) may take
 
 
 @dataclass
@@ -140,12 +147,13 @@ ENV_OVERRIDES = (
     ("NOTES_APP_LLM_API_KEY", "llm.api_key"),
     ("NOTES_APP_MODEL", "transcribe.model"),
     ("NOTES_APP_LANGUAGE", "transcribe.language"),
+    ("NOTES_APP_TRANSCRIBE_API_KEY", "transcribe.api_key"),
     ("NOTES_APP_SHARE_URL", "share.server_url"),
     ("NOTES_APP_SHARE_TOKEN", "share.token"),
 )
 
 # Keys whose values are secrets: stored in the keyring when possible, never printed in full.
-SECRET_KEYS = ("llm.api_key", "share.token")
+SECRET_KEYS = ("llm.api_key", "share.token", "transcribe.api_key")
 
 
 def _sections() -> dict[str, Any]:
@@ -264,6 +272,10 @@ _CHECKS: dict[str, Callable[[Any], str | None]] = {
         "default",
     ),  # fmt: skip
     "transcribe.threads": _at_least(0),
+    "transcribe.backend": _one_of("local", "openai"),
+    "transcribe.base_url": _url,
+    "transcribe.remote_model": _not_empty,
+    "transcribe.remote_timeout": _more_than(0, " seconds"),
     "llm.base_url": _url,
     "llm.timeout": _more_than(0, " seconds"),
     "llm.context_tokens": _at_least(512, " tokens"),
@@ -342,6 +354,9 @@ def load_settings(home: Path | None = None, *, env: dict[str, str] | None = None
                 raise ConfigError(f"{e} (from the environment variable {var}).") from None
     if not settings.llm.api_key and env.get("OPENAI_API_KEY"):
         settings.llm.api_key = env["OPENAI_API_KEY"]
+    remote = settings.transcribe
+    if not remote.api_key and not remote.base_url and env.get("OPENAI_API_KEY"):
+        remote.api_key = env["OPENAI_API_KEY"]  # OpenAI's own key, only for OpenAI's own API
     return settings
 
 

@@ -31,6 +31,7 @@ from notes_app.domain import (
 )
 from notes_app.errors import NotesAppError
 from notes_app.transcribe.live import ECHO_TEXT_SIMILARITY, text_similarity
+from notes_app.transcribe.remote import FileTranscriber
 
 Progress = Callable[[float, float], None]  # (done_seconds, total_seconds)
 
@@ -40,7 +41,7 @@ class FinalPassCancelled(NotesAppError):
 
 
 def final_pass(
-    engine,
+    engine: FileTranscriber,
     audio_path: Path,
     vocabulary: Sequence[str] = (),
     on_progress: Progress | None = None,
@@ -48,7 +49,9 @@ def final_pass(
     *,
     language: str | None = "en",
 ) -> Transcript:
-    """The recording at ``audio_path`` (stereo: left = me, right = them) transcribed again.
+    """The recording at ``audio_path`` (stereo: left = me, right = them) transcribed again
+    by ``engine``: this computer's, or a server's with this computer's to fall back on
+    (remote.WithFallback; a cancel is never taken for a server failure).
 
     ``cancel()`` is asked between passages; when it says True, FinalPassCancelled is raised.
     """
