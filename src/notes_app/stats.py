@@ -15,7 +15,7 @@ from notes_app.store import stats_sql
 from notes_app.textkit import QUERY_STOPWORDS as STOPWORDS
 
 if TYPE_CHECKING:  # the store hands the database in; no SQL here
-    import sqlite_utils
+    from notes_app.store.db import Database
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _WORD = re.compile(r"[^\W\d_]{3,}", re.UNICODE)  # words of letters only, 3+ long
@@ -69,7 +69,7 @@ class Stats:
         }
 
 
-def compute_stats(db: sqlite_utils.Database, since: str | None = None, top: int = 10) -> Stats:
+def compute_stats(db: Database, since: str | None = None, top: int = 10) -> Stats:
     rows = stats_sql.meeting_rows(db, since)
     weeks: dict[str, float] = {}
     weekdays: Counter[str] = Counter({d: 0 for d in WEEKDAYS})
@@ -151,7 +151,7 @@ def _parse(value: str | None) -> datetime | None:
 
 
 def _talk(
-    db: sqlite_utils.Database, since: str | None, titles: dict[int, str]
+    db: Database, since: str | None, titles: dict[int, str]
 ) -> tuple[tuple[TalkShare, ...], TalkShare]:
     """Me is the user's own channel; everyone else (them, or a named speaker) is them."""
     per: dict[int, list[float]] = {}
@@ -167,7 +167,7 @@ def _talk(
     return shares, overall
 
 
-def _people(db: sqlite_utils.Database, since: str | None, rows: list[dict]) -> Counter[str]:
+def _people(db: Database, since: str | None, rows: list[dict]) -> Counter[str]:
     """Named speakers and attendees, counted once per meeting they were part of."""
     seen: dict[int, set[str]] = {}
     for r in rows:
@@ -179,7 +179,7 @@ def _people(db: sqlite_utils.Database, since: str | None, rows: list[dict]) -> C
     return Counter(name for names in seen.values() for name in names)
 
 
-def _terms(db: sqlite_utils.Database, since: str | None) -> Counter[str]:
+def _terms(db: Database, since: str | None) -> Counter[str]:
     counts: Counter[str] = Counter()
     for text in stats_sql.texts(db, since):
         counts.update(w for w in _WORD.findall(text.lower()) if w not in STOPWORDS)

@@ -10,13 +10,11 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-import sqlite_utils
-
 from notes_app.clock import now_iso
-from notes_app.store.db import rows, transaction
+from notes_app.store.db import Database, rows, transaction
 
 
-def install_chat_schema(db: sqlite_utils.Database) -> None:
+def install_chat_schema(db: Database) -> None:
     """Run by migration m003_ask_history. Never change it: add a new migration instead."""
     db.execute(
         """
@@ -57,7 +55,7 @@ class Exchange:
 
 
 class ChatStore:
-    def __init__(self, db: sqlite_utils.Database):
+    def __init__(self, db: Database):
         self.db = db
 
     def add(

@@ -10,18 +10,19 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any
 
 from notes_app.errors import NotesAppError
+
+if TYPE_CHECKING:
+    from notes_app.store.db import Database
 
 MAX_FOLDER = 200
 MAX_TAG = 60
 _SPACES = re.compile(r"\s+")
 
 
-def install_folders_schema(db: sqlite_utils.Database) -> None:
+def install_folders_schema(db: Database) -> None:
     """Run by migration m007_folders_tags. Never change what this creates: add a migration."""
     db.execute("ALTER TABLE meetings ADD COLUMN folder TEXT")
     db.execute("ALTER TABLE meetings ADD COLUMN tags TEXT")

@@ -20,13 +20,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import sqlite_utils
-
 from notes_app.clock import now_iso
 from notes_app.domain import CHANNEL_ME, CHANNEL_THEM, ME, THEM
 from notes_app.errors import StorageError
 from notes_app.store.damage import clear_damage, quick_check, recorded_damage
-from notes_app.store.db import open_db, transaction
+from notes_app.store.db import Database, open_db, transaction
 from notes_app.store.pages import PageFile
 from notes_app.store.search import KINDS, _backfill
 
@@ -171,7 +169,7 @@ def repair(path: Path) -> Repaired:
     return report
 
 
-def rebuild_search_index(db: sqlite_utils.Database) -> None:
+def rebuild_search_index(db: Database) -> None:
     """The search index made again from the meetings, notes, transcripts and enhanced notes.
 
     The triggers keeping the full-text index in step with its documents are set aside while
@@ -221,7 +219,7 @@ def salvage(source: Path, target: Path) -> Repaired:
     return report
 
 
-def _columns(db: sqlite_utils.Database, table: str) -> list[_Column]:
+def _columns(db: Database, table: str) -> list[_Column]:
     info = db.execute(f"PRAGMA table_info({table})").fetchall()
     pk = [r for r in info if r[5]]
     return [
@@ -382,7 +380,7 @@ def _fill_from_index(
 
 
 def _store(
-    db: sqlite_utils.Database, found: dict[str, dict[int, dict[str, Any]]], report: Repaired
+    db: Database, found: dict[str, dict[int, dict[str, Any]]], report: Repaired
 ) -> None:
     """Every row in one transaction; a row the new database refuses (a broken reference, a
     duplicate) is left out alone, under a savepoint of its own."""

@@ -17,8 +17,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-import sqlite_utils
-
+from notes_app.store.db import Database
 from notes_app.store.db import rows as _rows
 from notes_app.store.folders import folder_clause
 
@@ -41,7 +40,7 @@ _FLAT_ENHANCED = (
 )
 
 
-def install_search_schema(db: sqlite_utils.Database) -> None:
+def install_search_schema(db: Database) -> None:
     """Create the index, its triggers, and fill it from what is already stored.
 
     Run by migration m002_search. Never change what this creates: add a new migration instead.
@@ -134,7 +133,7 @@ def install_search_schema(db: sqlite_utils.Database) -> None:
     _backfill(db)
 
 
-def _backfill(db: sqlite_utils.Database) -> None:
+def _backfill(db: Database) -> None:
     """Index what a database from before search already holds."""
     db.execute(
         "INSERT INTO search_docs(meeting_id, kind, title) SELECT id, 'title', title FROM meetings"
@@ -250,7 +249,7 @@ class SearchResult:
 
 
 def search(
-    db: sqlite_utils.Database,
+    db: Database,
     text: str,
     filters: Filters | None = None,
     *,
@@ -292,7 +291,7 @@ class Filters:
 
 
 def search_rows(
-    db: sqlite_utils.Database, match: str, filters: Filters, limit: int
+    db: Database, match: str, filters: Filters, limit: int
 ) -> list[dict[str, Any]]:
     """Rows for the best ``limit`` hits: ranked by bm25, then newest meeting first.
 
@@ -330,7 +329,7 @@ _FIRST_N = 100
 _FEW_MEETINGS = 8
 
 
-def _few_meetings(db: sqlite_utils.Database, f: Filters) -> list[int] | None:
+def _few_meetings(db: Database, f: Filters) -> list[int] | None:
     """The meetings a filter allows, when there are few enough to search only their rows."""
     if f.meeting_id is not None:
         return [int(f.meeting_id)]
@@ -353,7 +352,7 @@ def _few_meetings(db: sqlite_utils.Database, f: Filters) -> list[int] | None:
 
 
 def _meeting_rows(
-    db: sqlite_utils.Database, match: str, filters: Filters, limit: int, meetings: list[int]
+    db: Database, match: str, filters: Filters, limit: int, meetings: list[int]
 ) -> list[dict[str, Any]]:
     """Score only the matches that belong to ``meetings``.
 
@@ -387,7 +386,7 @@ def _meeting_rows(
 
 
 def _top_rows(
-    db: sqlite_utils.Database, match: str, filters: Filters, limit: int
+    db: Database, match: str, filters: Filters, limit: int
 ) -> list[dict[str, Any]]:
     """The best-scored ``n`` matches, filtered and ordered; ``n`` grows until the answer is exact.
 
@@ -420,7 +419,7 @@ def _top_rows(
     return _scored_at_most(db, match, where, params, limit, None)
 
 
-def _date_share(db: sqlite_utils.Database, f: Filters) -> float | None:
+def _date_share(db: Database, f: Filters) -> float | None:
     """The share of meetings inside the date filter, if there is one."""
     if not (f.since or f.until):
         return None
@@ -433,7 +432,7 @@ def _date_share(db: sqlite_utils.Database, f: Filters) -> float | None:
 
 
 def _top_n(
-    db: sqlite_utils.Database,
+    db: Database,
     match: str,
     where: str,
     params: list[Any],
@@ -460,7 +459,7 @@ def _top_n(
 
 
 def _scored_at_most(
-    db: sqlite_utils.Database,
+    db: Database,
     match: str,
     where: str,
     params: list[Any],
@@ -506,7 +505,7 @@ def _filter_sql(f: Filters) -> tuple[str, list[Any]]:
     return " AND ".join(clauses), params
 
 
-def _snippets(db: sqlite_utils.Database, match: str, ids: list[int]) -> dict[int, str]:
+def _snippets(db: Database, match: str, ids: list[int]) -> dict[int, str]:
     """Snippets only for the hits shown: computing them for every match would dominate.
 
     One statement for all of them: each MATCH first merges the doclists of every word a

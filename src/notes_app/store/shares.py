@@ -9,11 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import sqlite_utils
-
 from notes_app.clock import now_iso
 from notes_app.errors import ShareError
-from notes_app.store.db import rows, transaction
+from notes_app.store.db import Database, rows, transaction
 
 SAVE_FAILED = (
     "Could not save the share link record: {error}. Free disk space or close other copies of "
@@ -21,7 +19,7 @@ SAVE_FAILED = (
 )
 
 
-def install_shares_schema(db: sqlite_utils.Database) -> None:
+def install_shares_schema(db: Database) -> None:
     """Run by migration m004_shares. Never change it: add a new migration instead."""
     db.execute(
         """
@@ -82,7 +80,7 @@ class ShareRecord:
 
 
 class ShareRecords:
-    def __init__(self, db: sqlite_utils.Database):
+    def __init__(self, db: Database):
         self.db = db
 
     def add(self, record: ShareRecord) -> None:

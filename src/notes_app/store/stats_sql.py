@@ -5,16 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-import sqlite_utils
-
-from notes_app.store.db import rows
+from notes_app.store.db import Database, rows
 
 
 def _since(since: str | None) -> tuple[str, list[Any]]:
     return ("m.started_at >= ?", [since]) if since else ("1", [])
 
 
-def meeting_rows(db: sqlite_utils.Database, since: str | None) -> list[dict[str, Any]]:
+def meeting_rows(db: Database, since: str | None) -> list[dict[str, Any]]:
     """Each meeting with its length: the stored duration, else where its transcript ends."""
     where, params = _since(since)
     return rows(
@@ -27,7 +25,7 @@ def meeting_rows(db: sqlite_utils.Database, since: str | None) -> list[dict[str,
     )
 
 
-def talk_seconds(db: sqlite_utils.Database, since: str | None) -> list[tuple[int, str, float]]:
+def talk_seconds(db: Database, since: str | None) -> list[tuple[int, str, float]]:
     """(meeting id, speaker, seconds spoken) for every speaker with a name or role."""
     where, params = _since(since)
     cur = db.execute(
@@ -40,7 +38,7 @@ def talk_seconds(db: sqlite_utils.Database, since: str | None) -> list[tuple[int
     return [(int(a), str(b), float(c)) for a, b, c in cur.fetchall()]
 
 
-def texts(db: sqlite_utils.Database, since: str | None) -> Iterator[str]:
+def texts(db: Database, since: str | None) -> Iterator[str]:
     """Everything said and written, one piece at a time (never all in memory at once)."""
     where, params = _since(since)
     yield from (

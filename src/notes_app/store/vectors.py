@@ -12,15 +12,14 @@ import logging
 from collections.abc import Sequence
 
 import numpy as np
-import sqlite_utils
 
 from notes_app.errors import StorageError
-from notes_app.store.db import transaction
+from notes_app.store.db import Database, transaction
 
 log = logging.getLogger(__name__)
 
 
-def install_vectors_schema(db: sqlite_utils.Database) -> None:
+def install_vectors_schema(db: Database) -> None:
     """Run by migration m005_segment_vectors. Never change what this creates."""
     db.execute(
         """
@@ -48,7 +47,7 @@ class VectorStore:
     """Segment vectors, kept in the database; a cache, so when it cannot be written (a full
     disk) they are kept for this connection only and asking still works."""
 
-    def __init__(self, db: sqlite_utils.Database) -> None:
+    def __init__(self, db: Database) -> None:
         self.db = db
         self._unsaved: dict[tuple[str, int, int], bytes] = {}
 
