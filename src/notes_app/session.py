@@ -51,6 +51,7 @@ from notes_app.audio.spool import (
 from notes_app.clock import clock, now_iso
 from notes_app.domain import CHANNEL_SPEAKER, Meeting, Segment, renumber
 from notes_app.errors import AudioError, NotesAppError, StorageError
+from notes_app.events import SessionListener
 from notes_app.store.repo import Repo
 from notes_app.transcribe.live import LiveDecoding, LiveTranscriber
 from notes_app.transcribe.vocabulary import LiveVocabulary
@@ -62,33 +63,6 @@ FLUSH_EVERY = 1.0  # seconds: the most audio a crash can lose
 # is padded with silence so the other channel is not held back.
 QUIET_CHANNEL_LAG = 0.8
 LEVEL_EVERY = 0.1
-
-
-class SessionListener:
-    """What a session reports, each method called on one of its threads. Every method does
-    nothing here: subclass and override the ones you show."""
-
-    def on_segment(self, segment: Segment) -> None:
-        """A committed line of transcript, already saved."""
-
-    def on_tentative(self, channel: int, text: str) -> None:
-        """The speech in progress on ``channel``; "" clears it."""
-
-    def on_level(self, channel: int, rms: float) -> None:
-        """Input loudness, about ten times a second per channel."""
-
-    def on_backlog(self, seconds: float) -> None:
-        """How far the transcript is behind the audio."""
-
-    def on_error(self, error: NotesAppError) -> None:
-        """Something failed; recording goes on with what still works."""
-
-    def on_warning(self, message: str) -> None:
-        """Something the user should know before recording starts (e.g. no system audio)."""
-
-    def on_catching_up(self, behind: bool) -> None:
-        """True: the transcript fell behind and is decoded faster, less accurately, until it
-        caught up (False); the final pass after the call restores the accuracy."""
 
 
 class MeetingSession:

@@ -16,8 +16,8 @@ from PySide6.QtWidgets import QMessageBox
 
 from notes_app.config import Settings
 from notes_app.errors import NotesAppError
+from notes_app.events import SessionListener
 from notes_app.gui.workers import start_job
-from notes_app.session import SessionListener
 
 
 class SessionBridge(QObject, SessionListener):
