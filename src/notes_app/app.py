@@ -277,6 +277,8 @@ class App:
 
     def unfinished(self) -> list[Meeting]:
         """Meetings a crash left "recording" (their recorder is gone)."""
+        if not self.repo.list_meetings(status="recording"):
+            return []  # the usual answer, without loading the recovery's audio machinery
         from notes_app.recover import unfinished
 
         return unfinished(self.repo)

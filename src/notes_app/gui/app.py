@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import gc
 import sys
+from collections.abc import Callable
 
-from PySide6.QtCore import QCoreApplication, QEvent, Qt, QThreadPool, QTimer
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QThreadPool, QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 
@@ -36,6 +37,38 @@ def qt_app(argv: list[str] | None = None) -> QApplication:
     return qapp
 
 
+class _FirstPaint(QObject):
+    """Runs ``then`` from the event loop once ``widget`` has painted for the first time."""
+
+    def __init__(self, widget, then: Callable[[], object], fallback_ms: int):
+        super().__init__(widget)
+        self.then = then
+        self.fired = False
+        widget.installEventFilter(self)
+        # A window that never paints (shown minimised, or on no screen) still gets its call.
+        QTimer.singleShot(fallback_ms, self, self._fire)
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt override
+        if event.type() == QEvent.Type.Paint:
+            watched.removeEventFilter(self)
+            # Queued: the rest of the window paints and reaches the screen first.
+            QTimer.singleShot(0, self, self._fire)
+        return False
+
+    def _fire(self) -> None:
+        if not self.fired:
+            self.fired = True
+            self.then()
+            self.deleteLater()
+
+
+def after_first_paint(widget, then: Callable[[], object], fallback_ms: int = 2000) -> None:
+    """Call ``then`` once ``widget`` is on screen: work a user need not wait for to see the
+    window (QTimer.singleShot(0) alone runs before the first paint, which waits for the X
+    server's expose). ``fallback_ms``: call it then anyway, if the window has not painted."""
+    _FirstPaint(widget, then, fallback_ms)
+
+
 # How long the exit waits for background jobs (an enhancement, a search) to finish.
 EXIT_WAIT_MS = 15_000
 
@@ -60,8 +93,10 @@ def run(argv: list[str] | None = None, *, session_factory=None) -> int:
     options = {"session_factory": session_factory} if session_factory is not None else {}
     window = MainWindow(app, **options)
     window.show()
-    QTimer.singleShot(0, window, window.offer_welcome)
-    QTimer.singleShot(0, window, window.offer_recovery)
+    # What only may need the user (the first-run welcome, a crashed recording to finish) is
+    # looked at once the window is on screen, not before its first paint.
+    after_first_paint(window, window.offer_welcome)
+    after_first_paint(window, window.offer_recovery)
     code = qapp.exec()
     tear_down(window)
     del window

@@ -13,7 +13,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 from PySide6.QtCore import QObject, Signal
 
 from notes_app.domain import CHANNEL_ME, CHANNEL_THEM
@@ -73,6 +72,8 @@ class LevelProbe(QObject):
 
     def _run_fn(self, mic: str, system: str, stop: threading.Event):
         def run(progress) -> None:
+            import numpy as np
+
             from notes_app.audio.capture import Capture, Chunk
 
             sd, finder = self.devices()
