@@ -14,11 +14,19 @@ Each transcript line is one segment (segment i is line i+1), so the mapping is e
 Targets: hit rate ≥ 0.75, precision ≥ 0.5.
 
 A correct alignment never points at a blank minutes line. When it does (test2_003: from
-about minutes line 27 on, its numbers run 5–6 lines behind minutes.txt, e.g. "It's easier
-to send the files" is aligned to the transcript lines about the website), the meeting is
-flagged and an extra "overall, consistent" row leaves it out. ``--alignments DIR`` reads
-``DIR/<meeting>/alignment.txt`` instead where that file exists, to score against a
-corrected alignment kept outside this repository.
+minutes line 27 on, its numbers run 5 lines behind minutes.txt, e.g. "It's easier to send
+the files" is aligned to the transcript lines about the website, as if five lines had been
+added to the minutes after they were aligned), the meeting is flagged and scored twice:
+
+- as given (the "overall" row; "consistent" leaves the flagged meeting out);
+- repaired ("overall, repaired"): the alignment is taken to have missed one insertion of d
+  lines at minutes line s, and (s, d) is the pair that moves no aligned line onto a blank
+  line and makes the minutes lines share the most words with their transcript lines (a plain
+  bag of words, nothing of the enhancer's). Two numbers for the whole meeting; each line's own
+  shift is never chosen, so the repair cannot fit the labels to what the enhancer cites.
+
+``--alignments DIR`` reads ``DIR/<meeting>/alignment.txt`` instead where that file exists, to
+score against an alignment corrected by hand and kept outside this repository.
 
     python benchmarks/grounding_eval.py [--data DIR] [--alignments DIR] [--verbose]
 """
@@ -88,16 +96,69 @@ def load_alignment(path: Path) -> dict[int, set[int]]:
     return aligned
 
 
-def evaluate(folder: Path, verbose: bool = False, alignment: Path | None = None) -> Score:
+_WORDS = re.compile(r"[a-z]+")
+_COMMON = frozenset(
+    """the and that this with for are was were have has had will would could should can not
+    but they them their there what which who when where been being its into from about also
+    just some more than then very person organization project annotator""".split()
+)
+
+
+def _bag(text: str) -> set[str]:
+    return {w[:6] for w in _WORDS.findall(text.lower()) if len(w) > 2 and w not in _COMMON}
+
+
+def repair(
+    aligned: dict[int, set[int]], minutes: list[str], transcript: list[str]
+) -> tuple[dict[int, set[int]], tuple[int, int] | None]:
+    """An alignment pointing at blank minutes lines, with its numbers from line s on moved
+    down by d: the (s, d) that leaves no aligned line blank and shares the most words between
+    each minutes line and its transcript lines. Returns the alignment unchanged (and None)
+    when it points at no blank line or no such pair exists."""
+
+    def blank(n: int) -> bool:
+        return not (1 <= n <= len(minutes)) or not minutes[n - 1].strip()
+
+    if not any(blank(m) for m in aligned):
+        return aligned, None
+    said = {m: set().union(*(_bag(transcript[t - 1]) for t in ts if t <= len(transcript)))
+            for m, ts in aligned.items()}  # fmt: skip
+    best: tuple[int, int, int] | None = None  # (overlap, -d, s)
+    for s in sorted(aligned):
+        for d in range(1, 11):
+            moved = {m: m + d if m >= s else m for m in aligned}
+            if any(blank(n) for n in moved.values()):
+                continue
+            overlap = sum(len(_bag(minutes[n - 1]) & said[m]) for m, n in moved.items())
+            if best is None or (overlap, -d, s) > best:
+                best = (overlap, -d, s)
+    if best is None:
+        return aligned, None
+    _, neg_d, start = best
+    fixed: dict[int, set[int]] = defaultdict(set)
+    for m, ts in aligned.items():
+        fixed[m - neg_d if m >= start else m] |= ts
+    return fixed, (start, -neg_d)
+
+
+def evaluate(
+    folder: Path, verbose: bool = False, alignment: Path | None = None, repaired: bool = False
+) -> Score:
     transcript = load_transcript(folder / "transcript.txt")
     minutes = (folder / "minutes.txt").read_text(encoding="utf-8")
     aligned = load_alignment(alignment or folder / "alignment.txt")
+    if repaired:
+        said = [s.text for s in transcript.segments]
+        aligned, shift = repair(aligned, minutes.splitlines(), said)
+        if shift and verbose:
+            print(f"  repaired: minutes numbers from {shift[0]} on moved down by {shift[1]}")
     started = time.perf_counter()
     notes = enhance_offline(transcript, minutes)
     score = Score(seconds=time.perf_counter() - started)
     cited: dict[int, set[int]] = defaultdict(set)
     for block in notes.blocks:
-        if block.source == "ai" and block.note_line is not None:
+        # AI lines cite their context; a user line the call only repeated cites where.
+        if block.note_line is not None:
             cited[block.note_line].update(c.segment + 1 for c in block.citations)
     lines = minutes.splitlines()
     for line_no in range(1, len(lines) + 1):
@@ -137,7 +198,7 @@ def main() -> int:
             file=sys.stderr,
         )
         return 2
-    total, consistent, flagged = Score(), Score(), []
+    total, consistent, fixed, flagged = Score(), Score(), Score(), []
     print(
         f"{'meeting':<12}{'lines':>6}{'hits':>6}{'hit rate':>10}{'cited':>7}{'precision':>11}"
         f"{'unaligned':>11}{'seconds':>9}"
@@ -150,17 +211,25 @@ def main() -> int:
         total.add(s)
         if s.blank_aligned:
             flagged.append(folder.name)
+            r = evaluate(folder, args.verbose, override if override and override.exists() else None,
+                         repaired=True)  # fmt: skip
+            fixed.add(r)
+            print(_row(folder.name, s) + "  *")
+            print(_row("  repaired", r))
         else:
             consistent.add(s)
-        print(_row(folder.name, s) + ("  *" if s.blank_aligned else ""))
+            fixed.add(s)
+            print(_row(folder.name, s))
     print(_row("overall", total))
     if flagged:
         print(_row("consistent", consistent))
+        print(_row("repaired", fixed))
         print(
             f"* {', '.join(flagged)}: the alignment points at blank minutes lines, so its "
-            "numbering does not match minutes.txt; 'consistent' leaves it out."
+            "numbering does not match minutes.txt; 'consistent' leaves it out, 'repaired' "
+            "scores it with the one shift that fits (see the module's docstring)."
         )
-    print("targets: hit rate >= 0.75, precision >= 0.50")
+    print("targets, all four meetings: hit rate >= 0.80 at precision >= 0.65")
     return 0
 
 

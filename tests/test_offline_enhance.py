@@ -225,3 +225,34 @@ def test_merged_action_item_cites_request_and_promise():
 def test_what_i_can_do_is_not_a_promise_in_itself():
     call = _call(("Kim", "So what I can do is, uh, try reaching out to a CS student."))
     assert find_action_items(call) == []
+
+
+def test_a_line_the_call_only_said_again_cites_where_it_was_said():
+    # The note is the whole sentence: there is nothing to add, but the moment is worth a click.
+    notes = "- our current contract ends on the thirtieth of June\n- rollout to the EU region"
+    result = enhance_offline(CALL, notes)
+    said, uncovered = [b for b in result.blocks if b.source == "user"]
+    assert [c.segment for c in said.citations] == [1]
+    assert not [b for b in result.blocks if b.source == "ai" and b.note_line == said.note_line]
+    # A line the call never covered cites nothing.
+    assert uncovered.citations == ()
+
+
+def test_a_line_with_context_keeps_its_citations_on_the_ai_lines():
+    result = enhance_offline(CALL, "- $45k budget")
+    user = next(b for b in result.blocks if b.source == "user")
+    assert user.citations == ()
+    assert any(2 in [c.segment for c in b.citations] for b in result.blocks if b.source == "ai")
+
+
+def test_the_user_lines_citation_shows_in_markdown_and_the_terminal():
+    from notes_app import render
+    from notes_app.domain import Meeting
+
+    notes = enhance_offline(CALL, "- our current contract ends on the thirtieth of June")
+    meeting = Meeting(id=1, title="Renewal")
+    assert "- our current contract ends on the thirtieth of June [00:06]" in (
+        render.notes_to_markdown(meeting, notes)
+    )
+    plain = render.notes_to_terminal(meeting, notes, style=lambda text, **_: text)
+    assert "- our current contract ends on the thirtieth of June [00:06]" in plain

@@ -49,8 +49,8 @@ def notes_to_terminal(
     lines = [style(meeting.title, bold=True), _mode_line(notes, style), ""]
     for i, b in enumerate(notes.blocks):
         if b.source == "user":
-            text = _prefix(b) + b.text
-            lines.append(style(text, bold=b.type == "heading"))
+            text = style(_prefix(b) + b.text, bold=b.type == "heading")
+            lines.append(text + (" " + style(_cites(b), fg="cyan") if b.citations else ""))
         else:
             mark = "" if b.verified else style(" (unverified)", fg="yellow")
             body = _ai_indent(b, notes.blocks, i) + _prefix(b) + b.text
@@ -88,8 +88,8 @@ def notes_to_markdown(meeting: Meeting, notes: EnhancedNotes) -> str:
         if b.source == "user":
             if b.type == "heading":
                 out += ["", _prefix(b) + b.text, ""]
-            else:
-                out.append(_prefix(b) + b.text)
+            else:  # a line the call said again cites where
+                out.append(f"{_prefix(b)}{b.text} {_cites(b)}".rstrip())
             continue
         flag = "" if b.verified else " ⚠ unverified"
         cites = _cites(b)

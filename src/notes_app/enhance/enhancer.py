@@ -221,8 +221,11 @@ def plan(
     item. Lines the offline enhancer gave no context get no task."""
     under: dict[int, list[Block]] = {}
     trailing: list[Block] = []
+    said: dict[int, Block] = {}  # user lines the call said again, citing where
     for block in offline.blocks:
         if block.source != "ai":
+            if block.note_line is not None and block.citations:
+                said[block.note_line] = block
             continue
         if block.note_line is not None:
             under.setdefault(block.note_line, []).append(block)
@@ -233,7 +236,7 @@ def plan(
     agenda = set(agenda_lines)
     slots: list[_Slot] = []
     for ln in lines:
-        slots.append(_Slot(fixed=user_block(ln)))
+        slots.append(_Slot(fixed=said.get(ln.line) or user_block(ln)))
         found = under.get(ln.line)
         if not found:
             continue

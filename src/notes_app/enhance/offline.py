@@ -45,6 +45,9 @@ PROGRESS_STEP = 0.005  # of the whole job, between two progress reports
 REPLY_REACH = 3  # segments after a question in which its answer is looked for
 SHORT_SENTENCE = 8  # words: a shorter best sentence takes the next one along
 MIN_QUOTE_WORDS = 4  # "Twenty months, okay." echoes; it does not explain
+# The share of a line's own words a sentence that only repeats it must hold to be cited as
+# where the line was said.
+SAID_AGAIN = 0.6
 _LEADING_LINK = re.compile(
     r"^(?:which|that|and|but|so|while|whereas)(?: (?:is|was|are|were))?\s+", re.I
 )
@@ -108,6 +111,8 @@ class _Context:
     # clauses cut from a sentence for a second fact in it: the sentence they came from may
     # still stand under the line it suits best
     clauses: set[str] = field(default_factory=set)
+    # A line whose context would only repeat it: where in the call it was said.
+    said_at: dict[int, tuple[int, ...]] = field(default_factory=dict)
     # Every form ever shown or reserved, in the order it came, and for each quote checked
     # against them, how far down that list it was checked and which of them it contains:
     # a long notes file checks each quote against only the forms that are new.
@@ -185,7 +190,8 @@ def enhance_offline(
             query = note_query(ln.text, sections.get(ln.line, ""))
             context[ln.line] = context_blocks(ln, groundings[ln.line], ctx, query)
         for ln in lines:
-            blocks.append(user_block(ln))
+            said = ctx.said_at.get(ln.line, ())
+            blocks.append(user_block(ln, tuple(Citation.of(by_pos[i]) for i in said)))
             blocks.extend(context[ln.line])
     else:
         blocks.extend(user_block(ln) for ln in lines)
@@ -213,7 +219,9 @@ class _Reporter:
             self.on_progress(self.total if final else min(done, self.total), self.total)
 
 
-def user_block(ln: NoteLine) -> Block:
+def user_block(ln: NoteLine, citations: tuple[Citation, ...] = ()) -> Block:
+    """The user's line as typed; ``citations`` say where the call said what it says, when the
+    call only said it again (there is no context to add, but the moment is worth a click)."""
     return Block(
         type=ln.kind,
         text=ln.text,
@@ -221,6 +229,7 @@ def user_block(ln: NoteLine) -> Block:
         note_line=ln.line,
         level=ln.level,
         marker=ln.marker,
+        citations=citations,
     )
 
 
@@ -243,6 +252,10 @@ def context_blocks(
         # yet is still better here than nothing.
         unshown = _Taken(ctx, ln.line, reserved=False)
         quotes = _ranked_quotes(ln, grounding, ctx, query, unshown)[:1]
+    if not quotes and not label:
+        said = _said_again(ln, grounding, ctx, query)
+        if said:
+            ctx.said_at[ln.line] = said
     quotes.sort(key=lambda q: q.segments[0])
     for q in quotes:
         ctx.show(_shown_forms(q.text))
@@ -282,6 +295,23 @@ def _ranked_quotes(
         ):
             out.append(q)
     return out
+
+
+def _said_again(
+    ln: NoteLine, grounding: Grounding, ctx: _Context, query: dict[str, float]
+) -> tuple[int, ...]:
+    """Where the call says what the line says, when it adds nothing to it: the segments of
+    the best quote that holds at least SAID_AGAIN of the line's own words."""
+    if not grounding.segments:
+        return ()
+    note_terms = _term_set(ln.text)
+    best: _Quote | None = None
+    for q in _quotes(grounding.segments, ctx, query, _wanted_kinds(ln.text), frozenset()):
+        if _adds(q, note_terms) or _coverage(q.text, query) < SAID_AGAIN:
+            continue
+        if best is None or q.score > best.score:
+            best = q
+    return best.segments[:1] if best else ()
 
 
 class _Taken:

@@ -86,8 +86,9 @@ def vault_markdown(meeting: Meeting, notes: EnhancedNotes) -> str:
         if block.source == "user":
             if block.type == "heading":
                 lines += ["", _prefix(block) + block.text, ""]
-            else:
-                lines.append(_prefix(block) + block.text)
+            else:  # a line the call said again cites where
+                cited = " ".join(f"[{clock(c.start)}]" for c in block.citations)
+                lines.append(f"{_prefix(block)}{block.text} {cited}".rstrip())
             continue
         text = f'<span class="ai">{_escape(block.text)}</span>'
         cites = " ".join(f"[{clock(c.start)}]" for c in block.citations)
