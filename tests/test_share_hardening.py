@@ -16,6 +16,7 @@ from notes_app.share.server import BASE_HEADERS, create_app
 from notes_app.share.snapshots import SnapshotStore
 
 share_server = test_share_helpers.share_server  # the fixture: uvicorn on 127.0.0.1
+new_location = test_share_helpers.new_location  # a SQLite folder or a PostgreSQL database
 JSON = {"Content-Type": "application/json"}
 
 
@@ -122,11 +123,11 @@ def test_every_published_share_renders(share_server):
         assert page.status_code == 200 and date in page.text
 
 
-def test_a_500_carries_the_security_headers_and_no_traceback(tmp_path):
+def test_a_500_carries_the_security_headers_and_no_traceback(new_location):
     def broken(snapshot, question):
         raise RuntimeError("answerer exploded at /srv/secret/path")
 
-    store = SnapshotStore(tmp_path / "srv", clock=lambda: 1e9)
+    store = SnapshotStore(new_location(), clock=lambda: 1e9)
     token = store.create_token("tests")
     app = create_app(store, clock=lambda: 1e9, answerer=broken)
     with serve_in_thread(app) as url:
@@ -152,12 +153,18 @@ def _secret_snapshot(word: str):
 
 
 def _on_disk(store: SnapshotStore) -> bytes:
+    """What the store keeps: SQLite's file and its log, byte for byte. PostgreSQL has no
+    secure_delete (deleted rows stay in its files until it reuses the space, see postgres.py),
+    so there it is every row of content the database still holds."""
+    if store.path is None:
+        rows = store.backend.rows("SELECT title, snapshot FROM share_content")
+        return "\n".join(f"{title}\n{snapshot}" for title, snapshot in rows).encode()
     folder = store.path.parent
     return b"".join(p.read_bytes() for p in folder.glob(store.path.name + "*"))
 
 
 def _content_rows(store: SnapshotStore) -> int:
-    return store.db.execute("SELECT count(*) FROM share_content").fetchone()[0]
+    return store.backend.rows("SELECT count(*) FROM share_content")[0][0]
 
 
 def test_revoking_deletes_the_content_and_keeps_id_owner_and_times(share_server):
@@ -195,14 +202,14 @@ def test_expired_content_is_purged_within_the_hour(share_server):
     assert b"Tallowmere" not in _on_disk(share_server.store)
 
 
-def test_an_idle_server_purges_on_its_own(tmp_path):
+def test_an_idle_server_purges_on_its_own(new_location):
     """With nobody visiting, the server's own loop purges (the lifespan runs under uvicorn)."""
     import uvicorn
 
     import notes_app.share.server as server_module
 
     clock = test_share_helpers.MovableClock()
-    store = SnapshotStore(tmp_path / "srv", clock=clock)
+    store = SnapshotStore(new_location(), clock=clock)
     token = store.create_token("tests")
     app = create_app(store, clock=clock)
     original = server_module.PURGE_CHECK_SECONDS
@@ -230,38 +237,60 @@ def test_an_idle_server_purges_on_its_own(tmp_path):
         store.close()
 
 
-def test_a_database_from_before_loses_revoked_and_expired_content_on_open(tmp_path):
-    """A server upgraded from the first schema: what was revoked before is deleted now."""
+def _first_schema(location) -> tuple:
+    """A database at the first schema: (something with ``execute(sql, params)``, commit-close)."""
+    if isinstance(location, str):
+        import psycopg
+
+        from notes_app.share.snapshots.postgres import apply_migrations, placeholders
+
+        conn = psycopg.connect(location, autocommit=True)
+        apply_migrations(conn, stop_before="m002_content_apart_token_lifetimes")
+        return (lambda sql, params: conn.execute(placeholders(sql), params)), conn.close
     import sqlite3
 
     import sqlite_utils
 
-    from notes_app.share.snapshots import hash_token, migrations
+    from notes_app.share.snapshots import migrations
 
-    folder = tmp_path / "old"
-    folder.mkdir()
-    db = sqlite_utils.Database(sqlite3.connect(folder / "shares.db"))
+    location.mkdir()
+    db = sqlite_utils.Database(sqlite3.connect(location / "shares.db"))
     migrations.apply(db, stop_before="m002_content_apart_token_lifetimes")
-    db.execute("INSERT INTO tokens VALUES (?, 'old', 1.0)", [hash_token("tok")])
+
+    def done():
+        db.conn.commit()
+        db.conn.close()
+
+    return db.execute, done
+
+
+def test_a_database_from_before_loses_revoked_and_expired_content_on_open(new_location):
+    """A server upgraded from the first schema: what was revoked before is deleted now."""
+    from notes_app.share.snapshots import hash_token
+
+    location = new_location()
+    execute, done = _first_schema(location)
+    execute("INSERT INTO tokens VALUES (?, 'old', 1.0)", [hash_token("tok")])
     for share_id, title, revoked, expires in (
         ("a" * 32, "Revokedbefore", 5.0, None),
         ("b" * 32, "Expiredbefore", None, 10.0),
         ("c" * 32, "Stilllive", None, None),
     ):
         snap = json.dumps(sample_snapshot(title=title).to_dict())
-        db.execute(
+        execute(
             "INSERT INTO shares VALUES (?,?,?,?,0,1,1.0,?,?)",
             [share_id, hash_token("tok"), title, snap, expires, revoked],
         )
-    db.conn.commit()
-    db.conn.close()
-    store = SnapshotStore(folder, clock=lambda: 100.0)
+    done()
+    store = SnapshotStore(location, clock=lambda: 100.0)
     try:
         data = _on_disk(store)
         assert b"Revokedbefore" not in data and b"Expiredbefore" not in data
         assert store.get_live("c" * 32).title == "Stilllive"
         assert store.info("a" * 32).revoked_at == 5.0
         assert store.token_known("tok")
+        assert store.info("c" * 32).size == len(json.dumps(sample_snapshot(title="Stilllive")
+                                                          .to_dict()).encode())  # fmt: skip
     finally:
         store.close()
 
@@ -281,15 +310,13 @@ def test_missing_shares_are_decided_without_reading_content(share_server):
     for kind, share_id in (("unknown", "x" * 32), ("revoked", revoked["id"]),
                            ("expired", expired["id"])):  # fmt: skip
         statements: list[str] = []
-        store.db.conn.set_trace_callback(statements.append)
-        store._reader.conn.set_trace_callback(statements.append)
+        store.backend.set_trace(statements.append)
         try:
             assert httpx.get(f"{share_server.url}/s/{share_id}").status_code == 404
             assert httpx.post(f"{share_server.url}/s/{share_id}/ask",
                               json={"question": "x"}).status_code == 404  # fmt: skip
         finally:
-            store.db.conn.set_trace_callback(None)
-            store._reader.conn.set_trace_callback(None)
+            store.backend.set_trace(None)
         shapes = [s.replace(share_id, "?") for s in statements]
         assert len(shapes) == 2 and shapes[0] == shapes[1], (kind, shapes)
         assert not any("content" in s or "snapshot" in s for s in shapes), (kind, shapes)
@@ -311,10 +338,10 @@ def _big_snapshot(word: str, segments: int):
     return sample_snapshot(title=word, segments=segs)
 
 
-def test_caches_are_bounded_by_bytes(tmp_path):
+def test_caches_are_bounded_by_bytes(new_location):
     from notes_app.share.server import Limits
 
-    store = SnapshotStore(tmp_path / "srv", clock=lambda: 1e9, parsed_budget=600_000)
+    store = SnapshotStore(new_location(), clock=lambda: 1e9, parsed_budget=600_000)
     token = store.create_token("tests")
     limits = Limits(page_cache_bytes=200_000)
     app = create_app(store, clock=lambda: 1e9, limits=limits)
@@ -334,10 +361,10 @@ def test_caches_are_bounded_by_bytes(tmp_path):
     store.close()
 
 
-def test_shares_per_token_and_bytes_per_token_are_capped(tmp_path):
+def test_shares_per_token_and_bytes_per_token_are_capped(new_location):
     from notes_app.share.server import Limits
 
-    store = SnapshotStore(tmp_path / "srv", clock=lambda: 1e9)
+    store = SnapshotStore(new_location(), clock=lambda: 1e9)
     token = store.create_token("tests")
     app = create_app(store, clock=lambda: 1e9, limits=Limits(shares_per_token=3))
     with serve_in_thread(app) as url:
@@ -348,7 +375,7 @@ def test_shares_per_token_and_bytes_per_token_are_capped(tmp_path):
         httpx.delete(f"{url}/api/shares/{first[0]['id']}", headers=_auth(server))
         publish(server, sample_snapshot())  # revoking one makes room
     store.close()
-    store = SnapshotStore(tmp_path / "srv2", clock=lambda: 1e9)
+    store = SnapshotStore(new_location(), clock=lambda: 1e9)
     token = store.create_token("tests")
     app = create_app(store, clock=lambda: 1e9, limits=Limits(bytes_per_token=150_000))
     with serve_in_thread(app) as url:
@@ -398,7 +425,7 @@ def test_a_slow_first_render_does_not_stall_other_requests(share_server, monkeyp
     assert renders.count(shared["id"]) == 1
 
 
-def test_a_slow_answer_does_not_stall_pages_and_answers_wait_their_turn(tmp_path):
+def test_a_slow_answer_does_not_stall_pages_and_answers_wait_their_turn(new_location):
     from notes_app.share.answer import answer_question
     from notes_app.share.server import Limits
 
@@ -410,7 +437,7 @@ def test_a_slow_answer_does_not_stall_pages_and_answers_wait_their_turn(tmp_path
         release.wait(30)
         return answer_question(snapshot, question)
 
-    store = SnapshotStore(tmp_path / "srv", clock=lambda: 1e9)
+    store = SnapshotStore(new_location(), clock=lambda: 1e9)
     token = store.create_token("tests")
     limits = Limits(answer_threads=1, answers_waiting=2, asks_per_client=100)
     app = create_app(store, clock=lambda: 1e9, answerer=held_answerer, limits=limits)
@@ -477,34 +504,57 @@ def test_one_client_over_many_links_is_limited_too(share_server):
     assert codes == [200] * limit + [429] * (24 - limit)
 
 
-def test_the_rate_limiter_is_bounded_and_forgets_the_longest_idle():
-    from notes_app.share.ratelimit import RateLimiter
+def test_the_rate_limits_kept_are_bounded_by_the_window_and_forgetting_locks_no_one_out(
+    new_location,
+):
+    """A flood of addresses leaves a row each, until the job deletes those whose time has
+    passed: what is kept is the clients of the last window, never a lockout."""
+    from notes_app.share.ratelimit import Rate
 
     clock = test_share_helpers.MovableClock()
-    limiter = RateLimiter(2, 60, clock, max_keys=1000)
-    assert limiter.hit("early") is None and limiter.hit("early") is None
-    assert limiter.hit("early") is not None
-    for n in range(1500):  # a flood of addresses, all within the window
-        clock.advance(0.001)
-        assert limiter.hit(f"flood-{n}") is None
-    assert len(limiter) == 1000
-    assert limiter.hit("flood-1499") is None and limiter.hit("flood-1499") is not None
-    # "early" was the longest idle: forgotten, it starts afresh (never locked out for longer).
-    assert limiter.hit("early") is None
+    store = SnapshotStore(new_location(), clock=clock)
+    rate = Rate(2, 60)
+    try:
+        assert store.take([("early", rate)]) is None and store.take([("early", rate)]) is None
+        assert store.take([("early", rate)]) is not None
+        for n in range(300):  # a flood of addresses, all within the window
+            clock.advance(0.01)
+            assert store.take([(f"flood-{n}", rate)]) is None
+        assert store.rates_kept() == 301
+        assert store.forget_rates() == 0  # all still counting
+        clock.advance(30)
+        assert store.take([("late", rate)]) is None
+        clock.advance(5)  # the flood's 30 s have run; "early" (60 s) and "late" still count
+        assert store.forget_rates() == 300 and store.rates_kept() == 2
+        assert store.take([("early", rate)]) is None and store.take([("early", rate)]) is not None
+        clock.advance(120)
+        assert store.forget_rates() == 2 and store.rates_kept() == 0
+        assert store.take([("early", rate)]) is None  # forgotten: it starts afresh
+    finally:
+        store.close()
 
 
-def test_the_rate_limiter_refills_steadily():
-    from notes_app.share.ratelimit import RateLimiter
+def test_the_rate_limiter_refills_steadily_and_counts_all_keys_or_none(new_location):
+    from notes_app.share.ratelimit import Rate
 
     clock = test_share_helpers.MovableClock()
-    limiter = RateLimiter(6, 60, clock)
-    assert [limiter.hit("a") for _ in range(6)] == [None] * 6
-    wait = limiter.hit("a")
-    assert wait is not None and 9 < wait <= 10
-    clock.advance(10)
-    assert limiter.hit("a") is None and limiter.hit("a") is not None
-    clock.advance(60)
-    assert [limiter.hit("a") for _ in range(6)] == [None] * 6
+    store = SnapshotStore(new_location(), clock=clock)
+    rate, wide = Rate(6, 60), Rate(8, 60)
+    try:
+        assert [store.take([("a", rate)]) for _ in range(6)] == [None] * 6
+        wait = store.take([("a", rate)])
+        assert wait is not None and 9 < wait <= 10
+        clock.advance(10)
+        assert store.take([("a", rate)]) is None and store.take([("a", rate)]) is not None
+        clock.advance(60)
+        assert [store.take([("a", rate)]) for _ in range(6)] == [None] * 6
+        # Refused by one key, counted by none: "all" keeps its room for other links.
+        assert [store.take([("b", rate), ("all", wide)]) for _ in range(6)] == [None] * 6
+        assert store.take([("b", rate), ("all", wide)]) is not None
+        assert [store.take([("c", rate), ("all", wide)]) for _ in range(2)] == [None] * 2
+        assert store.take([("c", rate), ("all", wide)]) is not None  # "all" has had its 8
+    finally:
+        store.close()
 
 
 # --- 13: questions only from the share's own page -----------------------------------------------
@@ -564,8 +614,8 @@ def test_a_foreign_host_header_gets_nothing(share_server):
     assert slash.headers["location"].startswith(share_server.url + "/s/")
 
 
-def test_a_public_server_answers_only_its_public_host(tmp_path):
-    store = SnapshotStore(tmp_path / "srv", clock=lambda: 1e9)
+def test_a_public_server_answers_only_its_public_host(new_location):
+    store = SnapshotStore(new_location(), clock=lambda: 1e9)
     token = store.create_token("tests")
     app = create_app(store, clock=lambda: 1e9, public_url="https://notes.example.com/")
     public = {"Host": "notes.example.com"}
@@ -596,7 +646,7 @@ def test_share_ids_carry_192_bits(share_server):
         assert len(base64.urlsafe_b64decode(share_id + "=" * (-len(share_id) % 4))) == 24
 
 
-def test_the_servers_llm_key_is_never_echoed(tmp_path):
+def test_the_servers_llm_key_is_never_echoed(new_location):
     from llm_fixtures import llm_settings
     from llm_server import Reply, ScriptedLLMServer
 
@@ -606,7 +656,7 @@ def test_the_servers_llm_key_is_never_echoed(tmp_path):
     with ScriptedLLMServer(models=["test-model"]) as llm:
         for _ in range(6):
             llm.queue(Reply.error(401, f"Incorrect API key provided: {key}"))
-        store = SnapshotStore(tmp_path / "srv", clock=lambda: 1e9)
+        store = SnapshotStore(new_location(), clock=lambda: 1e9)
         token = store.create_token("tests")
         answerer = answerer_for(llm_settings(llm.base_url, api_key=key, max_retries=0))
         app = create_app(store, clock=lambda: 1e9, answerer=answerer)

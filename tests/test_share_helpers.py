@@ -1,15 +1,20 @@
 """Shared parts for the share-link tests: a real uvicorn server on 127.0.0.1 in a thread, a clock
-tests can move, sample and hostile snapshots, and an HTML inspector. No tests live here."""
+tests can move, sample and hostile snapshots, and an HTML inspector. No tests live here.
+
+The server's store is a SQLite folder or a fresh PostgreSQL database (tests/postgres.py): every
+test that takes ``share_server`` or ``share_location`` runs against both.
+"""
 
 from __future__ import annotations
 
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 import uvicorn
@@ -63,10 +68,26 @@ def serve_in_thread(app) -> Iterator[str]:
         sock.close()
 
 
-@pytest.fixture
-def share_server(tmp_path):
+BACKENDS = ("sqlite", "postgresql")
+
+
+def _locations(request, tmp_path) -> Callable[[], Path | str]:
+    names = iter(range(1000))
+    if request.param == "sqlite":
+        return lambda: tmp_path / f"share-data-{next(names)}"
+    return request.getfixturevalue("postgres_server").create_database
+
+
+@pytest.fixture(params=BACKENDS)
+def new_location(request, tmp_path) -> Callable[[], Path | str]:
+    """Makes a new empty place for a share store: a SQLite folder, or a PostgreSQL database."""
+    return _locations(request, tmp_path)
+
+
+@pytest.fixture(params=BACKENDS)
+def share_server(request, tmp_path):
     clock = MovableClock()
-    store = SnapshotStore(tmp_path / "share-data", clock=clock)
+    store = SnapshotStore(_locations(request, tmp_path)(), clock=clock)
     token = store.create_token("tests")
     limits = Limits(
         asks_per_client=6, asks_per_client_all=15, ask_bytes=2048, publish_bytes=200_000

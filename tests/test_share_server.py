@@ -232,14 +232,14 @@ def test_rate_limit_per_client_on_each_link(share_server):
 
 
 def test_rate_limiter_allows_a_burst_then_waits(share_server):
-    from notes_app.share.ratelimit import RateLimiter
+    from notes_app.share.ratelimit import Rate
 
-    limiter = RateLimiter(3, 60, share_server.clock)
-    assert [limiter.hit("share") for _ in range(3)] == [None] * 3
-    wait = limiter.hit("share")
+    store, rate = share_server.store, Rate(3, 60)
+    assert [store.take([("share", rate)]) for _ in range(3)] == [None] * 3
+    wait = store.take([("share", rate)])
     assert wait is not None and 0 < wait <= 60
     share_server.clock.advance(60)
-    assert limiter.hit("share") is None
+    assert store.take([("share", rate)]) is None
 
 
 def test_body_too_large_is_413(share_server):

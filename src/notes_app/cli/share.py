@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import time
 from datetime import datetime, timezone
@@ -13,9 +14,11 @@ from notes_app.cli.common import get_app, json_option, print_json
 from notes_app.clock import now_iso
 from notes_app.errors import ShareError
 from notes_app.share.model import DEFAULT_EXPIRES, ShareOptions, parse_expiry
-from notes_app.share.server import Limits, allowed_hosts, create_app, is_loopback
-from notes_app.share.snapshots import SnapshotStore
+from notes_app.share.server import Limits, allowed_hosts, is_loopback
+from notes_app.share.snapshots import SnapshotStore, is_database_url, redact
 from notes_app.store.shares import ShareRecord
+
+DATABASE_ENV = "NOTES_APP_SHARE_DATABASE"
 
 
 @click.command("serve")
@@ -29,7 +32,21 @@ from notes_app.store.shares import ShareRecord
 @click.option(
     "--data",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Folder for the server's own database (default: share-server/ in the data folder).",
+    help="Folder for the server's own SQLite database (default: share-server/ in the data folder).",
+)
+@click.option(
+    "--database",
+    metavar="URL",
+    envvar=DATABASE_ENV,
+    help=f"A PostgreSQL database instead of the SQLite file: postgresql://USER@HOST/DATABASE "
+    f"(or set {DATABASE_ENV}, which keeps a password out of the process list).",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Server processes answering at once; they share the database, its limits and jobs.",
 )
 @click.option(
     "--create-token",
@@ -72,6 +89,8 @@ def serve_cmd(
     port: int,
     public_url: str | None,
     data: Path | None,
+    database: str | None,
+    workers: int,
     token_name: str | None,
     token_expires: str | None,
     list_tokens: bool,
@@ -83,14 +102,13 @@ def serve_cmd(
     """Serve share links: the publish API and the recipients' pages."""
     # Imported here: the HTTP client stack takes a good part of a second to import, and every
     # other command would pay for it (the command line loads every area to find one).
-    from notes_app.share.answer import answerer_for
+    from notes_app.share.hosting import ENV_VAR, FACTORY, HostConfig
     from notes_app.share.local import local_dir
 
-    app = get_app()
-    data = data or local_dir(app.settings.home)
+    location, shown_data = _location(data, database)
     if token_name is not None or list_tokens or revoke_name is not None:
         lifetime = _token_lifetime(token_expires)  # a typo fails before the store is opened
-        store = SnapshotStore(data, clock=time.time)
+        store = SnapshotStore(location or local_dir(get_app().settings.home), clock=time.time)
         try:
             if token_name is not None:
                 _create_token(store, token_name, lifetime)
@@ -106,18 +124,26 @@ def serve_cmd(
             f"Listening on {host} needs the address recipients will open: add --public-url, "
             f"e.g. --public-url https://notes.example.com or http://THIS-MACHINE:{port}."
         )
-    store = SnapshotStore(data, clock=time.time)
+    if location is None:
+        location = str(local_dir(get_app().settings.home))
+        shown_data = f"data in {location}"
+    # Opened here once: the schema is migrated and what expired while stopped is purged before
+    # any worker starts (and a wrong --database fails with one clear line).
+    SnapshotStore(location, clock=time.time).close()
     _check_port(host, port)
     import uvicorn
 
-    limits = Limits(asks_per_client=asks_per_minute, asks_per_client_all=3 * asks_per_minute)
-    answerer = answerer_for(app.settings.llm)
-    hosts = allowed_hosts(public_url, host)
-    asgi = create_app(store, public_url=public_url, answerer=answerer, limits=limits, hosts=hosts)
+    config = HostConfig(
+        location, public_url, tuple(allowed_hosts(public_url, host)), asks_per_minute
+    )
+    os.environ[ENV_VAR] = config.to_env()  # each worker builds its app from it (hosting.py)
     shown = public_url or f"http://{host}:{port}"
-    click.echo(f"Serving share links at {shown} (data in {data}). Ctrl+C stops.", err=True)
+    processes = f", {workers} workers" if workers > 1 else ""
+    click.echo(f"Serving share links at {shown} ({shown_data}{processes}). Ctrl+C stops.", err=True)
     uvicorn.run(
-        asgi,
+        FACTORY,
+        factory=True,
+        workers=workers,
         host=host,
         port=port,
         log_level="warning",
@@ -125,6 +151,24 @@ def serve_cmd(
         proxy_headers=bool(trusted_proxy),
         forwarded_allow_ips=trusted_proxy,
     )
+
+
+def _location(data: Path | None, database: str | None) -> tuple[str | None, str]:
+    """Where the store is (None: the default data folder) and how to say so."""
+    if database is not None and data is not None:
+        raise ShareError(
+            "Give either --data DIR (a SQLite file) or --database postgresql://…, not both."
+        )
+    if database is not None:
+        if not is_database_url(database):
+            raise ShareError(
+                f"--database takes a PostgreSQL URL like postgresql://USER@HOST/DATABASE, not "
+                f"{redact(database)!r}; for a SQLite file use --data DIR."
+            )
+        return database, f"database {redact(database)}"
+    if data is not None:
+        return str(data), f"data in {data}"
+    return None, ""
 
 
 def _token_lifetime(text: str | None) -> float | None:

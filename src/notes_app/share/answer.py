@@ -100,6 +100,15 @@ def index_for(snapshot: Snapshot) -> TranscriptIndex:
     return index
 
 
+def forget_unused_indexes() -> int:
+    """Drop the indexes of snapshots no longer held anywhere (revoked, or pushed out of the
+    caches): an index holds the share's words. Returns how many went."""
+    unused = [key for key in _indexes.keys() if (found := _indexes.get(key)) and found[0]() is None]
+    for key in unused:
+        _indexes.pop(key)
+    return len(unused)
+
+
 def answerer_for(llm_settings: Any) -> Callable[[Snapshot, str], ShareAnswer]:
     """The server's answerer: with the LLM ``llm_settings`` names, else extractive only."""
     if not getattr(llm_settings, "base_url", ""):

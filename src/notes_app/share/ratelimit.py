@@ -1,20 +1,18 @@
-"""Rate limits keyed by client (and share), bounded in memory and constant time per request.
+"""Rate limits keyed by client (and share): the arithmetic; the store keeps the numbers.
 
 Each key holds one number, its "theoretical arrival time" (the generic cell rate algorithm):
-``limit`` requests may come at once, then one more every ``window / limit`` seconds. Keys are
-kept in the order they were last used; past ``max_keys`` the longest idle is forgotten, which
-only ever lets that client start afresh, so a flood of addresses costs bounded memory and
-never locks anyone out.
+``limit`` requests may come at once, then one more every ``window / limit`` seconds. The numbers
+live in the server's database (``SnapshotStore.take``), so every worker of a server, and every
+server on one database, counts a client's questions together. A key whose time has passed says
+no more than a key never seen, so those rows are deleted by a job (``forget_rates``): what is kept
+is bounded by the clients of the last window, and forgetting never locks anyone out.
 """
 
 from __future__ import annotations
 
 import ipaddress
-import threading
-from collections import OrderedDict
-from collections.abc import Callable
+from dataclasses import dataclass
 
-MAX_KEYS = 100_000
 IPV6_PREFIX = 64  # one subscriber usually holds a whole /64: count it as one client
 
 
@@ -33,41 +31,22 @@ def client_key(host: str | None) -> str:
     return str(ip)
 
 
-class RateLimiter:
-    def __init__(
-        self, limit: int, window: float, clock: Callable[[], float], *, max_keys: int = MAX_KEYS
-    ):
-        self.limit = limit
-        self.window = window
-        self.interval = window / limit
-        self.clock = clock
-        self.max_keys = max_keys
-        self._due: OrderedDict[str, float] = OrderedDict()
-        self._lock = threading.Lock()
+@dataclass(frozen=True)
+class Rate:
+    """``limit`` requests per ``window`` seconds, as a burst and then steadily."""
 
-    def __len__(self) -> int:
-        return len(self._due)
+    limit: int
+    window: float
 
-    def wait(self, key: str) -> float | None:
-        """None if ``key`` may make a request now, else the seconds until it may (counts
-        nothing)."""
-        now = self.clock()
-        with self._lock:
-            due = max(self._due.get(key, now), now)
+    @property
+    def interval(self) -> float:
+        return self.window / self.limit
+
+    def step(self, due: float, now: float) -> tuple[float, float | None]:
+        """One more request for a key whose time is ``due`` (0 for a new key): its new time
+        and None when allowed, else its time unchanged and the seconds until it would be."""
+        due = max(due, now)
         late = due + self.interval - now - self.window
-        return late if late > 1e-9 else None
-
-    def hit(self, key: str) -> float | None:
-        """Count one request for ``key``: None if allowed, else seconds until it would be."""
-        now = self.clock()
-        with self._lock:
-            due = max(self._due.get(key, now), now)
-            late = due + self.interval - now - self.window
-            if late > 1e-9:
-                self._due.move_to_end(key)
-                return late
-            self._due[key] = due + self.interval
-            self._due.move_to_end(key)
-            while len(self._due) > self.max_keys:
-                self._due.popitem(last=False)
-        return None
+        if late > 1e-9:
+            return due, late
+        return due + self.interval, None

@@ -22,7 +22,6 @@ from urllib.parse import urlsplit
 
 import anyio
 from starlette.applications import Starlette
-from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
@@ -30,17 +29,19 @@ from starlette.routing import Route
 from starlette.types import ASGIApp
 
 from notes_app.errors import ShareError, StorageError
-from notes_app.share.answer import ShareAnswer, answer_question
+from notes_app.share.answer import ShareAnswer, answer_question, forget_unused_indexes
 from notes_app.share.cache import ByteLRU
 from notes_app.share.model import ShareOptions, Snapshot
 from notes_app.share.page import NOT_FOUND_BODY, page_parts, render_page
 from notes_app.share.proof import proof
-from notes_app.share.ratelimit import RateLimiter, client_key
+from notes_app.share.ratelimit import Rate, client_key
 from notes_app.share.snapshots import QuotaExceeded, ShareInfo, SnapshotStore, StoredShare
 
 MISDIRECTED_BODY = "This server does not serve that host name.\n"
 PURGE_EVERY = 3600.0  # seconds between purges of expired content, by the server's clock
-PURGE_CHECK_SECONDS = 60.0  # how often the idle server looks at that clock
+FORGET_RATES_EVERY = 60.0  # seconds between deletions of rate limits that have run out
+PURGE_CHECK_SECONDS = 60.0  # how often the idle server looks at that clock (and its caches)
+UNAVAILABLE = "The share server cannot reach its database: try again in a minute."
 HEALTH_TEXT = "notes-app share server"
 
 BASE_HEADERS = {
@@ -85,6 +86,7 @@ class Limits:
     window_seconds: float = 60.0
     page_cache_bytes: int = 48 * 1024 * 1024  # rendered pages kept in memory
     render_threads: int = 2  # pages rendered (and snapshots parsed) at once
+    store_threads: int = 4  # writes to the store at once (revoke, rate limits, jobs)
     answer_threads: int = 2  # questions answered at once
     answers_waiting: int = 16  # questions queued behind those; more are told to come back
 
@@ -108,8 +110,10 @@ def create_app(
     answerer: Answerer | None = None,
     limits: Limits | None = None,
     hosts: Collection[str] | None = None,
+    owns_store: bool = False,
 ) -> ShareApp:
     """The ASGI app. ``public_url`` is where recipients reach it (default: the request's host).
+    ``owns_store``: the app closes the store when it shuts down (a worker's app does).
 
     Only requests for ``hosts`` are answered (default: the public URL's host, else this
     computer's loopback names), so a page whose name was pointed at this server (DNS rebinding)
@@ -118,6 +122,7 @@ def create_app(
     if hosts is None:
         hosts = allowed_hosts(public_url, "127.0.0.1" if not public_url else None)
     server = _ShareServer(store, clock, public_url, answerer or answer_question, limits or Limits())
+    server.owns_store = owns_store
     routes = [
         Route("/healthz", server.health, methods=["GET"]),
         Route("/api/hello", server.hello, methods=["GET"]),
@@ -129,7 +134,7 @@ def create_app(
     ]
     app = Starlette(
         routes=routes,
-        exception_handlers={HTTPException: _http_error},
+        exception_handlers={HTTPException: _http_error, StorageError: _unavailable},
         lifespan=server.lifespan,
     )
     # Outside Starlette's own error middleware, so a 500 gets the same headers as the rest.
@@ -175,43 +180,80 @@ class _ShareServer:
         self.answerer: Answerer = answerer
         self.limits = limits
         # Per client on each link, so busy recipients never use up a link for the others, and
-        # per client over all links, so one client cannot spread out across many.
-        self.per_client_share = RateLimiter(limits.asks_per_client, limits.window_seconds, clock)
-        self.per_client = RateLimiter(limits.asks_per_client_all, limits.window_seconds, clock)
+        # per client over all links, so one client cannot spread out across many. Counted in
+        # the store, so every worker on the database counts together.
+        self.per_client_share = Rate(limits.asks_per_client, limits.window_seconds)
+        self.per_client = Rate(limits.asks_per_client_all, limits.window_seconds)
         self.pages: ByteLRU[tuple[bytes, ...]] = ByteLRU(limits.page_cache_bytes)
         self._rendering: dict[str, anyio.Lock] = {}  # one render per share, however many ask
         self._render_threads = anyio.CapacityLimiter(limits.render_threads)
         self._answer_threads = anyio.CapacityLimiter(limits.answer_threads)
+        self._store_threads = anyio.CapacityLimiter(limits.store_threads)
         self.answers_in_flight = 0
-        self._next_purge = 0.0  # at the first request: content that expired while stopped
+        self.owns_store = False
+        # Jobs any worker may run, once each time they are due (claimed in the store); here,
+        # when this worker next asks. At the first request: content that expired while stopped.
+        self.jobs: dict[str, tuple[float, Callable[[], int]]] = {
+            "purge": (PURGE_EVERY, store.purge),
+            "forget-rates": (FORGET_RATES_EVERY, store.forget_rates),
+        }
+        self._next_ask = dict.fromkeys(self.jobs, 0.0)
+        self.jobs_run: list[str] = []  # what this worker ran, oldest first (the last 100)
 
     # --- housekeeping -------------------------------------------------------------------------
 
-    async def purge_if_due(self) -> None:
-        """Delete expired content once an hour (by the injected clock), off the event loop."""
+    async def run_due_jobs(self) -> None:
+        """Run the jobs that are due and that no other worker claimed first, off the event
+        loop: the purge of expired content every hour and of spent rate limits every minute,
+        by the injected clock."""
         now = self.clock()
-        if now < self._next_purge:
-            return
-        self._next_purge = now + PURGE_EVERY
-        purged = await run_in_threadpool(self.store.purge)
-        if purged:
-            log.info("Deleted the content of %d expired or revoked share(s).", purged)
+        for name, (every, work) in self.jobs.items():
+            if now < self._next_ask[name]:
+                continue
+            self._next_ask[name] = now + every  # tried again then, whatever happens now
+            claimed, next_due = await self._in_store_thread(self.store.claim_job, name, every)
+            self._next_ask[name] = next_due
+            if not claimed:
+                continue
+            done = await self._in_store_thread(work)
+            self.jobs_run = [*self.jobs_run[-99:], name]
+            if done and name == "purge":
+                log.info("Deleted the content of %d expired or revoked share(s).", done)
+
+    def sweep_caches(self) -> None:
+        """Drop what this worker keeps in memory of shares no longer live: another worker may
+        have revoked them (this one would still answer 404, as it reads that from the store
+        on every request, but the words should not stay in its memory either)."""
+        gone = self.store.not_live(set(self.pages.keys()) | set(self.store.parsed_ids()))
+        for share_id in gone:
+            self.pages.pop(share_id)
+        self.store.forget_parsed(gone)
+        if gone:
+            forget_unused_indexes()
 
     @asynccontextmanager
     async def lifespan(self, app: Starlette) -> AsyncIterator[None]:
-        """While the server runs, purge even when nobody visits."""
-        async with anyio.create_task_group() as tasks:
-            tasks.start_soon(self._purge_loop)
-            yield
-            tasks.cancel_scope.cancel()
+        """While the server runs, purge even when nobody visits; close an owned store after."""
+        try:
+            async with anyio.create_task_group() as tasks:
+                tasks.start_soon(self._housekeeping_loop)
+                yield
+                tasks.cancel_scope.cancel()
+        finally:
+            if self.owns_store:
+                self.store.close()
 
-    async def _purge_loop(self) -> None:
+    async def _housekeeping_loop(self) -> None:
         while True:
             try:
-                await self.purge_if_due()
+                await self.run_due_jobs()
+                await self._in_store_thread(self.sweep_caches)
             except Exception:  # a full disk now must not stop the purges after
                 log.exception("Purging expired shares failed; trying again later.")
             await anyio.sleep(PURGE_CHECK_SECONDS)
+
+    async def _in_store_thread(self, fn: Callable[..., Any], *args: Any) -> Any:
+        return await anyio.to_thread.run_sync(fn, *args, limiter=self._store_threads)
 
     async def health(self, request: Request) -> Response:
         return PlainTextResponse(HEALTH_TEXT + " ok\n")
@@ -268,7 +310,7 @@ class _ShareServer:
     async def revoke(self, request: Request) -> Response:
         token = self._token(request)
         share_id = request.path_params["share_id"]
-        if not await run_in_threadpool(self.store.revoke, token, share_id):
+        if not await self._in_store_thread(self.store.revoke, token, share_id):
             raise HTTPException(404)
         self.pages.pop(share_id)
         return JSONResponse({"id": share_id, "revoked": True})
@@ -324,16 +366,17 @@ class _ShareServer:
         if refused is not None:
             return refused
         client = client_key(request.client.host if request.client else None)
-        limits = ((self.per_client_share, f"{info.id} {client}"), (self.per_client, client))
-        waits = [w for w in (limiter.wait(key) for limiter, key in limits) if w is not None]
-        if waits:
+        counted = [
+            (f"link {info.id} {client}", self.per_client_share),
+            (f"all {client}", self.per_client),
+        ]
+        wait = await self._in_store_thread(self.store.take, counted)
+        if wait is not None:
             return _error(
                 429,
                 "Too many questions: wait a minute and ask again.",
-                headers={"Retry-After": str(max(1, int(max(waits) + 0.999)))},
+                headers={"Retry-After": str(max(1, int(wait + 0.999)))},
             )
-        for limiter, key in limits:
-            limiter.hit(key)
         body = await _read_body(request, self.limits.ask_bytes)
         try:
             question = _question(_parse_json(body), self.limits)
@@ -371,8 +414,12 @@ class _ShareServer:
     def _live(self, request: Request) -> ShareInfo:
         """The live share's options and times; the same 404 for unknown, revoked and expired,
         decided by one small lookup that reads no content."""
-        info = self.store.live_info(request.path_params["share_id"])
+        share_id = request.path_params["share_id"]
+        info = self.store.live_info(share_id)
         if info is None:
+            # Revoked by another worker, perhaps: what this one keeps of it goes now.
+            self.pages.pop(share_id)
+            self.store.forget_parsed([share_id])
             raise HTTPException(404)
         return info
 
@@ -460,6 +507,13 @@ def _parse_json(body: bytes) -> Any:
         raise ShareError("The request body is not valid JSON.") from None
 
 
+async def _unavailable(request: Request, exc: Exception) -> Response:
+    """The database is out of reach (PostgreSQL restarting, a network fault): a 503 that says
+    to come back, never a traceback."""
+    log.error("The share server's store failed: %s", exc)
+    return _error(503, UNAVAILABLE, headers={"Retry-After": "30"})
+
+
 def _error(status: int, message: str, headers: Mapping[str, str] | None = None) -> Response:
     return JSONResponse({"error": message}, status_code=status, headers=headers)
 
@@ -504,7 +558,7 @@ class _Housekeeping:
 
     async def __call__(self, scope, receive, send):
         if scope["type"] == "http":
-            await self.server.purge_if_due()
+            await self.server.run_due_jobs()
         await self.app(scope, receive, send)
 
 

@@ -1,180 +1,114 @@
-"""The share server's store: API tokens and published snapshots, in the server's own SQLite file.
+"""The share server's store: API tokens, published snapshots, rate limits and shared jobs.
 
 This is not the desktop database. A share server may run on another machine than any desktop
-(and holds only what people chose to publish), so it keeps its own file in its data folder and
-its own migrations; that is why this SQL lives here in ``share/`` rather than in ``store/``.
+(and holds only what people chose to publish), so it keeps its own database and its own
+migrations; that is why this SQL lives here in ``share/`` rather than in ``store/``. The
+database is a SQLite file in the server's data folder (sqlite.py), or PostgreSQL for several
+workers or machines (postgres.py); the statements below are written once for both.
 
-Tokens are kept only as SHA-256 hashes: a copy of this file does not let anyone publish. A
+Tokens are kept only as SHA-256 hashes: a copy of the database does not let anyone publish. A
 share is two rows: ``shares`` (id, owner, options, times: enough to say "not found" without
 touching the content) and ``share_content`` (title and snapshot). Revoking deletes the content
-at once; expired content goes at the next purge. ``secure_delete`` zeroes what is deleted and
-the write-ahead log is truncated after, so the words do not linger in the file either.
-Time comes from an injected clock (seconds since the epoch) so tests can move it.
+at once; expired content goes at the next purge, a job that one worker runs at a time, claimed
+in the database. Time comes from an injected clock (seconds since the epoch) so tests can move
+it.
 """
 
 from __future__ import annotations
 
 import json
 import secrets
-import sqlite3
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-import sqlite_utils
-from sqlite_utils.migrations import Migrations
-
-from notes_app.errors import ShareError, StorageError
+from notes_app.errors import ShareError
 from notes_app.share.cache import ByteLRU
 from notes_app.share.model import ShareOptions, Snapshot, parse_expiry
 from notes_app.share.proof import hash_token, key_id_of_hash
-from notes_app.store.db import rows, transaction
+from notes_app.share.ratelimit import Rate
+from notes_app.share.snapshots.records import (
+    INFO_COLUMNS,
+    QuotaExceeded,
+    ShareInfo,
+    StoredShare,
+    TokenInfo,
+)
 
-__all__ = ["SnapshotStore", "StoredShare", "ShareInfo", "TokenInfo", "hash_token"]
-
-SAVE_FAILED = "The share server could not save: {error}. Free disk space and try again."
-
-DB_FILE = "shares.db"
 PARSED_BUDGET = 64 * 1024 * 1024  # bytes of parsed snapshots kept in memory
 PARSED_PER_BYTE = 4  # a parsed snapshot takes about this many times its JSON size
 SHARE_ID_BYTES = 24  # 192 bits from secrets.token_urlsafe: unguessable
-INFO_COLUMNS = (
-    "id, token_hash, include_transcript, allow_questions, created_at, expires_at, revoked_at, size"
-)
-INFO_NAMES = INFO_COLUMNS.split(", ")
 INFO_BY_ID = f"SELECT {INFO_COLUMNS} FROM shares WHERE id = ?"  # one statement, no savepoint
-
-migrations = Migrations("notes_app_share_server")
-
-
-@migrations()
-def m001_tokens_and_shares(db: sqlite_utils.Database) -> None:
-    db.execute(
-        """
-        CREATE TABLE tokens (
-            hash TEXT PRIMARY KEY,
-            name TEXT NOT NULL,
-            created_at REAL NOT NULL
-        )
-        """
-    )
-    db.execute(
-        """
-        CREATE TABLE shares (
-            id TEXT PRIMARY KEY,
-            token_hash TEXT NOT NULL REFERENCES tokens(hash),
-            title TEXT NOT NULL,
-            snapshot TEXT NOT NULL,
-            include_transcript INTEGER NOT NULL,
-            allow_questions INTEGER NOT NULL,
-            created_at REAL NOT NULL,
-            expires_at REAL,
-            revoked_at REAL
-        )
-        """
-    )
-    db.execute("CREATE INDEX shares_token ON shares(token_hash)")
+IDS_AT_ONCE = 500  # ids in one ``IN (…)`` list
+DATABASE_SCHEMES = ("postgresql://", "postgres://")
 
 
-@migrations()
-def m002_content_apart_token_lifetimes(db: sqlite_utils.Database) -> None:
-    """Content in its own table (revoking deletes it); tokens get a key id, expiry, revocation."""
-    for column in ("key_id TEXT", "expires_at REAL", "revoked_at REAL"):
-        db.execute(f"ALTER TABLE tokens ADD COLUMN {column}")
-    for (token_hash,) in db.execute("SELECT hash FROM tokens").fetchall():
-        db.execute(
-            "UPDATE tokens SET key_id = ? WHERE hash = ?", [key_id_of_hash(token_hash), token_hash]
-        )
-    db.execute("CREATE UNIQUE INDEX tokens_key_id ON tokens(key_id)")
-    db.execute(
-        "CREATE TABLE share_content (id TEXT PRIMARY KEY, title TEXT NOT NULL,"
-        " snapshot TEXT NOT NULL)"
-    )
-    db.execute(
-        """
-        CREATE TABLE shares_v2 (
-            id TEXT PRIMARY KEY,
-            token_hash TEXT NOT NULL REFERENCES tokens(hash),
-            include_transcript INTEGER NOT NULL,
-            allow_questions INTEGER NOT NULL,
-            created_at REAL NOT NULL,
-            expires_at REAL,
-            revoked_at REAL,
-            size INTEGER NOT NULL
-        )
-        """
-    )
-    db.execute(
-        "INSERT INTO share_content (id, title, snapshot)"
-        " SELECT id, title, snapshot FROM shares WHERE revoked_at IS NULL"
-    )
-    db.execute(
-        "INSERT INTO shares_v2 SELECT id, token_hash, include_transcript, allow_questions,"
-        " created_at, expires_at, revoked_at, length(CAST(snapshot AS BLOB)) FROM shares"
-    )
-    db.execute("DROP TABLE shares")
-    db.execute("ALTER TABLE shares_v2 RENAME TO shares")
-    db.execute("CREATE INDEX shares_token ON shares(token_hash)")
+class Cursor(Protocol):
+    rowcount: int
+
+    def fetchone(self) -> Any: ...
+
+    def fetchall(self) -> list[Any]: ...
 
 
-@dataclass(frozen=True)
-class ShareInfo:
-    """What the server knows of a share without reading its content."""
-
-    id: str
-    token_hash: str
-    include_transcript: bool
-    allow_questions: bool
-    created_at: float
-    expires_at: float | None
-    revoked_at: float | None
-    size: int  # bytes of the stored snapshot
-    title: str | None = None  # only where asked for (listing); None once the content is gone
-
-    def live(self, now: float) -> bool:
-        """Readable now: not revoked and not past its expiry."""
-        if self.revoked_at is not None:
-            return False
-        return self.expires_at is None or now < self.expires_at
+class Transaction(Protocol):
+    def execute(self, sql: str, params: Sequence[Any] = ..., /) -> Cursor: ...
 
 
-@dataclass(frozen=True)
-class StoredShare:
-    """A live share with its content."""
+class Backend(Protocol):
+    """Where the rows are: sqlite.SqliteBackend or postgres.PostgresBackend."""
 
-    info: ShareInfo
-    snapshot: Snapshot
+    dialect: str
+    lock_rows: str  # appended to a SELECT of rows the transaction will change
+    where: str  # the file or the database, for messages
 
     @property
-    def id(self) -> str:
-        return self.info.id
+    def path(self) -> Path | None: ...  # the SQLite file
 
-    @property
-    def title(self) -> str:
-        return self.snapshot.title
+    def rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]: ...
 
+    def content(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]: ...
 
-@dataclass(frozen=True)
-class TokenInfo:
-    name: str
-    created_at: float
-    expires_at: float | None
-    revoked_at: float | None
-    live_shares: int
+    def write(self) -> Any: ...  # a context manager giving a Transaction
 
-    def status(self, now: float) -> str:
-        if self.revoked_at is not None:
-            return "revoked"
-        if self.expires_at is not None and now >= self.expires_at:
-            return "expired"
-        return "active"
+    def deleted_content(self) -> None: ...
+
+    def set_trace(self, callback: Callable[[str], None] | None) -> None: ...
+
+    def close(self) -> None: ...
 
 
-class QuotaExceeded(ShareError):
-    """A publish that would take a token past its number of live links or bytes."""
+def is_database_url(location: object) -> bool:
+    return isinstance(location, str) and location.lower().startswith(DATABASE_SCHEMES)
+
+
+def redact(url: str) -> str:
+    """The URL without its password, to show in messages."""
+    parts = urlsplit(url)
+    netloc = parts.netloc
+    if parts.password is not None:
+        user, _, host = netloc.rpartition("@")
+        netloc = f"{user.split(':', 1)[0]}:***@{host}"
+    query = [(k, "***" if k == "password" else v) for k, v in parse_qsl(parts.query)]
+    return urlunsplit(parts._replace(netloc=netloc, query=urlencode(query, safe="/")))
+
+
+def open_backend(location: Path | str) -> Backend:
+    """A PostgreSQL URL opens PostgreSQL; anything else is the data folder of a SQLite file."""
+    if is_database_url(location):
+        try:
+            from notes_app.share.snapshots.postgres import PostgresBackend
+        except ImportError:
+            raise ShareError(
+                "A PostgreSQL database needs psycopg: install it with "
+                "`pip install 'notes-app[server]'`, or use --data DIR for a SQLite file."
+            ) from None
+        return PostgresBackend(str(location))
+    from notes_app.share.snapshots.sqlite import SqliteBackend
+
+    return SqliteBackend(Path(location))
 
 
 class SnapshotStore:
@@ -182,43 +116,26 @@ class SnapshotStore:
 
     def __init__(
         self,
-        data_dir: Path | str,
+        location: Path | str,
         *,
         clock: Callable[[], float],
         parsed_budget: int = PARSED_BUDGET,
+        purge: bool = True,
     ):
-        self.path = Path(data_dir) / DB_FILE
+        """``location``: the data folder (SQLite) or a ``postgresql://`` URL. ``purge``: delete
+        what was revoked or expired while no server ran (the serve command does it once
+        before its workers start, so they pass False)."""
         self.clock = clock
-        self._lock = threading.Lock()  # the writer connection: writes and the small reads
-        self._read_lock = threading.Lock()  # the reader connection: content, which may be large
+        self.backend = open_backend(location)
+        self.path = self.backend.path
         # Published snapshots never change, so parsed ones are kept (by bytes); revocation and
         # expiry are still read from the database on every request.
         self._parsed: ByteLRU[Snapshot] = ByteLRU(parsed_budget)
-        try:
-            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            self.db = self._connect()
-            self.db.enable_wal()
-            self.db.execute("PRAGMA synchronous = NORMAL")
-            migrations.apply(self.db)
-            self._reader = self._connect()
-            for name in (DB_FILE, DB_FILE + "-wal", DB_FILE + "-shm"):
-                if (self.path.parent / name).exists():
-                    (self.path.parent / name).chmod(0o600)
-        except (sqlite3.DatabaseError, OSError) as e:
-            raise StorageError(
-                f"Cannot open the share server's database {self.path}: {e}. Check the --data "
-                "folder exists and is writable."
-            ) from None
-        self.purge()  # content revoked or expired while no server ran
-
-    def _connect(self) -> sqlite_utils.Database:
-        conn = sqlite3.connect(str(self.path), timeout=30, check_same_thread=False)
-        conn.execute("PRAGMA secure_delete = ON")  # deleted content is zeroed, not left behind
-        return sqlite_utils.Database(conn)
+        if purge:
+            self.purge()
 
     def close(self) -> None:
-        self._reader.conn.close()
-        self.db.conn.close()
+        self.backend.close()
 
     # --- tokens -------------------------------------------------------------------------------
 
@@ -231,8 +148,8 @@ class SnapshotStore:
         token = secrets.token_urlsafe(32)
         token_hash = hash_token(token)
         now = self.clock()
-        with self._write():
-            taken = self.db.execute(
+        with self._write() as tx:
+            taken = tx.execute(
                 "SELECT 1 FROM tokens WHERE name = ? AND revoked_at IS NULL"
                 " AND (expires_at IS NULL OR expires_at > ?)",
                 [name, now],
@@ -242,7 +159,7 @@ class SnapshotStore:
                     f"A token named {name!r} exists. Pick another name, or revoke it first "
                     f"with `notes-app serve --revoke-token {name!r}`."
                 )
-            self.db.execute(
+            tx.execute(
                 "INSERT INTO tokens (hash, name, created_at, key_id, expires_at)"
                 " VALUES (?,?,?,?,?)",
                 [token_hash, name, now, key_id_of_hash(token_hash), _after(now, lifetime)],
@@ -251,13 +168,12 @@ class SnapshotStore:
 
     def token_state(self, token: str) -> str:
         """ "valid", "revoked", "expired" or "unknown"."""
-        with self._lock:
-            row = self.db.execute(
-                "SELECT expires_at, revoked_at FROM tokens WHERE hash = ?", [hash_token(token)]
-            ).fetchone()
-        if row is None:
+        found = self.backend.rows(
+            "SELECT expires_at, revoked_at FROM tokens WHERE hash = ?", [hash_token(token)]
+        )
+        if not found:
             return "unknown"
-        expires_at, revoked_at = row
+        expires_at, revoked_at = found[0]
         if revoked_at is not None:
             return "revoked"
         if expires_at is not None and self.clock() >= expires_at:
@@ -270,50 +186,53 @@ class SnapshotStore:
 
     def token_hash_for_key(self, key_id: str) -> str | None:
         """The stored hash behind a key id (for the server's proof of identity)."""
-        with self._lock:
-            row = self.db.execute("SELECT hash FROM tokens WHERE key_id = ?", [key_id]).fetchone()
-        return row[0] if row else None
+        found = self.backend.rows("SELECT hash FROM tokens WHERE key_id = ?", [key_id])
+        return found[0][0] if found else None
 
     def list_tokens(self) -> list[TokenInfo]:
-        now = self.clock()
-        with self._lock:
-            found = rows(
-                self.db,
-                "SELECT name, created_at, expires_at, revoked_at, (SELECT count(*) FROM shares s"
-                "  WHERE s.token_hash = t.hash AND s.revoked_at IS NULL"
-                "  AND (s.expires_at IS NULL OR s.expires_at > ?)) AS live_shares"
-                " FROM tokens t ORDER BY created_at",
-                [now],
-            )
-        return [TokenInfo(**r) for r in found]
+        found = self.backend.rows(
+            "SELECT name, created_at, expires_at, revoked_at, (SELECT count(*) FROM shares s"
+            "  WHERE s.token_hash = t.hash AND s.revoked_at IS NULL"
+            "  AND (s.expires_at IS NULL OR s.expires_at > ?)) AS live_shares"
+            " FROM tokens t ORDER BY created_at",
+            [self.clock()],
+        )
+        return [TokenInfo(*row) for row in found]
 
     def revoke_token(self, name: str, *, with_links: bool = False) -> tuple[int, int]:
-        """Revoke every token named ``name``; with ``with_links`` their live links go too.
-        Returns (tokens revoked, links revoked)."""
+        """Revoke every token named ``name``; with ``with_links`` their live links go too (and
+        their content). Returns (tokens revoked, links revoked)."""
         now = self.clock()
-        with self._write():
+        links: list[str] = []
+        with self._write() as tx:
             hashes = [
-                r[0]
-                for r in self.db.execute(
-                    "SELECT hash FROM tokens WHERE name = ? AND revoked_at IS NULL", [name]
+                row[0]
+                for row in tx.execute(
+                    f"SELECT hash FROM tokens WHERE name = ? AND revoked_at IS NULL{self._lock}",
+                    [name],
                 ).fetchall()
             ]
-            self.db.execute(
+            tx.execute(
                 "UPDATE tokens SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL",
                 [now, name],
             )
-            links = 0
             if with_links:
                 for token_hash in hashes:
-                    cur = self.db.execute(
+                    links += [
+                        row[0]
+                        for row in tx.execute(
+                            "SELECT id FROM shares WHERE token_hash = ? AND revoked_at IS NULL",
+                            [token_hash],
+                        ).fetchall()
+                    ]
+                    tx.execute(
                         "UPDATE shares SET revoked_at = ? WHERE token_hash = ?"
                         " AND revoked_at IS NULL",
                         [now, token_hash],
                     )
-                    links += cur.rowcount
-        if links:
-            self.purge()
-        return len(hashes), links
+                self._delete_content(tx, links)
+        self._deleted(links)
+        return len(hashes), len(links)
 
     # --- shares -------------------------------------------------------------------------------
 
@@ -344,9 +263,12 @@ class SnapshotStore:
             size=size,
             title=snapshot.title,
         )
-        with self._write():
-            self._check_quota(info.token_hash, size, now, max_live, max_bytes)
-            self.db.execute(
+        with self._write() as tx:
+            # The token's row held until the end, so two publishes at once (two workers) are
+            # counted one after the other against its quota.
+            tx.execute(f"SELECT hash FROM tokens WHERE hash = ?{self._lock}", [info.token_hash])
+            self._check_quota(tx, info.token_hash, size, now, max_live, max_bytes)
+            tx.execute(
                 f"INSERT INTO shares ({INFO_COLUMNS}) VALUES (?,?,?,?,?,?,?,?)",
                 [
                     info.id,
@@ -359,16 +281,22 @@ class SnapshotStore:
                     size,
                 ],
             )
-            self.db.execute(
+            tx.execute(
                 "INSERT INTO share_content (id, title, snapshot) VALUES (?,?,?)",
-                [info.id, snapshot.title, text],
+                [info.id, _no_nul(snapshot.title), text],
             )
         return StoredShare(info, snapshot)
 
     def _check_quota(
-        self, token_hash: str, size: int, now: float, max_live: int | None, max_bytes: int | None
+        self,
+        tx: Transaction,
+        token_hash: str,
+        size: int,
+        now: float,
+        max_live: int | None,
+        max_bytes: int | None,
     ) -> None:
-        count, total = self.db.execute(
+        count, total = tx.execute(
             "SELECT count(*), coalesce(sum(size), 0) FROM shares WHERE token_hash = ?"
             " AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)",
             [token_hash, now],
@@ -387,9 +315,8 @@ class SnapshotStore:
 
     def info(self, share_id: str) -> ShareInfo | None:
         """The share's id, owner, options and times, without its content."""
-        with self._lock:
-            row = self.db.conn.execute(INFO_BY_ID, [share_id]).fetchone()
-        return _info(dict(zip(INFO_NAMES, row, strict=True))) if row else None
+        found = self.backend.rows(INFO_BY_ID, [share_id])
+        return ShareInfo.from_row(found[0]) if found else None
 
     def live_info(self, share_id: str) -> ShareInfo | None:
         """The share if a recipient may see it now; None for unknown, revoked and expired alike
@@ -397,21 +324,41 @@ class SnapshotStore:
         info = self.info(share_id)
         return info if info is not None and info.live(self.clock()) else None
 
+    def not_live(self, share_ids: Iterable[str]) -> set[str]:
+        """Which of ``share_ids`` a recipient may no longer see (revoked, expired, unknown):
+        what another worker revoked, for this one to drop from memory."""
+        ids = list(share_ids)
+        live: set[str] = set()
+        now = self.clock()
+        for start in range(0, len(ids), IDS_AT_ONCE):
+            chunk = ids[start : start + IDS_AT_ONCE]
+            marks = ",".join("?" * len(chunk))
+            found = self.backend.rows(
+                f"SELECT {INFO_COLUMNS} FROM shares WHERE id IN ({marks})", chunk
+            )
+            live |= {row[0] for row in found if ShareInfo.from_row(row).live(now)}
+        return set(ids) - live
+
     def snapshot(self, share_id: str) -> Snapshot | None:
         """The share's content (parsed once, then from memory); None once it was deleted.
         Reading and parsing a large snapshot takes a while: call this off the event loop."""
         snapshot = self._parsed.get(share_id)
         if snapshot is not None:
             return snapshot
-        with self._read_lock:
-            row = self._reader.execute(
-                "SELECT snapshot FROM share_content WHERE id = ?", [share_id]
-            ).fetchone()
-        if row is None:
+        found = self.backend.content("SELECT snapshot FROM share_content WHERE id = ?", [share_id])
+        if not found:
             return None
-        snapshot = Snapshot.from_dict(json.loads(row[0]))
-        self._parsed.put(share_id, snapshot, len(row[0]) * PARSED_PER_BYTE)
+        text = found[0][0]
+        snapshot = Snapshot.from_dict(json.loads(text))
+        self._parsed.put(share_id, snapshot, len(text) * PARSED_PER_BYTE)
         return snapshot
+
+    def forget_parsed(self, share_ids: Iterable[str]) -> None:
+        for share_id in share_ids:
+            self._parsed.pop(share_id)
+
+    def parsed_ids(self) -> list[str]:
+        return self._parsed.keys()
 
     def get_live(self, share_id: str) -> StoredShare | None:
         info = self.live_info(share_id)
@@ -421,74 +368,135 @@ class SnapshotStore:
         return StoredShare(info, snapshot) if snapshot is not None else None
 
     def list_for(self, token: str) -> list[ShareInfo]:
-        with self._lock:
-            found = rows(
-                self.db,
-                "SELECT s.id, s.token_hash, s.include_transcript, s.allow_questions,"
-                " s.created_at, s.expires_at, s.revoked_at, s.size, c.title"
-                " FROM shares s LEFT JOIN share_content c ON c.id = s.id"
-                " WHERE s.token_hash = ? ORDER BY s.created_at DESC",
-                [hash_token(token)],
-            )
-        return [_info(r) for r in found]
+        found = self.backend.rows(
+            "SELECT s.id, s.token_hash, s.include_transcript, s.allow_questions,"
+            " s.created_at, s.expires_at, s.revoked_at, s.size, c.title"
+            " FROM shares s LEFT JOIN share_content c ON c.id = s.id"
+            " WHERE s.token_hash = ? ORDER BY s.created_at DESC",
+            [hash_token(token)],
+        )
+        return [ShareInfo.from_row(row) for row in found]
 
     def revoke(self, token: str, share_id: str) -> bool:
         """Revoke a share published with ``token`` and delete its content. False if that token
         never published it."""
-        with self._write():
-            cur = self.db.execute(
+        with self._write() as tx:
+            cur = tx.execute(
                 "UPDATE shares SET revoked_at = coalesce(revoked_at, ?)"
                 " WHERE id = ? AND token_hash = ?",
                 [self.clock(), share_id, hash_token(token)],
             )
-        if cur.rowcount:
-            self.purge()
-        return cur.rowcount > 0
+            found = cur.rowcount > 0
+            if found:
+                self._delete_content(tx, [share_id])
+        if found:
+            self._deleted([share_id])
+        return found
 
     def purge(self) -> int:
         """Delete the content of revoked and expired shares (their id, owner and times stay).
         Returns how many were deleted."""
-        with self._write():
+        with self._write() as tx:
             gone = [
-                r[0]
-                for r in self.db.execute(
+                row[0]
+                for row in tx.execute(
                     "SELECT s.id FROM share_content c JOIN shares s ON s.id = c.id"
                     " WHERE s.revoked_at IS NOT NULL"
                     " OR (s.expires_at IS NOT NULL AND s.expires_at <= ?)",
                     [self.clock()],
                 ).fetchall()
             ]
-            self.db.conn.executemany("DELETE FROM share_content WHERE id = ?", [[i] for i in gone])
-        for share_id in gone:
-            self._parsed.pop(share_id)
-        if gone:
-            with self._lock:
-                # The log still holds copies of the deleted pages until it is reset.
-                self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            self._delete_content(tx, gone)
+        self._deleted(gone)
         return len(gone)
+
+    def _delete_content(self, tx: Transaction, share_ids: Sequence[str]) -> None:
+        for share_id in share_ids:
+            tx.execute("DELETE FROM share_content WHERE id = ?", [share_id])
+
+    def _deleted(self, share_ids: Sequence[str]) -> None:
+        if share_ids:
+            self.forget_parsed(share_ids)
+            self.backend.deleted_content()
+
+    # --- what every worker shares: rate limits and jobs ---------------------------------------
+
+    def take(self, requests: Sequence[tuple[str, Rate]]) -> float | None:
+        """Count one request against each (key, rate), all or none: None when every key allows
+        it, else the seconds until all would (nothing counted). In one transaction, so workers
+        counting the same client at once count it once each."""
+        now = self.clock()
+        # Rows are locked in one order, so two requests never wait for each other in a circle.
+        ordered = sorted(requests, key=lambda request: request[0])
+        keys = [key for key, _ in ordered]
+        marks = ",".join("?" * len(keys))
+        with self._write() as tx:
+            tx.execute(
+                "INSERT INTO rate_limits (key, due) VALUES "
+                + ",".join("(?, 0)" for _ in keys)
+                + " ON CONFLICT (key) DO NOTHING",
+                keys,
+            )
+            due = dict(
+                tx.execute(
+                    f"SELECT key, due FROM rate_limits WHERE key IN ({marks}) ORDER BY key"
+                    f"{self._lock}",
+                    keys,
+                ).fetchall()
+            )
+            steps = [(key, *rate.step(due.get(key, 0.0), now)) for key, rate in ordered]
+            waits = [wait for _, _, wait in steps if wait is not None]
+            if waits:
+                return max(waits)
+            for key, next_due, _ in steps:
+                tx.execute("UPDATE rate_limits SET due = ? WHERE key = ?", [next_due, key])
+        return None
+
+    def forget_rates(self) -> int:
+        """Delete the limits whose time has passed (a client starts afresh, as it would)."""
+        with self._write() as tx:
+            return tx.execute("DELETE FROM rate_limits WHERE due <= ?", [self.clock()]).rowcount
+
+    def rates_kept(self) -> int:
+        return self.backend.rows("SELECT count(*) FROM rate_limits")[0][0]
+
+    def claim_job(self, name: str, every: float) -> tuple[bool, float]:
+        """Whether this caller is to run the job ``name`` now, and when it is next due.
+
+        Every worker asks when its own clock says the job may be due; the first to ask after
+        the job's time moves that time ``every`` seconds on and runs it, the others see the new
+        time and wait for it. One row per job, so no lock outlives the claim."""
+        now = self.clock()
+        with self._write() as tx:
+            tx.execute(
+                "INSERT INTO jobs (name, next_run) VALUES (?, 0) ON CONFLICT (name) DO NOTHING",
+                [name],
+            )
+            claimed = tx.execute(
+                "UPDATE jobs SET next_run = ? WHERE name = ? AND next_run <= ?",
+                [now + every, name, now],
+            ).rowcount
+            if claimed:
+                return True, now + every
+            (next_run,) = tx.execute("SELECT next_run FROM jobs WHERE name = ?", [name]).fetchone()
+        return False, next_run
 
     # --- helpers ------------------------------------------------------------------------------
 
+    @property
+    def _lock(self) -> str:
+        return self.backend.lock_rows
+
     @contextmanager
-    def _write(self) -> Iterator[None]:
-        """One write transaction, serialised with every other use of the connection."""
-        with self._lock, transaction(self.db, SAVE_FAILED):
-            yield
+    def _write(self) -> Iterator[Transaction]:
+        with self.backend.write() as tx:
+            yield tx
 
 
 def _after(now: float, lifetime: float | None) -> float | None:
     return None if lifetime is None else now + lifetime
 
 
-def _info(row: dict[str, Any]) -> ShareInfo:
-    return ShareInfo(
-        id=row["id"],
-        token_hash=row["token_hash"],
-        include_transcript=bool(row["include_transcript"]),
-        allow_questions=bool(row["allow_questions"]),
-        created_at=row["created_at"],
-        expires_at=row["expires_at"],
-        revoked_at=row["revoked_at"],
-        size=row["size"],
-        title=row.get("title"),
-    )
+def _no_nul(text: str) -> str:
+    """PostgreSQL's text cannot hold U+0000; the JSON escapes it, a title may carry it raw."""
+    return text.replace("\x00", "\ufffd")
