@@ -22,6 +22,7 @@ def notes_home(tmp_path, monkeypatch):
         "OPENAI_API_KEY",
         "NOTES_APP_SHARE_URL",
         "NOTES_APP_SHARE_TOKEN",
+        "NOTES_APP_SHARE_DATABASE",
     ):
         monkeypatch.delenv(var, raising=False)
     return home

@@ -85,12 +85,17 @@ class TempPostgres:
     def start(self) -> TempPostgres:
         if self.account is not None:
             os.chown(self.folder, self.account.pw_uid, self.account.pw_gid)
-        data = self.folder / "data"
         subprocess.run(
-            [str(self.bin / "initdb"), "-D", str(data), "-A", "trust", "-U", USER, "-E", "UTF8",
-             "--no-locale", "--no-instructions", *([] if self.durable else ["--no-sync"])],
+            [str(self.bin / "initdb"), "-D", str(self.folder / "data"), "-A", "trust", "-U", USER,
+             "-E", "UTF8", "--no-locale", "--no-instructions",
+             *([] if self.durable else ["--no-sync"])],
             check=True, capture_output=True, **self._as_owner(),
         )  # fmt: skip
+        return self.resume()
+
+    def resume(self) -> TempPostgres:
+        """Start the server on the cluster made by ``start`` (again, after ``halt``)."""
+        data = self.folder / "data"
         settings = ["listen_addresses=", f"unix_socket_directories={self.socket_dir}"]
         settings += ["max_connections=200", "log_min_messages=warning"]
         if not self.durable:
@@ -142,7 +147,8 @@ class TempPostgres:
             found += [int(pid) for pid in task.read_text().split()]
         return found
 
-    def stop(self) -> None:
+    def halt(self) -> None:
+        """Stop the server and keep its data (``resume`` starts it again)."""
         if self.process is not None and self.process.poll() is None:
             self.process.send_signal(signal.SIGINT)  # "fast" shutdown: clients are let go
             try:
@@ -150,6 +156,9 @@ class TempPostgres:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(10)
+
+    def stop(self) -> None:
+        self.halt()
         shutil.rmtree(self.folder, ignore_errors=True)
 
 

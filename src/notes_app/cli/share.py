@@ -105,6 +105,8 @@ def serve_cmd(
     from notes_app.share.hosting import ENV_VAR, FACTORY, HostConfig
     from notes_app.share.local import local_dir
 
+    if data is not None and _from_environment("database"):
+        database = None  # --data on the command line wins over NOTES_APP_SHARE_DATABASE
     location, shown_data = _location(data, database)
     if token_name is not None or list_tokens or revoke_name is not None:
         lifetime = _token_lifetime(token_expires)  # a typo fails before the store is opened
@@ -151,6 +153,11 @@ def serve_cmd(
         proxy_headers=bool(trusted_proxy),
         forwarded_allow_ips=trusted_proxy,
     )
+
+
+def _from_environment(name: str) -> bool:
+    source = click.get_current_context().get_parameter_source(name)
+    return source is click.core.ParameterSource.ENVIRONMENT
 
 
 def _location(data: Path | None, database: str | None) -> tuple[str | None, str]:

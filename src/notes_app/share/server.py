@@ -550,7 +550,8 @@ class _OnlyOurHosts:
 
 
 class _Housekeeping:
-    """ASGI middleware: before a request, the hourly purge if it is due."""
+    """ASGI middleware: before a request, the jobs that are due (the hourly purge). A job that
+    fails is logged and tried again at its next time; the request is answered regardless."""
 
     def __init__(self, app: ASGIApp, server: _ShareServer):
         self.app = app
@@ -558,7 +559,10 @@ class _Housekeeping:
 
     async def __call__(self, scope, receive, send):
         if scope["type"] == "http":
-            await self.server.run_due_jobs()
+            try:
+                await self.server.run_due_jobs()
+            except Exception:
+                log.exception("A share server job failed; it runs again when next due.")
         await self.app(scope, receive, send)
 
 
