@@ -77,6 +77,7 @@ class NoteLabel(QLabel):
 
 class RecordBar(QWidget):
     record_clicked = Signal()
+    skip_clicked = Signal()  # the user stops the work the bar shows (the final pass)
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -87,6 +88,12 @@ class RecordBar(QWidget):
         self.button.setObjectName("Record")
         self.button.setToolTip("Start or stop recording (Ctrl+R)")
         self.button.clicked.connect(self.record_clicked)
+        self.skip = QPushButton("Skip")
+        self.skip.setToolTip(
+            "Stop transcribing the recording again; the live transcript is kept as it is"
+        )
+        self.skip.clicked.connect(self.skip_clicked)
+        self.skip.setVisible(False)
         self.elapsed = QLabel("")
         self.elapsed.setObjectName("Elapsed")
         self.elapsed.setStyleSheet("font-family: monospace; font-size: 11pt;")
@@ -109,6 +116,7 @@ class RecordBar(QWidget):
         layout.setContentsMargins(20, 10, 20, 10)
         layout.setSpacing(8)
         layout.addWidget(self.button)
+        layout.addWidget(self.skip)
         layout.addWidget(self.elapsed)
         layout.addSpacing(14)
         layout.addWidget(self.me_label)
@@ -127,8 +135,12 @@ class RecordBar(QWidget):
 
     # --- state --------------------------------------------------------------------------------
 
-    def set_recording(self, recording: bool, *, busy: str = "") -> None:
+    def set_recording(self, recording: bool, *, busy: str = "", skippable: bool = False) -> None:
+        """Recording or not; ``busy`` says what the bar is waiting for (the button is off
+        meanwhile), ``skippable`` offers Skip beside it."""
         self.recording = recording
+        self.skip.setVisible(bool(busy) and skippable)
+        self.skip.setEnabled(True)
         if busy:
             self.button.setText(busy)
             self.button.setEnabled(False)
