@@ -39,3 +39,23 @@ def test_page_has_no_nonce_until_one_is_given():
     filled = with_nonce(page, "n0nce")
     assert NONCE_SLOT not in filled and filled.count('nonce="n0nce"') == 2
     assert '<a href="#topic-0">A</a>' in filled and 'action="/s/abc/ask"' in filled
+
+
+def test_the_transcript_names_the_note_taker_and_the_one_attendee_not_you_and_them():
+    from notes_app.domain import ME, THEM, Segment
+
+    segments = (
+        Segment(0, 0.0, 2.0, "Where are we on pricing?", ME),
+        Segment(1, 2.0, 4.0, "Twelve percent off the list price.", THEM),
+    )
+    blocks = (Block("bullet", "pricing", "user", 1),)
+
+    def page(snapshot: Snapshot) -> str:
+        return render_page("abc", snapshot, allow_questions=False, expires_at=None)
+
+    one = page(Snapshot("Call", None, ("Sarah Lee",), blocks, segments))
+    assert '<span class="who">Note-taker</span> Where are we' in one
+    assert '<span class="who">Sarah Lee</span> Twelve percent' in one
+    assert '<span class="who">You</span>' not in one and ">me<" not in one
+    many = page(Snapshot("Call", None, ("Sarah", "Ben"), blocks, segments))
+    assert '<span class="who">Them</span> Twelve percent' in many

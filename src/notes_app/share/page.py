@@ -13,7 +13,7 @@ import html
 from datetime import datetime, timezone
 
 from notes_app.clock import human_date, parse_iso
-from notes_app.domain import Block
+from notes_app.domain import ME, THEM, Block
 from notes_app.render import blocks_to_html, clock
 from notes_app.share.model import Snapshot
 
@@ -142,10 +142,23 @@ def _notes(sections: list[tuple[str | None, tuple[Block, ...]]], snapshot: Snaps
     return "\n".join(out)
 
 
+def recipient_label(speaker: str | None, attendees: tuple[str, ...]) -> str:
+    """Who spoke, as the recipient reads it: the microphone is the person who took the notes
+    (not "You": that is the reader here), the call's side is its one attendee by name when
+    there was exactly one, else "Them"; a named speaker as named."""
+    if speaker == ME:
+        return "Note-taker"
+    if speaker == THEM:
+        people = [a for a in attendees if a.strip()]
+        return people[0].strip() if len(people) == 1 else "Them"
+    return speaker or ""
+
+
 def _transcript(snapshot: Snapshot) -> str:
     rows = []
     for s in snapshot.segments:
-        who = f'<span class="who">{html.escape(s.speaker)}</span> ' if s.speaker else ""
+        label = recipient_label(s.speaker, snapshot.attendees)
+        who = f'<span class="who">{html.escape(label)}</span> ' if label else ""
         rows.append(
             f'<li id="seg-{int(s.index)}"><span class="t">{clock(s.start)}</span> '
             f"{who}{html.escape(s.text)}</li>"
