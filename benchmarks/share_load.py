@@ -13,15 +13,22 @@ Then what one token holder can make the server do with the largest shares it acc
 are viewed one after another (the caches are bounded by bytes, so it levels off), the longest
 /healthz wait while a large page renders for the first time (rendering runs off the event
 loop), the server CPU of one question on such a share, and how long a 404 takes for an
-unknown id and for a revoked one (both one small lookup). Last, the rate limiter's cost per
-request with 100,000 and 200,000 clients remembered (constant, not a scan).
+unknown id and for a revoked one (both one small lookup). Last, the rate limit's cost per
+question with 100,000 and 200,000 clients remembered in the store (an index lookup and a write,
+not a scan).
+
+With --database, the same load runs twice, on 1 worker over SQLite and on --workers (4) workers
+over that PostgreSQL database, and the figures are printed side by side; the server CPU counts
+every worker (and PostgreSQL's own processes when it is the throwaway one). `--database
+temporary` starts a throwaway PostgreSQL cluster (Debian's postgresql package, as the tests do).
 
 Target on the project machine: ≥ 300 page requests/s at p95 ≤ 50 ms with no errors; memory
 levels off below 300 MB; /healthz never waits more than 100 ms behind a render. The load
 generator shares the CPU with the server, so figures on a busy machine are a lower bound.
 
     python benchmarks/share_load.py [--seconds 20] [--readers 50] [--rate 300] [--ask-seconds 5]
-                                    [--large 12]
+                                    [--large 12] [--database postgresql://…|temporary]
+                                    [--workers 4]
 """
 
 from __future__ import annotations
@@ -36,6 +43,8 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -174,36 +183,37 @@ def probe_health(base: str, done: threading.Event, waits: list[float]) -> None:
             time.sleep(0.01)
 
 
-class Ticks:
-    """A clock that moves 10 µs each time it is read."""
+def rate_limit_cost(location: Path | str, label: str) -> None:
+    """A question's rate-limit check (two keys, one transaction) with many clients kept."""
+    from notes_app.share.ratelimit import Rate
 
-    def __init__(self) -> None:
-        self.now = 0.0
+    store = SnapshotStore(location, clock=time.time)
+    rate, wide = Rate(20, 60), Rate(60, 60)
+    try:
+        kept = 0
+        for keys in (100_000, 200_000):
+            with store.backend.write() as tx:  # the clients seen in the last minute, at once
+                tx.execute(
+                    "WITH RECURSIVE n(i) AS (SELECT CAST(? AS INTEGER)"
+                    " UNION ALL SELECT i + 1 FROM n WHERE i < ?)"
+                    " INSERT INTO rate_limits (key, due) SELECT 'seen ' || i, ? FROM n",
+                    [kept, keys - 1, time.time() + 3600],
+                )
+            kept = keys
+            began = time.perf_counter()
+            for k in range(2_000):
+                store.take([(f"link x flood {k}", rate), (f"all flood {k}", wide)])
+            per = (time.perf_counter() - began) / 2_000
+            print(f"rate limits on {label} with {keys:,} clients kept: {1e6 * per:.0f} µs per "
+                  f"question, {store.rates_kept():,} kept")  # fmt: skip
+    finally:
+        store.close()
 
-    def __call__(self) -> float:
-        self.now += 1e-5
-        return self.now
 
-
-def rate_limiter_cost() -> None:
-    from notes_app.share.ratelimit import RateLimiter
-
-    for keys in (100_000, 200_000):
-        limiter = RateLimiter(20, 60, Ticks(), max_keys=100_000)
-        for k in range(keys):
-            limiter.hit(f"203.0.{k // 256 % 256}.{k % 256} {k}")
-        began = time.perf_counter()
-        for k in range(20_000):
-            limiter.hit(f"flood {k}")
-        per_hit = (time.perf_counter() - began) / 20_000
-        print(f"rate limiter with {keys:,} clients seen: {1e6 * per_hit:.1f} µs per request, "
-              f"{len(limiter):,} remembered")  # fmt: skip
-
-
-def start_server(data: Path, port: int) -> subprocess.Popen:
-    cmd = [sys.executable, "-m", "notes_app", "serve", "--port", str(port), "--data", str(data)]
-    cmd += ["--asks-per-minute", "100000"]
-    env = {**os.environ, "NOTES_APP_HOME": str(data / "home")}
+def start_server(location: list[str], home: Path, port: int, workers: int = 1) -> subprocess.Popen:
+    cmd = [sys.executable, "-m", "notes_app", "serve", "--port", str(port), *location]
+    cmd += ["--asks-per-minute", "100000", "--workers", str(workers)]
+    env = {**os.environ, "NOTES_APP_HOME": str(home)}
     process = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
@@ -293,12 +303,25 @@ async def load(
 
 
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far (Linux); NaN elsewhere."""
+    """User + system CPU time of a process and the processes under it so far (Linux: its
+    workers, or PostgreSQL's backends); NaN elsewhere. Children that already exited count
+    through their parent's cumulative fields."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
         return float("nan")
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    own = sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")  # utime..cstime
+    return own + sum(cpu_seconds(child) for child in children(pid))
+
+
+def children(pid: int) -> list[int]:
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        try:
+            found += [int(p) for p in task.read_text().split()]
+        except OSError:
+            continue
+    return found
 
 
 def pct(values: list[float], p: float) -> float:
@@ -319,10 +342,12 @@ def report(label: str, r: dict, workers: int, server_cpu: float) -> None:
     )
 
 
-def measured(pid: int, url: str, workers: int, seconds: float, make_request, rate=None) -> tuple:
-    before = cpu_seconds(pid)
+def measured(pids, url: str, workers: int, seconds: float, make_request, rate=None) -> tuple:
+    """The load's result and the CPU seconds ``pids`` (a pid or several) spent meanwhile."""
+    pids = [pids] if isinstance(pids, int) else pids
+    before = sum(cpu_seconds(pid) for pid in pids)
     result = asyncio.run(load(url, workers, seconds, make_request, rate))
-    return result, cpu_seconds(pid) - before
+    return result, sum(cpu_seconds(pid) for pid in pids) - before
 
 
 async def get_page(client: httpx.AsyncClient, raw: RawGet, url: str, i: int) -> RawGet:
@@ -333,6 +358,93 @@ async def ask(client: httpx.AsyncClient, raw: RawGet, url: str, i: int) -> httpx
     return await client.post(url + "/ask", json={"question": QUESTIONS[i % len(QUESTIONS)]})
 
 
+@contextmanager
+def serving(location: list[str], store_at: Path | str, home: Path, workers: int) -> Iterator[tuple]:
+    """A running `notes-app serve`, its token and one published meeting: (process, base, token,
+    the share)."""
+    store = SnapshotStore(store_at, clock=time.time)
+    token = store.create_token(f"benchmark {time.time()}")
+    store.close()
+    port = free_port()
+    server = start_server(location, home, port, workers)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        with ShareClient(base, token) as client:
+            shared = client.publish(sample_snapshot(), ShareOptions(include_transcript=True))
+        yield server, base, token, shared
+    finally:
+        server.terminate()
+        server.wait(30)
+
+
+def run_load(label: str, pids: list[int], url: str, args) -> dict[str, tuple]:
+    """The three loads on one server, each printed as it ends; their figures."""
+    print(f"--- {label}")
+    asyncio.run(load(url, 4, 1.0, get_page))  # warm-up
+    results = {}
+    results["pages"] = measured(pids, url, args.readers, args.seconds, get_page)
+    report("page readers, flat out", *results["pages"][:1], args.readers, results["pages"][1])
+    results["paced"] = measured(pids, url, args.readers, args.seconds, get_page, args.rate)
+    report(f"page readers at {args.rate:.0f} req/s", *results["paced"][:1], args.readers,
+           results["paced"][1])  # fmt: skip
+    results["asks"] = measured(pids, url, args.askers, args.ask_seconds, ask)
+    report("questions", *results["asks"][:1], args.askers, results["asks"][1])
+    return results
+
+
+def side_by_side(columns: dict[str, dict[str, tuple]]) -> None:
+    labels = list(columns)
+    print("\n" + " " * 24 + "".join(f"{label:>34}" for label in labels))
+    for key, name in (("pages", "pages, flat out"), ("paced", "pages, paced"),
+                      ("asks", "questions")):  # fmt: skip
+        cells, cpus = [], []
+        for label in labels:
+            r, cpu = columns[label][key]
+            rps = r["requests"] / r["seconds"]
+            cells.append(f"{rps:7.0f} req/s p95 {pct(r['lat'], 95):6.1f} ms err {r['errors']}")
+            cpus.append(f"{1000 * cpu / max(r['requests'], 1):.2f} ms CPU per request")
+        print(f"{name:24}" + "".join(f"{c:>34}" for c in cells))
+        print(" " * 24 + "".join(f"{c:>34}" for c in cpus))
+
+
+@contextmanager
+def postgres_database(url: str) -> Iterator[tuple[str, list[int]]]:
+    """The database to use and the PostgreSQL processes to count (only a throwaway cluster's)."""
+    if url != "temporary":
+        yield url, []
+        return
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+    from postgres import TempPostgres, bin_dir
+
+    binaries = bin_dir()
+    if binaries is None:
+        raise SystemExit("No PostgreSQL binaries found: apt-get install postgresql.")
+    cluster = TempPostgres(binaries, durable=True).start()
+    try:
+        yield cluster.create_database(), [cluster.process.pid]
+    finally:
+        cluster.stop()
+
+
+def compare(args) -> None:
+    """1 worker on SQLite beside --workers workers on PostgreSQL, the same load for each."""
+    columns: dict[str, dict[str, tuple]] = {}
+    print(f"{os.cpu_count()} CPUs")
+    with tempfile.TemporaryDirectory() as tmp, postgres_database(args.database) as (url, pg):
+        data = Path(tmp) / "srv"
+        configs = (
+            ("SQLite, 1 worker", ["--data", str(data)], data, 1, []),
+            (f"PostgreSQL, {args.workers} workers", ["--database", url], url, args.workers, pg),
+        )
+        for label, location, store_at, workers, extra in configs:
+            home = Path(tmp) / f"home-{workers}"
+            with serving(location, store_at, home, workers) as (server, base, token, shared):
+                columns[label] = run_load(label, [server.pid, *extra], shared.url, args)
+        side_by_side(columns)
+        rate_limit_cost(data, "SQLite")
+        rate_limit_cost(url, "PostgreSQL")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=float, default=20)
@@ -341,36 +453,27 @@ def main() -> None:
     parser.add_argument("--ask-seconds", type=float, default=5)
     parser.add_argument("--askers", type=int, default=8)
     parser.add_argument("--large", type=int, default=12, help="largest-size shares to view")
+    parser.add_argument(
+        "--database",
+        metavar="URL",
+        help="also run on this PostgreSQL database (postgresql://…, or 'temporary') and compare",
+    )
+    parser.add_argument("--workers", type=int, default=4, help="workers on PostgreSQL")
     args = parser.parse_args()
+    if args.database:
+        compare(args)
+        return
 
     with tempfile.TemporaryDirectory() as tmp:
-        data = Path(tmp)
-        store = SnapshotStore(data, clock=time.time)
-        token = store.create_token("benchmark")
-        store.close()
-        port = free_port()
-        server = start_server(data, port)
-        try:
-            base = f"http://127.0.0.1:{port}"
-            with ShareClient(base, token) as client:
-                shared = client.publish(sample_snapshot(), ShareOptions(include_transcript=True))
+        data = Path(tmp) / "srv"
+        with serving(["--data", str(data)], data, Path(tmp) / "home", 1) as running:
+            server, base, token, shared = running
             page = httpx.get(shared.url)
             print(f"page: {len(page.content) / 1024:.1f} KiB, {os.cpu_count()} CPUs")
-            asyncio.run(load(shared.url, 4, 1.0, get_page))  # warm-up
-            readers = measured(server.pid, shared.url, args.readers, args.seconds, get_page)
-            report("page readers, flat out", *readers[:1], args.readers, readers[1])
-            paced = measured(
-                server.pid, shared.url, args.readers, args.seconds, get_page, args.rate
-            )
-            report(f"page readers at {args.rate:.0f} req/s", *paced[:1], args.readers, paced[1])
-            asks = measured(server.pid, shared.url, args.askers, args.ask_seconds, ask)
-            report("questions", *asks[:1], args.askers, asks[1])
+            run_load("SQLite, 1 worker", [server.pid], shared.url, args)
             if args.large:
                 large_shares(server.pid, base, token, args.large)
-        finally:
-            server.terminate()
-            server.wait(10)
-    rate_limiter_cost()
+        rate_limit_cost(data, "SQLite")
 
 
 if __name__ == "__main__":

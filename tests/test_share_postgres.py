@@ -316,3 +316,25 @@ def test_a_database_that_goes_away_is_a_503_and_comes_back():
     finally:
         store.close()
         server.stop()
+
+
+def test_the_workers_socket_is_marked_tcp_so_connections_get_nodelay():
+    """uvicorn binds the workers' socket with protocol 0; asyncio then leaves Nagle's algorithm
+    on for every connection and each kept-alive request waits ~40 ms for a delayed ACK."""
+    import socket
+
+    import uvicorn
+
+    from notes_app.cli.share import listening_socket
+
+    config = uvicorn.Config("notes_app.share.hosting:worker_app", host="127.0.0.1", port=0)
+    sock = listening_socket(config)
+    try:
+        assert sock.proto == socket.IPPROTO_TCP and sock.get_inheritable()
+        sock.listen()
+        with socket.create_connection(sock.getsockname()) as client:
+            accepted, _ = sock.accept()
+            with accepted:
+                assert client and accepted.proto == socket.IPPROTO_TCP  # asyncio sets NODELAY
+    finally:
+        sock.close()

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import time
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -17,6 +19,9 @@ from notes_app.share.model import DEFAULT_EXPIRES, ShareOptions, parse_expiry
 from notes_app.share.server import Limits, allowed_hosts, is_loopback
 from notes_app.share.snapshots import SnapshotStore, is_database_url, redact
 from notes_app.store.shares import ShareRecord
+
+if TYPE_CHECKING:
+    import uvicorn
 
 DATABASE_ENV = "NOTES_APP_SHARE_DATABASE"
 
@@ -142,7 +147,7 @@ def serve_cmd(
     shown = public_url or f"http://{host}:{port}"
     processes = f", {workers} workers" if workers > 1 else ""
     click.echo(f"Serving share links at {shown} ({shown_data}{processes}). Ctrl+C stops.", err=True)
-    uvicorn.run(
+    uvicorn_config = uvicorn.Config(
         FACTORY,
         factory=True,
         workers=workers,
@@ -153,6 +158,28 @@ def serve_cmd(
         proxy_headers=bool(trusted_proxy),
         forwarded_allow_ips=trusted_proxy,
     )
+    if workers == 1:
+        server = uvicorn.Server(uvicorn_config)
+        server.run()
+        if not server.started:
+            raise SystemExit(3)  # uvicorn has said why (the app or its lifespan failed)
+        return
+    from uvicorn.supervisors import Multiprocess
+
+    with contextlib.suppress(KeyboardInterrupt):
+        Multiprocess(uvicorn_config, sockets=[listening_socket(uvicorn_config)]).run()
+
+
+def listening_socket(config: uvicorn.Config) -> socket.socket:
+    """The socket the workers share, marked TCP so each connection they accept gets
+    TCP_NODELAY: uvicorn's own (``Config.bind_socket``) says protocol 0, asyncio then leaves
+    Nagle's algorithm on, and every request after the first on a kept-alive connection waits
+    some 40 ms for a delayed ACK (uvicorn issue #3149)."""
+    sock = config.bind_socket()
+    if sock.family in (socket.AF_INET, socket.AF_INET6) and sock.proto != socket.IPPROTO_TCP:
+        sock = socket.socket(sock.family, sock.type, socket.IPPROTO_TCP, fileno=sock.detach())
+        sock.set_inheritable(True)
+    return sock
 
 
 def _from_environment(name: str) -> bool:
