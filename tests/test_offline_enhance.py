@@ -256,3 +256,20 @@ def test_the_user_lines_citation_shows_in_markdown_and_the_terminal():
     )
     plain = render.notes_to_terminal(meeting, notes, style=lambda text, **_: text)
     assert "- our current contract ends on the thirtieth of June [00:06]" in plain
+
+
+def test_a_heading_cites_where_the_meeting_moved_to_its_topic_instead_of_quoting_it():
+    said = [
+        (ME, "Okay, thanks everyone for joining today."),
+        (ME, "Next topic is pricing."),
+        (THEM, "I would pick the annual plan because revenue is predictable."),
+    ]
+    call = Transcript(
+        tuple(Segment(i, i * 5.0, i * 5.0 + 4.0, t, s) for i, (s, t) in enumerate(said)), "en"
+    )
+    result = enhance_offline(call, "## Pricing\n- annual plan\n")
+    heading = next(b for b in result.blocks if b.source == "user" and b.type == "heading")
+    assert [c.segment for c in heading.citations] == [1]
+    shown = " ".join(b.text for b in result.blocks if b.source == "ai")
+    assert "Next topic" not in shown
+    assert "annual plan because revenue is predictable" in shown

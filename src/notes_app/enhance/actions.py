@@ -71,6 +71,15 @@ _FLOW = re.compile(
     r"wrap (?:up|things up|it up)\b|finish up\b|recap\b|close (?:the|this) (?:call|meeting)\b)",
     re.I,
 )
+# A sentence that moves the meeting to a topic ("Let's start with the numbers", "Next topic is
+# pricing", "Moving on to hiring"): it says where a topic was raised, not what about it.
+TRANSITION = re.compile(
+    r"^\W*(?:(?:so|okay|ok|now|alright|all right|right|and|then|well)\W+)*"
+    r"(?:(?:let'?s|let us|we(?:'ll| will| can| should)?|i(?:'d| would)? like to|i want to)\s+)?"
+    r"(?:" + _FLOW.pattern[1:] + r"|(?:the )?next (?:topic|item|point|thing|one|up)\b|"
+    r"(?:the )?(?:first|last|final) (?:topic|item|point)\b|on to\b|onto\b)",
+    re.I,
+)
 # Steering phrases that become follow-ups only with a time ("let's discuss it on Monday").
 _FLOW_UNLESS_DUE = re.compile(
     r"^(?:talk about|discuss|look at|go (?:through|over)|take a look at|review the agenda)\b", re.I

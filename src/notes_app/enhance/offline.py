@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from notes_app.domain import ME, THEM, Block, Citation, EnhancedNotes, Segment, Transcript
-from notes_app.enhance.actions import find_action_items, find_decisions
+from notes_app.enhance.actions import TRANSITION, find_action_items, find_decisions
 from notes_app.enhance.facts import fact_kinds, is_question, wanted_kinds
 from notes_app.enhance.grounding import (
     SECTION_WEIGHT,
@@ -252,7 +252,14 @@ def context_blocks(
         # yet is still better here than nothing.
         unshown = _Taken(ctx, ln.line, reserved=False)
         quotes = _ranked_quotes(ln, grounding, ctx, query, unshown)[:1]
-    if not quotes and not label:
+    if label:
+        # "Next topic is pricing." says where the topic was raised, not what about it: the
+        # heading cites that moment itself.
+        moves = [q for q in quotes if TRANSITION.match(q.text) and not _fact_kinds(q.text)]
+        if moves:
+            ctx.said_at[ln.line] = moves[0].segments[:1]
+            quotes = [q for q in quotes if q not in moves]
+    elif not quotes:
         said = _said_again(ln, grounding, ctx, query)
         if said:
             ctx.said_at[ln.line] = said
