@@ -163,3 +163,17 @@ def test_long_meetings_keep_the_most_concrete_items_in_meeting_order():
     assert len(items) == MAX_ACTION_ITEMS
     assert items[-1].due == "by Friday"
     assert [f.segment for f in items] == sorted(f.segment for f in items)
+
+
+def test_a_question_for_information_and_an_offer_are_not_tasks():
+    items = _items(
+        (THEM, "Okay. What kind of discount can you do on a two year term?"),
+        (ME, "For two years I can do twelve percent off the list price."),
+        (ME, "I will send the revised quote with ninety seats by Friday."),
+    )
+    assert items == [("You", "You: send the revised quote with ninety seats by Friday")]
+
+
+def test_a_request_asked_as_a_question_is_still_a_task():
+    items = _items((ME, "Can you share the security questionnaire with our legal team?"))
+    assert [owner for owner, _ in items] == ["Them"]

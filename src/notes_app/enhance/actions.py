@@ -84,6 +84,8 @@ TRANSITION = re.compile(
 _FLOW_UNLESS_DUE = re.compile(
     r"^(?:talk about|discuss|look at|go (?:through|over)|take a look at|review the agenda)\b", re.I
 )
+_WH_QUESTION = re.compile(r"^\W*(?:what|which|how|why|when|where|who|whose)\b", re.I)
+_CAN_DO = re.compile(r"\b(?:can|could)\s+(?:\w+\s+)?do\b", re.I)
 _ACCEPT = re.compile(
     r"^\W*(?:yes|yeah|yep|sure|ok|okay|of course|absolutely|will do|no problem)\b", re.I
 )
@@ -224,6 +226,8 @@ def _commitment(
         r"\b(can|could|would) you\b", sentence, re.I
     ):
         return None  # "shall we send it?" is not yet a commitment
+    if _WH_QUESTION.match(sentence) and sentence.rstrip().endswith("?"):
+        return None  # "What discount can you do?" asks for an answer, not for a task
     for pattern, rule in _COMMITMENTS:
         m = pattern.search(sentence)
         if not m or re.search(r"\bwhat\W*$", sentence[: m.start()], re.I):
@@ -237,6 +241,8 @@ def _commitment(
             return None  # "let's start with the numbers" steers the meeting
         if due is None and sentence[m.start() :].lower().startswith("let me"):
             continue  # "let me check [PROJECT2]" is done during the call
+        if _CAN_DO.search(sentence[m.start() :]) and said.lower().startswith("do "):
+            continue  # "I can do twelve percent", "we can do Tuesday": an offer, not a task
         what = trim_task(said)
         if due and due not in what:
             what = f"{what} {due}"
