@@ -199,3 +199,51 @@ def test_the_record_bar_says_when_the_transcript_is_catching_up(qtbot, app, spee
     qtbot.waitUntil(lambda: not win.recorder.recording and not win.recorder.busy, timeout=120_000)
     assert bar.behind.text() == "" and not bar.catching_up
     assert len(app.repo.get_transcript(mid).segments) >= 1  # greedy text is still text
+
+
+def test_the_final_pass_can_be_skipped_and_the_live_transcript_stays(
+    qtbot, app, speech, whisper_engine, monkeypatch, request
+):
+    import threading
+
+    from notes_app.app import App
+
+    qt_app()
+    app.settings.enhance.auto_after_stop = False
+    app.settings.detect.enabled = False
+    # The final pass waits until the test has pressed Skip (the project's own seam: the real
+    # pass runs after, and must see the cancel at its first check).
+    skipped = threading.Event()
+    request.addfinalizer(skipped.set)
+    real = App.finalize_recording
+
+    def gated(self, meeting_id, **kwargs):
+        skipped.wait(30)
+        return real(self, meeting_id, **kwargs)
+
+    monkeypatch.setattr(App, "finalize_recording", gated)
+
+    def factory(settings, bridge):  # the recording's audio is kept, so there is a final pass
+        return file_session(settings, bridge, whisper_engine, speech, keep_audio=True)
+
+    win = MainWindow(app, autosave_ms=50, tray=False, session_factory=factory)
+    qtbot.addWidget(win)
+    win.show()
+    bar = win.record_bar
+    bar.button.click()
+    qtbot.waitUntil(lambda: win.recorder.recording or bool(win.error_boxes), timeout=20_000)
+    assert not win.error_boxes, win.error_boxes[0].text()
+    mid = win.recorder.meeting_id
+    panel = win.view.transcript_panel.view
+    qtbot.waitUntil(lambda: panel.segment_count() >= 2, timeout=120_000)
+    bar.button.click()
+    qtbot.waitUntil(lambda: bar.skip.isVisible(), timeout=60_000)
+    assert bar.button.text().startswith("Final pass") and not bar.button.isEnabled()
+    live = [s.text for s in app.repo.get_transcript(mid).segments]
+    bar.skip.click()
+    skipped.set()
+    qtbot.waitUntil(lambda: bar.button.isEnabled(), timeout=60_000)
+    assert not bar.skip.isVisible()
+    assert not win.error_boxes
+    assert [s.text for s in app.repo.get_transcript(mid).segments] == live
+    assert "skipped" in win.view.notice.text().lower()

@@ -251,28 +251,45 @@ class Recording(QObject):
     def _final_pass(self, meeting_id: int) -> None:
         """The whole recording transcribed again on a worker job (App.finalize_recording), its
         progress on the record bar; failed, the live transcript stays and the error is shown."""
+        import threading
+
         from notes_app.app import App
+        from notes_app.transcribe.final_pass import FinalPassCancelled
 
         bar = self.win.record_bar
-        bar.set_recording(False, busy="Final pass…")
+        bar.set_recording(False, busy="Final pass…", skippable=True)
+        stop = threading.Event()
+
+        def skip() -> None:
+            stop.set()
+            bar.set_recording(False, busy="Skipping…")
+
+        bar.skip_clicked.connect(skip)
 
         def run(progress):
             with App(self.win.settings).on_this_thread() as app:
-                return app.finalize_recording(meeting_id, on_progress=lambda d, t: progress((d, t)))
+                return app.finalize_recording(
+                    meeting_id, on_progress=lambda d, t: progress((d, t)), cancel=stop.is_set
+                )
 
         def shown(done_total) -> None:
             done, total = done_total
-            if total:
-                bar.set_recording(False, busy=f"Final pass {int(100 * done / total)}%")
+            if total and not stop.is_set():
+                percent = int(100 * done / total)
+                bar.set_recording(False, busy=f"Final pass {percent}%", skippable=True)
 
         def finished(_transcript=None) -> None:
+            bar.skip_clicked.disconnect(skip)
             bar.set_recording(False)
             if self.win.showing(meeting_id):
                 self.win.reload_meeting(meeting_id)
             self._after_transcript()
 
         def failed(err: NotesAppError) -> None:
-            self.win.show_error(err)
+            if isinstance(err, FinalPassCancelled):
+                self.win.view.show_notice("Final pass skipped: the live transcript is kept.", 6000)
+            else:
+                self.win.show_error(err)
             finished()
 
         start_job(run, on_done=finished, on_fail=failed, on_progress=shown, owner=self)
