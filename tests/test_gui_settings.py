@@ -71,3 +71,20 @@ def test_installed_models_are_listed_and_a_failed_download_shows_one_dialog(
     models_dir = window.settings.models_dir
     assert not models_dir.exists() or not any(models_dir.iterdir())  # nothing half-made
     assert d.isVisible()  # the dialog carries on
+
+
+def test_a_key_kept_in_the_settings_file_is_warned_about(qtbot, window, dialog):
+    from notes_app import config
+
+    home = window.settings.home
+    # No keyring here (NOTES_APP_NO_KEYRING): the key goes to settings.toml, as on a desktop
+    # without one.
+    config.save_setting(home, "llm.api_key", "sk-test-0123456789")
+    warned = dialog()
+    assert warned.key_warning.isVisible()
+    text = warned.key_warning.text()
+    assert "plain text" in text and str(config.Settings(home=home).settings_path) in text
+    assert "sk-test" not in text
+
+    config.save_setting(home, "llm.api_key", "")
+    assert not dialog().key_warning.isVisible()

@@ -405,6 +405,15 @@ def _write_key(path: Path, key: str, value: Any) -> None:
         ) from None
 
 
+def secret_in_file(home: Path, key: str) -> Path | None:
+    """The settings file, when it holds the secret ``key`` in plain text (there was no
+    keyring to take it when it was saved); None when it does not."""
+    path = Settings(home=home).settings_path
+    section, name = _split(key)
+    value = _read_toml(path).get(section, {})
+    return path if isinstance(value, dict) and value.get(name) else None
+
+
 def mask(value: str) -> str:
     """Show that a secret is set without showing it."""
     if not value:

@@ -1,7 +1,8 @@
 """Meeting detection in the window: poll ``MeetingDetector`` off the GUI thread, prompt the user.
 
 A call app taking the microphone becomes a question ("Zoom is using your microphone — take
-notes?"); the call ending while recording becomes "stop recording?". Nothing is recorded or
+notes?", or the calendar's event on now: "Acme pricing with Sarah — take notes?"); the call
+ending while recording becomes "stop recording?". Nothing is recorded or
 stopped unless the user says so. Each poll (which runs ``pactl`` or reads the registry) is a
 worker job; a poll still running when the next tick comes is not doubled.
 """
@@ -125,14 +126,20 @@ class Detecting(QObject):
         recorder = self.win.recording.recorder
         if recorder.recording or recorder.busy:
             return
+        upcoming = getattr(self.win, "upcoming", None)
+        event = upcoming.event_now() if upcoming is not None else None  # no fetch: as last read
+        using = f"{app_name} is using your microphone"
+        question = f"{event.title} — take notes?" if event else f"{using} — take notes?"
         self._ask(
-            f"{app_name} is using your microphone — take notes?",
+            question,
             "Start recording",
             "Not now",
-            lambda yes: yes and not recorder.recording and self.win.recording.start(),
+            lambda yes: yes and not recorder.recording and self.win.recording.start(event=event),
         )
+        if event is not None and self.prompt is not None:
+            self.prompt.setInformativeText(f"{using}.")
         if self.win.tray is not None:
-            self.win.tray.showMessage("Notes", f"{app_name} is using your microphone — take notes?")
+            self.win.tray.showMessage("Notes", question)
 
     def _call_ended(self, app_name: str) -> None:
         recorder = self.win.recording.recorder

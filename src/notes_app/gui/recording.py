@@ -3,10 +3,14 @@
 The session calls back on its own threads (capture pump, transcriber). ``SessionBridge`` emits
 signals from there; Qt queues them to the GUI thread, where the widgets are touched. Starting
 (model load, opening devices) and stopping (draining the transcript) run as worker jobs.
+A recording started within 10 minutes of a calendar event (or for the event the call prompt
+named) takes its title and attendees (App.name_from_calendar, on a worker job); the session
+reads them back before each utterance, so the names join the recogniser's vocabulary.
 """
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections.abc import Callable
 from datetime import datetime
@@ -151,12 +155,19 @@ class Recorder(QObject):
         self.failed.emit(err)
 
 
+UNTITLED = ("", "Untitled", "Untitled meeting")  # a title the user did not choose
+
+
 class Recording(QObject):
     """The window's recording section: the record bar, the live transcript, start and stop."""
+
+    named = Signal(object)  # the CalendarEvent a recording took its title and attendees from
 
     def __init__(self, win, factory: SessionFactory):
         super().__init__(win)
         self.win = win
+        self.calendar_event = None  # the calendar event the user said to take notes of, if any
+        self.titled = False  # the meeting recorded has a title the user chose
         self.bridge = SessionBridge(self)
         self.recorder = Recorder(win.settings, factory, self.bridge, self)
         self.bridge.segment.connect(self._on_segment)
@@ -182,11 +193,12 @@ class Recording(QObject):
         else:
             self.start()
 
-    def start(self) -> None:
+    def start(self, event=None) -> None:
         """Record into a new meeting; a never-recorded meeting on screen becomes the recording.
 
         That meeting keeps its id, so its title, attendees and notes (saved, waiting to be
         saved, or typed while the recording starts) all stay with it: nothing is copied over.
+        ``event``: the calendar event to name it from (else one within 10 minutes, if any).
         """
         win = self.win
         win.autosaver.flush()
@@ -201,6 +213,8 @@ class Recording(QObject):
             and meeting.id != win.deleting.meeting_id
         )
         win.record_bar.set_recording(False, busy="Starting…")
+        self.calendar_event = event
+        self.titled = fresh and meeting.title not in UNTITLED
         if fresh:
             self.recorder.start(meeting.title, meeting.notes, meeting.id)
         else:
@@ -225,6 +239,49 @@ class Recording(QObject):
         if win.tray is not None:
             win.tray.set_recording(True)
         win.view.editor.setFocus()
+        self._name_from_calendar(meeting_id)
+
+    def _name_from_calendar(self, meeting_id: int) -> None:
+        """The calendar event now (or the one the prompt named) gives the recording its title,
+        unless the user chose one, and attendees: on a worker job, which reads the calendars."""
+        app, event, keep_title = self.win.app, self.calendar_event, self.titled
+        self.calendar_event = None
+        shown = self.win.view.on_screen() if self.win.showing(meeting_id) else None
+
+        def run(_progress):
+            if event is None:
+                return app.name_from_calendar(meeting_id, keep_title=keep_title)
+            with app.on_this_thread() as own:
+                own.name_from_event(meeting_id, event, keep_title=keep_title)
+            return event
+
+        def failed(err: NotesAppError) -> None:  # the recording goes on, unnamed
+            logging.getLogger(__name__).warning("Not named from the calendar: %s", err)
+
+        start_job(
+            run,
+            on_done=lambda found: self._named(meeting_id, found, shown),
+            on_fail=failed,
+            owner=self,
+        )
+
+    def _named(self, meeting_id: int, event, before) -> None:
+        """Show the name the calendar gave, where the user has not typed over it since."""
+        if event is None:  # no event near the start
+            return
+        win = self.win
+        win.refresh_meetings()
+        if before is not None and win.showing(meeting_id):
+            stored = win.app.repo.get_meeting(meeting_id)
+            now = win.view.on_screen()
+            if now is not None and now.title == before.title:
+                win.view.title.setText(stored.title)
+            if now is not None and now.attendees == before.attendees:
+                win.view.attendees.setText(", ".join(stored.attendees))
+            win.reload_meeting(meeting_id)
+            who = f" with {', '.join(event.attendees)}" if event.attendees else ""
+            win.view.show_notice(f"From your calendar: “{event.title}”{who}.", 8000)
+        self.named.emit(event)
 
     def _stopped(self, meeting) -> None:
         win = self.win

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import importlib
+import logging
 from typing import Any
 
 from PySide6.QtCore import Qt, QUrl
@@ -156,6 +157,24 @@ def download(settings: Settings, name: str, progress) -> str:
 
     download_model(name, settings.models_dir, on_progress=lambda d, t: progress((d, t)))
     return name
+
+
+def key_warning(settings: Settings) -> str:
+    """A warning when the LLM API key is kept in plain text in the settings file (there was
+    no keyring to take it when it was saved); "" when it is not."""
+    try:
+        path = config.secret_in_file(settings.home, "llm.api_key")
+    except NotesAppError:  # the file was read when the app started; said there if broken
+        logging.getLogger(__name__).warning("Settings file not read again", exc_info=True)
+        return ""
+    if path is None:
+        return ""
+    return (
+        f"The API key is stored in plain text in {path} (only you can read it), because no "
+        "system keyring was available when it was saved. Install one (GNOME Keyring or "
+        "KWallet) and set the key again with `notes-app config set llm.api_key KEY` to move "
+        "it there, or clear it here and set OPENAI_API_KEY in the environment instead."
+    )
 
 
 def status_label() -> QLabel:
@@ -367,6 +386,12 @@ class SettingsDialog(QDialog):
         form.addRow("Endpoint", self.base_url)
         form.addRow("Model", self.llm_model)
         form.addRow("API key", self.api_key)
+        self.key_warning = QLabel(key_warning(self.settings))
+        self.key_warning.setObjectName("Warning")
+        self.key_warning.setWordWrap(True)
+        self.key_warning.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.key_warning.setVisible(bool(self.key_warning.text()))
+        form.addRow("", self.key_warning)
         self.test_button = QPushButton("Test connection")
         self.test_button.clicked.connect(self.test_llm)
         self.test_result = status_label()
