@@ -105,7 +105,7 @@ def test_folders_are_headings_and_a_closed_folder_reads_nothing(qtbot, app, side
     acme = filed["Clients/Acme"][::-1]
     assert sidebar.visible_ids()[:PAGE] == acme[:PAGE]
     more = sidebar.model.index(sidebar.model.row_of(acme[PAGE - 1]) + 1)
-    assert more.data(ROW_KIND) == MORE
+    assert more.data(ROW_KIND) == MORE and more.data() == "Show more (50 not shown)…"
     sidebar.meeting_list.scrollTo(more)
     click(qtbot, sidebar, more)
     assert asked[-1] == ("Clients/Acme", PAGE, PAGE)

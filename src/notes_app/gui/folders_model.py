@@ -315,7 +315,9 @@ class MeetingListModel(QAbstractListModel):
         if row.kind == FOLDER:
             return self._folder_data(row.group, role)
         if row.kind == MORE:
-            return "Show more…" if role == Qt.ItemDataRole.DisplayRole else None
+            left = row.group.count - row.group.read if row.group.count is not None else None
+            shown = f"Show more ({left} not shown)…" if left else "Show more…"
+            return shown if role == Qt.ItemDataRole.DisplayRole else None
         if role == Qt.ItemDataRole.DisplayRole:  # a day heading
             return row.label.upper()
         if role == Qt.ItemDataRole.FontRole:
