@@ -236,3 +236,16 @@ def test_the_window_opens_the_latest_meeting_even_in_a_closed_folder(qtbot, app)
     win = MainWindow(app, tray=False)
     qtbot.addWidget(win)
     assert win.current_id() == latest and win.sidebar.current_id() == latest
+
+
+def test_the_keyboard_reaches_a_folder_heading_and_enter_opens_it(qtbot, app, sidebar):
+    filed_one, loose = make(app, "Retro", 0, "Team"), make(app, "Standup", 1)
+    sidebar.show_pages(meeting_source(app))
+    sidebar.select(loose)
+    sidebar.meeting_list.setFocus()
+    for _ in range(4):  # past the day heading and "No folder", up to "Team"
+        qtbot.keyClick(sidebar.meeting_list, Qt.Key.Key_Up)
+    assert sidebar.meeting_list.currentIndex() == sidebar.folder_index("Team")
+    qtbot.keyClick(sidebar.meeting_list, Qt.Key.Key_Return)
+    assert sidebar.folder_index("Team").data(EXPANDED)
+    assert sidebar.visible_ids() == [filed_one, loose]
