@@ -379,9 +379,7 @@ def _fill_from_index(
             meeting["duration"] = max(ends) if ends else None
 
 
-def _store(
-    db: Database, found: dict[str, dict[int, dict[str, Any]]], report: Repaired
-) -> None:
+def _store(db: Database, found: dict[str, dict[int, dict[str, Any]]], report: Repaired) -> None:
     """Every row in one transaction; a row the new database refuses (a broken reference, a
     duplicate) is left out alone, under a savepoint of its own."""
     with transaction(db):

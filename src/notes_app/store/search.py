@@ -290,9 +290,7 @@ class Filters:
     folder: str | None = None  # meetings in this folder or one inside it ("/": in none)
 
 
-def search_rows(
-    db: Database, match: str, filters: Filters, limit: int
-) -> list[dict[str, Any]]:
+def search_rows(db: Database, match: str, filters: Filters, limit: int) -> list[dict[str, Any]]:
     """Rows for the best ``limit`` hits: ranked by bm25, then newest meeting first.
 
     Scoring every match and joining each to its meeting is what makes a common query slow
@@ -385,9 +383,7 @@ def _meeting_rows(
     return _rows(db, sql, [*span, *params, int(limit)])
 
 
-def _top_rows(
-    db: Database, match: str, filters: Filters, limit: int
-) -> list[dict[str, Any]]:
+def _top_rows(db: Database, match: str, filters: Filters, limit: int) -> list[dict[str, Any]]:
     """The best-scored ``n`` matches, filtered and ordered; ``n`` grows until the answer is exact.
 
     The answer from the top ``n`` is the true one when every match scoring as well as the last
