@@ -589,12 +589,14 @@ def test_a_failing_server_in_the_final_pass_falls_back(
 ):
     server = server_factory(lambda u: _error(503, "loading model"))
     use_server(server)
+    heard: list[str] = []
     with caplog.at_level(logging.WARNING, logger="notes_app"):
-        final = app.finalize_recording(recorded)
+        final = app.finalize_recording(recorded, on_notice=heard.append)
     assert len(local_engine) == 1
     assert "contract" in said(final, "me") and "london" in said(final, "them")
     (warning,) = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert "HTTP 503: loading model" in warning
+    assert heard == [warning]  # the window shows the same sentence the log has
 
 
 @pytest.mark.slow
@@ -626,3 +628,24 @@ def test_the_client_is_the_real_openai_client(use_server, app):
     assert isinstance(client, openai.OpenAI)
     assert str(client.base_url).rstrip("/") == "http://127.0.0.1:9/v1"
     assert client.api_key == "sk-x" and client.timeout == 12.0
+
+
+@pytest.mark.slow
+def test_the_window_says_when_the_final_pass_falls_back_to_this_computer(
+    qtbot, app, use_server, server_factory, recorded, local_engine
+):
+    from notes_app.gui.app import qt_app
+    from notes_app.gui.main_window import MainWindow
+
+    qt_app()
+    app.settings.enhance.auto_after_stop = False
+    use_server(server_factory(lambda u: _error(503, "loading model")))
+    win = MainWindow(app, tray=False)
+    qtbot.addWidget(win)
+    win.show()
+    win.open_meeting(recorded)
+    win.recording._final_pass(recorded)  # as after a recording stops
+    qtbot.waitUntil(lambda: win.record_bar.button.isEnabled(), timeout=60_000)
+    assert "HTTP 503: loading model" in win.view.notice.text()
+    assert "contract" in said(app.repo.get_transcript(recorded), "me")
+    assert not win.error_boxes

@@ -56,14 +56,15 @@ class Whisper:
     language: str | None
     remote: RemoteTranscriber | None = None
 
-    def for_files(self) -> FileTranscriber:
+    def for_files(self, on_notice: Callable[[str], None] | None = None) -> FileTranscriber:
         """What transcribes a whole file: the server when one is set (this computer's engine
-        when the server cannot be used), else the engine."""
+        when the server cannot be used; ``on_notice`` hears the sentence that says so), else
+        the engine."""
         if self.remote is None:
             return self.engine
         from notes_app.transcribe.remote import WithFallback
 
-        return WithFallback(self.remote, self.engine, self.model)
+        return WithFallback(self.remote, self.engine, self.model, on_notice=on_notice)
 
 
 def language_for(model: str, language: str | None) -> str | None:
@@ -312,12 +313,15 @@ class App:
         meeting_id: int,
         on_progress: Callable[[float, float], None] | None = None,
         cancel: Callable[[], bool] | None = None,
+        on_notice: Callable[[str], None] | None = None,
     ) -> Transcript:
         """The recorded meeting's audio transcribed again in batch (``transcribe.final_model``,
         else the configured model; the notes, title, attendees and glossary as vocabulary); the
         result replaces the live transcript, and the latest enhanced notes get a new version
         whose citations point into it. If this fails or is cancelled (FinalPassCancelled), the
-        live transcript stays. ``on_progress(done, total)`` counts seconds of audio."""
+        live transcript stays. ``on_progress(done, total)`` counts seconds of audio;
+        ``on_notice`` hears the sentence said if a transcription server fails and this computer
+        does the pass instead."""
         from notes_app.transcribe.final_pass import final_pass, remap_citations
         from notes_app.transcribe.vocabulary import build_vocabulary
 
@@ -340,7 +344,12 @@ class App:
             glossary=self.settings.transcribe.vocabulary,
         )
         final = final_pass(
-            whisper.for_files(), audio, vocabulary, on_progress, cancel, language=whisper.language
+            whisper.for_files(on_notice),
+            audio,
+            vocabulary,
+            on_progress,
+            cancel,
+            language=whisper.language,
         )
         live = self.repo.get_transcript(meeting_id)
         if not final.segments and live.segments:

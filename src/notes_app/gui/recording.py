@@ -326,11 +326,17 @@ class Recording(QObject):
         def run(progress):
             with App(self.win.settings).on_this_thread() as app:
                 return app.finalize_recording(
-                    meeting_id, on_progress=lambda d, t: progress((d, t)), cancel=stop.is_set
+                    meeting_id,
+                    on_progress=lambda d, t: progress((d, t)),
+                    cancel=stop.is_set,
+                    on_notice=lambda text: progress(("notice", text)),
                 )
 
         def shown(done_total) -> None:
             done, total = done_total
+            if done == "notice":  # the transcription server failed: this computer does it
+                self.win.view.show_notice(total, 12000)
+                return
             if total and not stop.is_set():
                 percent = int(100 * done / total)
                 bar.set_recording(False, busy=f"Final pass {percent}%", skippable=True)
