@@ -258,3 +258,27 @@ def test_a_template_chosen_while_offline_is_said_to_need_a_model(qtbot, window, 
     qtbot.waitUntil(lambda: app.repo.get_enhanced(mid) is not None, timeout=30_000)
     assert app.repo.get_enhanced(mid).mode == "offline"
     assert window.view.notice.text() == OFFLINE_NOTICE
+
+
+def test_a_transcription_server_is_set_in_settings(qtbot, settings_dialog, app):
+    d = settings_dialog(devices=devices())
+    assert not d.remote.isChecked() and not d.remote_url.isEnabled()
+    d.remote.setChecked(True)
+    assert d.remote_url.isEnabled() and d.remote_key.echoMode() == d.remote_key.EchoMode.Password
+    d.remote_url.setText("http://127.0.0.1:8000/v1")
+    d.remote_model.setText("Systran/faster-whisper-small")
+    d.remote_key.setText("sk-test")
+    d.save_button.click()
+    qtbot.waitUntil(lambda: d.result() == SettingsDialog.DialogCode.Accepted)
+    t = app.settings.transcribe  # the running app uses it now
+    assert (t.backend, t.base_url, t.remote_model) == (
+        "openai",
+        "http://127.0.0.1:8000/v1",
+        "Systran/faster-whisper-small",
+    )
+    stored = config.load_settings(app.settings.home).transcribe
+    assert (stored.backend, stored.base_url, stored.api_key) == (
+        "openai",
+        "http://127.0.0.1:8000/v1",
+        "sk-test",
+    )

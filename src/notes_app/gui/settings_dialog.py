@@ -373,6 +373,35 @@ class SettingsDialog(QDialog):
             list(dict.fromkeys([self.settings.transcribe.language or "auto", *LANGUAGES]))
         )
         form.addRow("Language", self.language)
+        self._server_rows(form)
+
+    def _server_rows(self, form: QFormLayout) -> None:
+        """Whole recordings (the final pass, imported files) on an OpenAI-compatible
+        transcription server; live transcription stays on this computer."""
+        t = self.settings.transcribe
+        self.remote = QCheckBox("Transcribe recordings on a server after the call")
+        self.remote.setToolTip(
+            "The final pass and imported files go to an OpenAI-compatible /audio/transcriptions "
+            "server (speaches, vLLM, OpenAI); the live transcript stays on this computer, and "
+            "if the server fails this computer does it"
+        )
+        self.remote.setChecked(t.backend == "openai")
+        self.remote_url = QLineEdit(t.base_url)
+        self.remote_url.setPlaceholderText("e.g. http://gpu-box:8000/v1 (empty: OpenAI)")
+        self.remote_model = QLineEdit(t.remote_model)
+        self.remote_key = QLineEdit(t.api_key)
+        self.remote_key.setEchoMode(QLineEdit.EchoMode.Password)
+        self.remote_key.setPlaceholderText("kept in the system keyring")
+        form.addRow("", self.remote)
+        form.addRow("Server", self.remote_url)
+        form.addRow("Server model", self.remote_model)
+        form.addRow("Server key", self.remote_key)
+        self.remote.toggled.connect(self._remote_toggled)
+        self._remote_toggled(self.remote.isChecked())
+
+    def _remote_toggled(self, on: bool) -> None:
+        for w in (self.remote_url, self.remote_model, self.remote_key):
+            w.setEnabled(on)
 
     def _llm_rows(self, form: QFormLayout) -> None:
         self._section(form, "Language model (optional — enhancement works offline without it)")
@@ -554,6 +583,10 @@ class SettingsDialog(QDialog):
             "audio.keep_audio": self.keep_audio.isChecked(),
             "transcribe.model": self.model.currentText().strip(),
             "transcribe.language": self.language.currentText().strip(),
+            "transcribe.backend": "openai" if self.remote.isChecked() else "local",
+            "transcribe.base_url": self.remote_url.text().strip(),
+            "transcribe.remote_model": self.remote_model.text().strip() or "whisper-1",
+            "transcribe.api_key": self.remote_key.text().strip(),
             "llm.base_url": self.base_url.text().strip(),
             "llm.model": self.llm_model.text().strip(),
             "llm.api_key": self.api_key.text().strip(),
