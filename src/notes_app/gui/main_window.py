@@ -11,6 +11,8 @@ menus.py); the window builds and connects them.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QCloseEvent, QResizeEvent
 from PySide6.QtWidgets import (
@@ -33,7 +35,6 @@ from notes_app.gui.enhancing import Enhancing
 from notes_app.gui.folders import Folders
 from notes_app.gui.meeting_view import MeetingView, empty_page
 from notes_app.gui.menus import Menus
-from notes_app.gui.overview import OverviewPage, load_stats
 from notes_app.gui.playing import Playing
 from notes_app.gui.record_bar import RecordBar
 from notes_app.gui.recording import Recording, SessionFactory, ask_stop_recording, build_session
@@ -45,6 +46,9 @@ from notes_app.gui.store_health import StoreHealth
 from notes_app.gui.tray import make_tray
 from notes_app.gui.upcoming import Upcoming
 from notes_app.gui.workers import DbWriter
+
+if TYPE_CHECKING:
+    from notes_app.gui.overview import OverviewPage
 
 
 class MainWindow(QMainWindow):
@@ -132,9 +136,7 @@ class MainWindow(QMainWindow):
         self.pages = QStackedWidget()
         self.pages.addWidget(empty_page(self.new_meeting))
         self.pages.addWidget(self.view)
-        self.overview = OverviewPage()
-        self.overview.new_meeting_requested.connect(self.new_meeting)
-        self.pages.addWidget(self.overview)
+        self._overview: OverviewPage | None = None  # built when first opened
         self.body = QWidget()
         body_layout = QVBoxLayout(self.body)
         body_layout.setContentsMargins(0, 0, 0, 0)
@@ -233,8 +235,22 @@ class MainWindow(QMainWindow):
     def current_id(self) -> int | None:
         return self.view.meeting.id if self.view.meeting is not None else None
 
+    @property
+    def overview(self) -> OverviewPage:
+        """The overview page, built the first time it is asked for (most starts never show it:
+        its charts and cards are a fifth of the window's widgets)."""
+        if self._overview is None:
+            from notes_app.gui.overview import OverviewPage
+
+            self._overview = OverviewPage()
+            self._overview.new_meeting_requested.connect(self.new_meeting)
+            self.pages.addWidget(self._overview)
+        return self._overview
+
     def open_overview(self) -> None:
         """The overview page; its figures are counted afresh on the reader thread."""
+        from notes_app.gui.overview import load_stats
+
         self.autosaver.flush()  # notes typed a moment ago count too
         self.overview.show_loading()
         self.columns.show_meeting()

@@ -7,12 +7,15 @@ server and exporting writes a file, so both run off the GUI thread (gui/share_di
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject
 
 from notes_app.gui.meeting_view import ask_export_path
-from notes_app.gui.share_dialog import ShareDialog, export_job
 from notes_app.gui.workers import start_job
+
+if TYPE_CHECKING:  # the dialog's module loads when first shared or exported
+    from notes_app.gui.share_dialog import ShareDialog
 
 
 class Sharing(QObject):
@@ -35,6 +38,8 @@ class Sharing(QObject):
         if mid is None:
             self.win.view.show_notice("Enhance the notes first: links share enhanced notes")
             return
+        from notes_app.gui.share_dialog import ShareDialog
+
         self.dialog = ShareDialog(self.win.app, mid, self.win.view.title.text(), self.win)
         self.dialog.open()
 
@@ -47,6 +52,8 @@ class Sharing(QObject):
         if chosen is None:
             return
         path, fmt = chosen
+        from notes_app.gui.share_dialog import export_job
+
         start_job(
             export_job(self.win.app, mid, fmt, path),
             on_done=lambda p: self.win.view.show_notice(f"Exported to {p.name}"),
