@@ -118,8 +118,8 @@ def test_cancelling_keeps_the_meeting(qtbot, window, app, monkeypatch):
     window.open_meeting(ids[0])
     cancel = Answer(monkeypatch, QMessageBox.StandardButton.Cancel)
     menu = window.sidebar.context_menu(ids[0])
-    [action] = menu.actions()
-    assert action.text() == "Delete meeting…" and action.isEnabled()
+    [action] = [a for a in menu.actions() if a.text() == "Delete meeting…"]
+    assert action.isEnabled()
     action.trigger()
     assert len(cancel.asked) == 1
     qtbot.wait(100)
@@ -195,7 +195,8 @@ def test_deleting_is_not_offered_while_the_meeting_records(qtbot, app, yes):
     assert (
         win.view.delete_action.toolTip() == RECORDING_TIP and "Stop the recording" in RECORDING_TIP
     )
-    [action] = win.sidebar.context_menu(mid).actions()
+    menu = win.sidebar.context_menu(mid)
+    [action] = [a for a in menu.actions() if a.text() == "Delete meeting…"]
     assert not action.isEnabled() and action.toolTip() == RECORDING_TIP
     win.request_delete(mid)  # e.g. the Delete key: refused with the reason, nothing asked
     assert not yes.asked and exists(app, mid) and win.view.notice.text() == RECORDING_TIP
