@@ -154,7 +154,9 @@ def test_a_shared_meeting_is_deleted_and_its_link_stops_working(
     mid, url = shared_meeting(app, window, share_server)
     assert httpx.get(url).status_code == 200
     window.view.delete_action.trigger()
+    # Gone from the store first (on the worker), then from the window (when the job reports).
     qtbot.waitUntil(lambda: not exists(app, mid), timeout=20_000)
+    qtbot.waitUntil(lambda: "share link revoked" in window.view.notice.text(), timeout=20_000)
     assert "Its 1 share link will be revoked." in yes.asked[0][1]
     assert httpx.get(url).status_code == 404
     assert window.sidebar.visible_ids() == [] and not window.error_boxes
