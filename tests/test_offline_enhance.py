@@ -273,3 +273,32 @@ def test_a_heading_cites_where_the_meeting_moved_to_its_topic_instead_of_quoting
     shown = " ".join(b.text for b in result.blocks if b.source == "ai")
     assert "Next topic" not in shown
     assert "annual plan because revenue is predictable" in shown
+
+
+def _call_of(*said):
+    return Transcript(
+        tuple(Segment(i, i * 5.0, i * 5.0 + 4.0, t, s) for i, (s, t) in enumerate(said)), "en"
+    )
+
+
+def test_a_question_on_a_new_topic_after_the_matched_sentence_does_not_bring_its_answer():
+    call = _call_of(
+        (THEM, "They asked where the servers should run."),
+        (ME, "We settled on Ireland for the hosting region. Anything on the support hours?"),
+        (THEM, "Yes, they want a phone line open until eight in the evening."),
+    )
+    result = enhance_offline(call, "- hosting: Ireland\n")
+    shown = " ".join(b.text for b in result.blocks if b.source == "ai" and b.note_line == 1)
+    assert "Ireland for the hosting region" in shown
+    assert "phone line" not in shown
+
+
+def test_a_question_that_points_back_still_brings_its_answer():
+    call = _call_of(
+        (THEM, "Our buyers are not on that platform, so I would skip it."),
+        (ME, "I like the webinar idea. Can you pick a date for it?"),
+        (THEM, "Sure, let's hold it on the ninth of May."),
+    )
+    result = enhance_offline(call, "- webinar\n")
+    shown = " ".join(b.text for b in result.blocks if b.source == "ai" and b.note_line == 1)
+    assert "ninth of May" in shown

@@ -56,6 +56,7 @@ FACT_BONUS = 0.75
 _ANAPHOR = re.compile(
     r"^(?:that|it|this|those|these|they|no)\b", re.I
 )  # of the note's heaviest term: a sentence holding the kind of fact asked for
+_POINTS_BACK = re.compile(r"\b(?:it|that|this|these|those|them)\b", re.I)
 _FIRST_PERSON = re.compile(r"\b(?:i|i'm|i'll|i've|i'd|me|my|we|we're|we'll|we've|us|our)\b", re.I)
 
 
@@ -380,7 +381,18 @@ def _quotes(
             a_text, a_score = best_excerpt(
                 answer, query, wants=wants, exclude=exclude, clauses=ctx.clauses
             )
-            if a_text and not is_question(a_text):
+            # A question the note did not match and that does not point back at what it
+            # did ("Sure, Delaware. Anything on data protection?", not "… can you pick a date
+            # for it?") leads to an answer about something else, unless the answer holds the
+            # note's words or the kind of fact it asks for.
+            unrelated = (
+                asked != text
+                and _match(asked, _own(query)) == 0
+                and not _POINTS_BACK.search(asked)
+                and _match(a_text, _own(query)) == 0
+                and not (wants & _fact_kinds(a_text))
+            )
+            if a_text and not is_question(a_text) and not unrelated:
                 who = by_pos[last[0]].speaker
                 q_score = _sentence_score(asked, query, wants)  # the answer ranks as the question
                 # "That's a hard requirement for us now." says nothing without its question.
