@@ -208,3 +208,36 @@ def test_a_recording_near_an_event_teaches_the_recogniser_its_attendees(
     win.recording.stop()
     qtbot.waitUntil(lambda: not win.recorder.recording and not win.recorder.busy, timeout=60_000)
     assert app.repo.get_meeting(session.meeting_id).title == TITLE
+
+
+def test_calendars_are_added_and_removed_in_settings_and_coming_up_follows(qtbot, app):
+    from notes_app.gui.settings_dialog import SettingsDialog
+
+    body, _ = make_ics(datetime.now(timezone.utc))
+    server = Server(body)
+    try:
+        win = make_window(qtbot, app)
+        d = SettingsDialog(app.settings, win)
+        qtbot.addWidget(d)
+        d.show()
+        assert d.calendar_list.count() == 0 and not d.calendar_remove.isEnabled()
+        # A wrong address is said at once, in the warning colour, and nothing is added.
+        d.calendar_input.setText(server.url().replace("/private-", "/nothing-"))
+        d.calendar_add.click()
+        qtbot.waitUntil(lambda: d.calendar_add.isEnabled(), timeout=20_000)
+        assert d.calendar_result.objectName() == "Warning" and d.calendar_list.count() == 0
+        d.calendar_input.setText(server.url())
+        d.calendar_add.click()
+        qtbot.waitUntil(lambda: d.calendar_list.count() == 1, timeout=20_000)
+        assert d.calendar_result.text().startswith("Added “")
+        assert "private-" not in d.calendar_list.item(0).text()  # the secret path is hidden
+        assert [s.source for s in Calendars(app.settings.home).sources()] == [server.url()]
+        qtbot.waitUntil(lambda: bool(win.upcoming.list.event_titles()), timeout=20_000)
+
+        d.calendar_list.setCurrentRow(0)
+        d.calendar_remove.click()
+        qtbot.waitUntil(lambda: d.calendar_list.count() == 0, timeout=20_000)
+        assert Calendars(app.settings.home).sources() == []
+        assert d.calendar_result.text().startswith("Removed “")
+    finally:
+        server.stop()

@@ -26,6 +26,8 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QListWidget,
+    QListWidgetItem,
     QMessageBox,
     QProgressBar,
     QPushButton,
@@ -212,6 +214,7 @@ class SettingsDialog(QDialog):
         self._transcribe_rows(form)
         self._llm_rows(form)
         self._share_rows(form)
+        self._calendar_rows(form)
         self._other_rows(form)
         self.scroll = scrolling_body(body)
         buttons = QDialogButtonBox(
@@ -486,6 +489,119 @@ class SettingsDialog(QDialog):
     def _share_test_failed(self, err: NotesAppError) -> None:
         self.share_test_button.setEnabled(True)
         self._status(self.share_result, str(err), problem=True)
+
+    def _calendar_rows(self, form: QFormLayout) -> None:
+        """The calendars that name meetings and fill Coming up: added and removed at once (as
+        `notes-app calendar add/remove` do), each read off the GUI thread."""
+        self._section(form, "Calendars (optional — they name meetings and show what is next)")
+        self.calendar_list = QListWidget()
+        self.calendar_list.setMaximumHeight(84)
+        self.calendar_list.setToolTip(
+            "The calendars added; the secret part of an address is hidden"
+        )
+        self.calendar_input = QLineEdit()
+        self.calendar_input.setPlaceholderText(
+            "Private iCal address (https://… or webcal://…) or .ics file"
+        )
+        self.calendar_input.setToolTip(
+            "Google: Settings → your calendar → “Secret address in iCal format”; Outlook: a "
+            "published calendar's ICS link"
+        )
+        self.calendar_input.returnPressed.connect(self.add_calendar)
+        self.calendar_add = QPushButton("Add")
+        self.calendar_add.clicked.connect(self.add_calendar)
+        self.calendar_remove = QPushButton("Remove")
+        self.calendar_remove.clicked.connect(self.remove_calendar)
+        self.calendar_result = status_label()
+        form.addRow("Calendars", self.calendar_list)
+        row = QHBoxLayout()
+        row.addWidget(self.calendar_input, 1)
+        row.addWidget(self.calendar_add)
+        row.addWidget(self.calendar_remove)
+        form.addRow("", row)
+        form.addRow("", self.calendar_result)
+        self._show_calendars()
+
+    def _calendars(self):
+        from notes_app.calendars.sources import Calendars
+
+        return Calendars(self.settings.home)
+
+    def _show_calendars(self) -> None:
+        self.calendar_list.clear()
+        try:
+            sources = self._calendars().sources()
+        except NotesAppError as e:
+            self._status(self.calendar_result, str(e), problem=True)
+            sources = []
+        for source in sources:
+            item = QListWidgetItem(f"{source.name}  ({source.shown})")
+            item.setData(Qt.ItemDataRole.UserRole, source.id)
+            self.calendar_list.addItem(item)
+        self.calendar_remove.setEnabled(bool(sources))
+
+    def add_calendar(self) -> None:
+        text = self.calendar_input.text().strip()
+        if not text:
+            self._status(
+                self.calendar_result,
+                "Paste a calendar's private iCal address or an .ics file's path.",
+                problem=True,
+            )
+            return
+        calendars = self._calendars()
+        self.calendar_add.setEnabled(False)
+        self._status(self.calendar_result, "Reading the calendar…")
+        start_job(
+            lambda _p: calendars.add(text),
+            on_done=self._calendar_added,
+            on_fail=self._calendar_failed,
+            owner=self,
+        )
+
+    def _calendar_added(self, result) -> None:
+        added, upcoming = result
+        timed = [e for e in upcoming if not e.all_day]
+        self.calendar_add.setEnabled(True)
+        self.calendar_input.clear()
+        self._show_calendars()
+        self._status(
+            self.calendar_result,
+            f"Added “{added.name}”: {len(timed)} event(s) in the coming week.",
+        )
+        self._calendars_changed()
+
+    def _calendar_failed(self, err: NotesAppError) -> None:
+        self.calendar_add.setEnabled(True)
+        self.calendar_remove.setEnabled(self.calendar_list.count() > 0)
+        self._status(self.calendar_result, str(err), problem=True)
+
+    def remove_calendar(self) -> None:
+        item = self.calendar_list.currentItem()
+        if item is None:
+            self._status(
+                self.calendar_result, "Choose a calendar in the list to remove.", problem=True
+            )
+            return
+        key = item.data(Qt.ItemDataRole.UserRole)
+        calendars = self._calendars()
+        self.calendar_remove.setEnabled(False)
+        start_job(
+            lambda _p: calendars.remove(key),
+            on_done=self._calendar_removed,
+            on_fail=self._calendar_failed,
+            owner=self,
+        )
+
+    def _calendar_removed(self, removed) -> None:
+        self._show_calendars()
+        self._status(self.calendar_result, f"Removed “{removed.name}”.")
+        self._calendars_changed()
+
+    def _calendars_changed(self) -> None:
+        upcoming = getattr(self.parent(), "upcoming", None)
+        if upcoming is not None:
+            upcoming.refresh()  # Coming up reads them again, in the background
 
     def _other_rows(self, form: QFormLayout) -> None:
         self._section(form, "Other")

@@ -171,6 +171,7 @@ class Upcoming(QObject):
         self.win = win
         self.events: list[CalendarEvent] = []
         self.fetching = False
+        self.again = False
         self.list: UpcomingList = win.sidebar.upcoming
         self.list.event_chosen.connect(self.start_meeting)
         self.timer = QTimer(self)
@@ -181,8 +182,9 @@ class Upcoming(QObject):
 
     def refresh(self) -> None:
         if self.fetching:
+            self.again = True  # the calendars changed while they were read: read them again
             return
-        self.fetching = True
+        self.fetching, self.again = True, False
         app = self.win.app
         start_job(lambda _p: coming_up(app), on_done=self._read, on_fail=self._failed, owner=self)
 
@@ -194,11 +196,15 @@ class Upcoming(QObject):
         self.fetching = False
         self.events = coming.events if coming is not None else []
         self.list.show_events(coming)
+        if self.again:
+            self.refresh()
 
     def _failed(self, err: NotesAppError) -> None:
         # The list of calendars itself cannot be read: said where the events would be.
         self.fetching = False
         self.list.show_problem(str(err))
+        if self.again:
+            self.refresh()
 
     def start_meeting(self, event: CalendarEvent) -> None:
         """A new meeting for the event (``App.meeting_for_event``), opened ready to type."""
