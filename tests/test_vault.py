@@ -224,3 +224,14 @@ def test_enhancing_in_the_window_writes_the_vault_and_says_when_a_file_is_kept(
     qtbot.waitUntil(beside.is_file, timeout=30_000)
     qtbot.waitUntil(lambda: "was edited in the vault" in win.view.notice.text())
     assert (folder / NAME).read_text(encoding="utf-8") == "# Acme, my way\n"
+
+
+def test_moving_or_tagging_a_meeting_updates_its_file_in_the_vault(vault, acme):
+    assert run("enhance", str(acme), "--offline").exit_code == 0
+    assert run("move", str(acme), "Clients/Acme Corp").exit_code == 0
+    front, _ = front_and_body(vault / NAME)
+    assert front["folder"] == "Clients/Acme Corp"
+    res = run("tag", str(acme), "signed")
+    assert res.exit_code == 0, res.output
+    assert "signed" in front_and_body(vault / NAME)[0]["tags"]
+    assert [p.name for p in vault.iterdir()] == [NAME]  # the same file, brought up to date

@@ -437,8 +437,11 @@ class App:
     # --- folders and tags -------------------------------------------------------------------------
 
     def move_meeting(self, meeting_id: int, folder: str | None) -> Meeting:
-        """Put a meeting in a folder ("Clients/Acme"); "" or "/" takes it out of any folder."""
-        return self.repo.move_meeting(meeting_id, folder)
+        """Put a meeting in a folder ("Clients/Acme"); "" or "/" takes it out of any folder.
+        Its file in the vault, if it has one, says the new folder."""
+        moved = self.repo.move_meeting(meeting_id, folder)
+        self.vault_after_enhance(meeting_id)  # a failure is logged; the move stands
+        return moved
 
     def tag_meeting(
         self, meeting_id: int, add: Sequence[str] = (), remove: Sequence[str] = ()
@@ -449,7 +452,9 @@ class App:
         meeting = self.repo.get_meeting(meeting_id)
         gone = {tag_name(t) for t in remove}
         kept = [t for t in meeting.tags if t not in gone]
-        return self.repo.set_tags(meeting_id, [*kept, *add])
+        tagged = self.repo.set_tags(meeting_id, [*kept, *add])
+        self.vault_after_enhance(meeting_id)  # the vault's file lists the tags
+        return tagged
 
     def folders(self) -> list[tuple[str, int]]:
         """Each folder holding meetings, with how many."""
