@@ -428,3 +428,29 @@ def test_a_line_repeating_another_notes_line_keeps_the_offline_text(llm_server):
     assert under[0] == [line]
     assert under[1] and under[1] != [line]  # the offline clause for the second note
     assert result.notice and result.notice.startswith("1 of 2")
+
+
+@pytest.mark.parametrize(
+    "said, shown",
+    [
+        (
+            "Sarah mentioned that revenue for the quarter came at $4.2 million.",
+            "Sarah: Revenue for the quarter came at $4.2 million.",
+        ),
+        (
+            "Priya Raghunathan noted the renewal is due in May.",
+            "Priya Raghunathan: The renewal is due in May.",
+        ),
+        ("You also said, churn fell to 3%.", "You: Churn fell to 3%."),
+        ("The speaker said that the launch slips to April.", "The launch slips to April."),
+        # Already worded as a note, or not a retelling: as written.
+        (
+            "Sarah will send the pricing proposal by Friday.",
+            "Sarah will send the pricing proposal by Friday.",
+        ),
+        ("It said nothing about the budget.", "It said nothing about the budget."),
+        ("revenue reported a loss of 2M", "revenue reported a loss of 2M"),
+    ],
+)
+def test_a_retold_line_is_worded_as_a_note(said, shown):
+    assert checks.clean_context(said) == shown

@@ -55,8 +55,34 @@ def evidence_text(segments: Iterable[Segment]) -> str:
     return "\n".join(f"{seg.speaker or ''}: {seg.text}" for seg in segments)
 
 
+# "Sarah mentioned that revenue came at …": how a transcript is retold, not how notes read.
+_RETOLD = re.compile(
+    r"^(?P<who>You|They|He|She|We|[A-Z][\w'’-]*(?: [A-Z][\w'’-]*)?|The (?:speaker|team|group))"
+    r" (?:also )?(?:mentioned|said|noted|stated|explained|reported|indicated|pointed out|"
+    r"highlighted|shared|added|remarked|commented|told (?:the team|us|them|everyone))"
+    r"(?: that)?[,:]? (?P<rest>\S.*)$"
+)
+
+
+def as_note(line: str) -> str:
+    """A retold line worded as a note: "Sarah mentioned that revenue came at $4.2M" becomes
+    "Sarah: Revenue came at $4.2M" (who said it kept, nothing else changed); "The speaker said
+    that …" loses its empty subject."""
+    m = _RETOLD.match(line)
+    if m is None or m.group("who").lower() in _NOT_WHO:
+        return line
+    rest = m.group("rest")
+    rest = rest[:1].upper() + rest[1:]
+    who = m.group("who")
+    return rest if who.startswith("The ") else f"{who}: {rest}"
+
+
+_NOT_WHO = frozenset({"it", "this", "that", "there", "everyone", "nobody", "someone"})
+
+
 def clean_context(text: object) -> str | None:
-    """The model's line tidied (whitespace, bracketed ids, quotes), or None when it says nothing."""
+    """The model's line tidied (whitespace, bracketed ids, quotes, "X mentioned that"), or None
+    when it says nothing."""
     if not isinstance(text, str):
         return None
     line = re.sub(r"\s*\[\d+(?:\s*,\s*\d+)*\]", "", text)  # "[1, 2]" ids it was not asked for
@@ -65,7 +91,7 @@ def clean_context(text: object) -> str | None:
         return None  # "<one short line>" is the prompt's placeholder copied back
     if len(re.findall(r"[A-Za-z]{2,}", line)) < 2:
         return None  # "...", "-", a bare number: nothing a reader can use
-    return line
+    return as_note(line)
 
 
 def check_context(
