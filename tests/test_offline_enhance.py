@@ -302,3 +302,21 @@ def test_a_question_that_points_back_still_brings_its_answer():
     result = enhance_offline(call, "- webinar\n")
     shown = " ".join(b.text for b in result.blocks if b.source == "ai" and b.note_line == 1)
     assert "ninth of May" in shown
+
+
+def test_an_answer_goes_to_the_note_it_speaks_of_not_to_one_that_matched_only_the_question():
+    # Recognised speech runs a decision and a request together into one question.
+    call = _call_of(
+        (THEM, "We compared the two designs last week."),
+        (ME, "Great, decision made, we pick the blue design, Maria, can you order the samples?"),
+        (THEM, "Sure, I'll order the samples by Thursday."),
+    )
+    result = enhance_offline(
+        call, "- decision: blue design\n- samples → Maria\n", attendees=["Maria Lopez"]
+    )
+    under = {
+        ln: " ".join(b.text for b in result.blocks if b.source == "ai" and b.note_line == ln)
+        for ln in (1, 2)
+    }
+    assert "order the samples by Thursday" in under[2]
+    assert "Thursday" not in under[1]

@@ -252,7 +252,11 @@ def context_blocks(
         # Everything it could show suits another line better; what that line has not shown
         # yet is still better here than nothing.
         unshown = _Taken(ctx, ln.line, reserved=False)
-        quotes = _ranked_quotes(ln, grounding, ctx, query, unshown)[:1]
+        quotes = [
+            q
+            for q in _ranked_quotes(ln, grounding, ctx, query, unshown)
+            if not _owed_elsewhere(q, ctx, ln, query)
+        ][:1]
     if label:
         # "Next topic is pricing." says where the topic was raised, not what about it: the
         # heading cites that moment itself.
@@ -303,6 +307,19 @@ def _ranked_quotes(
         ):
             out.append(q)
     return out
+
+
+def _owed_elsewhere(q: _Quote, ctx: _Context, ln: NoteLine, query: dict[str, float]) -> bool:
+    """True when the quote holds none of this line's own words but is kept for another line
+    that it does speak of ("Paul, can you handle the contract? Sure, …" goes to "contract →
+    Paul", not to the "vendor B" line that matched only the question)."""
+    if _coverage(q.text, query) > 0 or _wanted_kinds(ln.text) & _fact_kinds(q.text):
+        return False  # it speaks of this line, or holds the fact it asks for ("launch date")
+    for form in _shown_forms(q.text):
+        owner = ctx.reserved.get(form)
+        if owner is not None and owner[0] != ln.line and owner[1] > 0:
+            return True
+    return False
 
 
 def _said_again(
