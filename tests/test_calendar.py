@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from click.testing import CliRunner
 
+from notes_app.calendars.ics import CalendarError
 from notes_app.calendars.sources import Calendars, source_text
 from notes_app.cli import main
 
@@ -229,7 +230,7 @@ def test_a_wrong_address_or_file_is_a_clear_error_and_nothing_is_added(served, t
     closed = run("calendar", "add", "http://127.0.0.1:9/cal.ics")
     assert closed.exit_code == 1 and "Could not fetch the calendar at" in closed.output
     nofile = run("calendar", "add", str(tmp_path / "nope.ics"))
-    assert nofile.exit_code == 1 and "is not there any more" in nofile.output
+    assert nofile.exit_code == 1 and "There is no calendar file at" in nofile.output
     assert "Traceback" not in missing.output + page.output + closed.output + nofile.output
     assert "No calendars yet" in run("calendar").output
     assert run("calendar", "add", server.url()).exit_code == 0
@@ -302,3 +303,10 @@ def test_recording_near_an_event_is_named_from_the_calendar(pulse, served, notes
     meetings = json.loads(run("list", "--json").stdout)["meetings"]
     assert meetings[0]["title"] == "Acme pricing with Sarah"
     assert meetings[0]["attendees"] == ["Sarah Chen", "tom@acme.example"]
+
+
+def test_adding_a_file_that_is_not_there_says_so_and_adds_nothing(tmp_path):
+    calendars = Calendars(tmp_path)
+    with pytest.raises(CalendarError, match="There is no calendar file at .*team.ics"):
+        calendars.add(str(tmp_path / "team.ics"))
+    assert calendars.sources() == []

@@ -116,6 +116,11 @@ class Calendars:
         sid = hashlib.sha256(source.encode()).hexdigest()[:8]
         if any(s.id == sid for s in self.sources()):
             raise CalendarError(f"That calendar is already added (as {sid}).")
+        if not is_url and not Path(source).exists():
+            raise CalendarError(
+                f"There is no calendar file at {source}. Give the path of an .ics file, or a "
+                "calendar's private iCal address (https://… or webcal://…)."
+            )
         data = self.fetch(source) if is_url else _read_file(Path(source))
         where = Source(sid, source, "").shown
         calendar = parse_calendar(data, where)
