@@ -72,7 +72,8 @@ def _mode_line(notes: EnhancedNotes, style: Callable[..., str]) -> str:
 def notes_to_markdown(meeting: Meeting, notes: EnhancedNotes) -> str:
     """Markdown in which AI text is visibly distinct from the user's.
 
-    User lines are written as typed. AI lines are set in italics behind "AI:", with the citation
+    User lines are written as typed (a line the call only said again is followed by the
+    timestamp of where). AI lines are set in italics behind "AI:", with the citation
     timestamps, so the difference survives in any Markdown viewer and in plain text.
     """
     out = [f"# {meeting.title}", ""]
