@@ -8,7 +8,6 @@ file unless the user has no keyring.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import logging
 import os
@@ -21,7 +20,7 @@ from typing import Any
 import tomli_w
 
 from notes_app.errors import ConfigError, StorageError
-from notes_app.private import FILE_MODE, private_dir, secure_data_folder
+from notes_app.private import private_dir, secure_data_folder, write_atomic
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -387,18 +386,11 @@ def _write_key(path: Path, key: str, value: Any) -> None:
         data.get(section, {}).pop(name, None)
     else:
         data.setdefault(section, {})[name] = value
-    tmp = path.with_suffix(".toml.tmp")
     try:
         private_dir(path.parent)
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(tomli_w.dumps(data))
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)  # atomic: a crash never leaves half a settings file
+        # Atomic: a crash never leaves half a settings file, a full disk no empty .tmp.
+        write_atomic(path, tomli_w.dumps(data).encode("utf-8"))
     except OSError as e:
-        with contextlib.suppress(OSError):
-            tmp.unlink()  # a full disk leaves no empty settings.toml.tmp behind
         raise StorageError(
             f"Could not write settings to {path}: {e.strerror}. Free disk space or check the "
             "folder's permissions; the settings are unchanged."

@@ -8,6 +8,7 @@ each time the settings are loaded. On Windows the folder's ACL already belongs t
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import stat
@@ -52,6 +53,26 @@ def private_dir(path: Path) -> Path:
     path.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
     tighten(path, DIR_MODE)
     return path
+
+
+def write_atomic(
+    path: Path, data: bytes, *, mode: int = FILE_MODE, tmp: Path | None = None
+) -> None:
+    """``data`` at ``path``, never half-written: written to ``tmp`` (default ``path`` + ".tmp",
+    created with ``mode``), flushed to disk, then renamed over ``path``. On failure the
+    temporary file is removed and the OSError raised for the caller to say what it means."""
+    tmp = tmp or path.with_name(path.name + ".tmp")
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            tmp.unlink()  # a full disk leaves no empty temporary file behind
+        raise
 
 
 def create_private(path: Path) -> Path:

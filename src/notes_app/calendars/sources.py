@@ -12,7 +12,6 @@ import contextlib
 import hashlib
 import json
 import logging
-import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -30,7 +29,7 @@ from notes_app.calendars.ics import (
 )
 from notes_app.clock import parse_iso
 from notes_app.errors import StorageError
-from notes_app.private import FILE_MODE, private_dir
+from notes_app.private import private_dir, write_atomic
 
 log = logging.getLogger(__name__)
 
@@ -218,7 +217,7 @@ class Calendars:
     def _cache(self, source: Source, data: bytes) -> None:
         try:
             private_dir(self.home / CACHE_DIR)
-            _write_private(self._cache_path(source), data)
+            write_atomic(self._cache_path(source), data)
         except OSError as e:  # the calendar was read; only the copy for later is missing
             log.warning("The calendar %s could not be cached: %s", source.id, e)
 
@@ -247,7 +246,7 @@ class Calendars:
     def _write(self, data: dict[str, Any]) -> None:
         try:
             private_dir(self.home)
-            _write_private(self.path, json.dumps(data, indent=1).encode("utf-8"))
+            write_atomic(self.path, json.dumps(data, indent=1).encode("utf-8"))
         except OSError as e:
             raise StorageError(
                 f"Could not save the list of calendars in {self.path}: {e.strerror}. Free disk "
@@ -295,21 +294,6 @@ def _read_file(path: Path) -> bytes:
         ) from None
     except OSError as e:
         raise CalendarError(f"The calendar file {path} cannot be read: {e.strerror}.") from None
-
-
-def _write_private(path: Path, data: bytes) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except OSError:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
 
 
 def _ago(then: datetime | None, now: datetime) -> str:

@@ -13,12 +13,10 @@ file keeps its name when the meeting's title changes, so links to it keep workin
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import html
 import json
 import logging
-import os
 import re
 import threading
 from dataclasses import dataclass
@@ -28,7 +26,7 @@ from typing import Any
 from notes_app.clock import clock, local_time
 from notes_app.domain import Block, EnhancedNotes, Meeting
 from notes_app.errors import StorageError
-from notes_app.private import FILE_MODE
+from notes_app.private import FILE_MODE, write_atomic
 from notes_app.usecases.filenames import meeting_stem, numbered
 
 log = logging.getLogger(__name__)
@@ -253,18 +251,11 @@ def _make_folder(vault: Path) -> None:
 def _write_atomic(path: Path, data: bytes, *, mode: int = 0o666, failed: str = "") -> None:
     """``data`` at ``path``, never half-written: through a hidden file renamed over it.
     ``failed`` is the sentence for a write that fails (``{path}`` and ``{why}`` filled in)."""
-    tmp = path.with_name(f".{path.name}.notes-app-tmp")
+    hidden = path.with_name(f".{path.name}.notes-app-tmp")  # a vault app does not list it
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
+        write_atomic(path, data, mode=mode, tmp=hidden)
     except OSError as e:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
         sentence = failed or (
             "Could not write {name} to the vault {folder}: {why}. Free disk space or check the "
             "folder's permissions; the notes themselves are saved."
