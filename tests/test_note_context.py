@@ -121,3 +121,47 @@ def test_what_a_note_asks_for_and_what_a_sentence_holds():
     assert {"date", "owner"} <= fact_kinds("I will send the proposal by Friday.")
     assert is_question("Where are we with the mobile launch?")
     assert not is_question("We ship on Friday, we agreed on that, right?")
+
+
+def test_a_sentence_holding_two_notes_facts_is_cut_between_them_even_without_commas():
+    # Recognised speech seldom has the comma: the sentence is cut before "with".
+    transcript = call(
+        (ME, "What's our monthly burn right now?"),
+        (
+            THEM,
+            "About 350,000 a month with the cash in the bank that gives us 20 months of runway.",
+        ),
+    )
+    got = context(transcript, "burn ~350k/mo\nrunway 20 mo")
+    assert got["burn ~350k/mo"] and "350,000" in got["burn ~350k/mo"][0]
+    assert "runway" not in got["burn ~350k/mo"][0]  # the other note's fact is not shown here
+    assert got["runway 20 mo"] and "20 months of runway" in got["runway 20 mo"][0]
+
+
+def test_a_sentence_that_only_names_the_topic_takes_the_figure_after_it():
+    transcript = call(
+        (ME, "Anything else for today?"),
+        (
+            THEM,
+            "We should remind the team about the referral bonus. It's three thousand dollars now.",
+        ),
+        (ME, "Good idea, I'll put it in the weekly email."),
+    )
+    got = context(transcript, "referral bonus")
+    assert got["referral bonus"] and "three thousand dollars" in got["referral bonus"][0]
+
+
+def test_a_nearby_time_does_not_stand_under_a_line_it_does_not_speak_of():
+    # "Not until 30 minutes in" answers the status-page question; it holds a time, which the
+    # runbook line's "next Fri" asks for, but it says nothing of the runbook.
+    transcript = call(
+        (ME, "Good, Maya, can you update the encoder and book?"),  # "runbook", misheard
+        (THEM, "Sure, I update the runbook on next Friday, including the page in rotation."),
+        (ME, "And, did we update the status page during the incident?"),
+        (THEM, "Not until 30 minutes in, which is too late. We should post within 10 minutes."),
+        (ME, "Agreed. Do we owe any service credits?"),
+    )
+    got = context(transcript, "runbook → Maya, next Fri\nstatus page")
+    assert got["runbook → Maya, next Fri"]
+    assert not any("30 minutes" in line for line in got["runbook → Maya, next Fri"])
+    assert any("30 minutes" in line for line in got["status page"])

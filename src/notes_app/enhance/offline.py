@@ -19,7 +19,15 @@ from functools import lru_cache
 
 from notes_app.domain import ME, THEM, Block, Citation, EnhancedNotes, Segment, Transcript
 from notes_app.enhance.actions import TRANSITION, find_action_items, find_decisions
-from notes_app.enhance.facts import fact_kinds, is_question, wanted_kinds
+from notes_app.enhance.facts import (
+    COUNT,
+    DATE,
+    MONEY,
+    PERCENT,
+    fact_kinds,
+    is_question,
+    wanted_kinds,
+)
 from notes_app.enhance.grounding import (
     SECTION_WEIGHT,
     Grounding,
@@ -52,6 +60,7 @@ _LEADING_LINK = re.compile(
     r"^(?:which|that|and|but|so|while|whereas)(?: (?:is|was|are|were))?\s+", re.I
 )
 FACT_BONUS = 0.75
+_FIGURES = frozenset({DATE, MONEY, PERCENT, COUNT})  # the kinds of fact a number or date is
 # A sentence that points back ("That's a hard requirement", "It is"): it needs the one before.
 _ANAPHOR = re.compile(
     r"^(?:that|it|this|those|these|they|no)\b", re.I
@@ -98,6 +107,7 @@ class _Quote:
     speaker: str | None
     asked: str = ""  # the question it answers, shown when the answer alone does not say what
     asker: str | None = None
+    reply: bool = False  # the answer to a question (found through it)
 
 
 @dataclass
@@ -112,6 +122,8 @@ class _Context:
     # clauses cut from a sentence for a second fact in it: the sentence they came from may
     # still stand under the line it suits best
     clauses: set[str] = field(default_factory=set)
+    # The transcript's index: which segments hold a word in any spelling the call has.
+    index: SegmentIndex | None = None
     # A line whose context would only repeat it: where in the call it was said.
     said_at: dict[int, tuple[int, ...]] = field(default_factory=dict)
     # Every form ever shown or reserved, in the order it came, and for each quote checked
@@ -172,6 +184,7 @@ def enhance_offline(
             on_progress=lambda done, total: report(2 * len(lines) * done / total),
         )
         groundings = {g.note_line: g for g in grounded}
+        ctx.index = index
         # The lines first, then the section labels: a fact belongs under the line that notes
         # it, and a label only gets what none of its lines already shows.
         context: dict[int, list[Block]] = {}
@@ -298,6 +311,19 @@ def _ranked_quotes(
     wants = _wanted_kinds(ln.text)
     out: list[_Quote] = []
     quotes = _quotes(grounding.segments, ctx, query, wants, exclude)
+    own = [t for t in _own(query) if not t.startswith("acronym:")]
+    if ctx.index is not None and own:
+        # A quote that holds none of the line's words (in any spelling the call has) stands
+        # only as the answer to a question that does, or as the reply to a turn that does:
+        # not because it sits nearby and holds a time or a number.
+        scores = [ctx.index.term_scores(t) for t in own]
+
+        def speaks(q: _Quote) -> bool:
+            return q.reply or any(s[i] > 0 for s in scores for i in q.segments)
+
+        held = {i for q in quotes if speaks(q) for i in q.segments}
+        if held:
+            quotes = [q for q in quotes if speaks(q) or q.segments[0] - 1 in held]
     # Best match first; of equals, the one that holds more of the line's own words.
     for q in sorted(quotes, key=lambda q: (-q.score, -_coverage(q.text, query))):
         text = _norm(q.text)
@@ -403,8 +429,7 @@ def _quotes(
             # for it?") leads to an answer about something else, unless the answer holds the
             # note's words or the kind of fact it asks for.
             unrelated = (
-                asked != text
-                and _match(asked, _own(query)) == 0
+                _match(asked, _own(query)) == 0
                 and not _POINTS_BACK.search(asked)
                 and _match(a_text, _own(query)) == 0
                 and not (wants & _fact_kinds(a_text))
@@ -418,7 +443,9 @@ def _quotes(
                 topic = asked if bare and _match(asked, own) > 0 else ""
                 segs = tuple(sorted({*run[-1:], *reply})) if topic else tuple(reply)
                 asker = by_pos[run[0]].speaker
-                out.append(_Quote(a_text, max(q_score, a_score), segs, who, topic, asker))
+                out.append(
+                    _Quote(a_text, max(q_score, a_score), segs, who, topic, asker, reply=True)
+                )
         if is_question(text):
             continue  # a question is never the context, only the way to its answer
         out.append(_Quote(text, score, tuple(run), by_pos[run[0]].speaker))
@@ -491,6 +518,19 @@ def best_excerpt(
             ):
                 best = f"{best} {other}" if after else f"{other} {best}"
                 break
+    elif 0 <= best_at < len(parts) - 1:
+        # "We should remind the team about the referral bonus. It's $3,000 now.": a sentence
+        # that names the topic without a figure or a date takes the next one along when that
+        # one has it.
+        nxt = parts[best_at + 1]
+        if (
+            (_fact_kinds(nxt) - _fact_kinds(best)) & _FIGURES
+            and not _fact_kinds(best) & _FIGURES
+            and not is_question(nxt)
+            and _norm(nxt) not in exclude
+            and len(best.split()) + len(nxt.split()) <= max_words
+        ):
+            best = f"{best} {nxt}"
     if len(best.split()) > max_words:
         best = _trim_to_clauses(best, query, max_words)
     return best, max(best_score, 0.0)
@@ -511,7 +551,7 @@ def _sentence_score(sentence: str, query: dict[str, float], wants: AbstractSet[s
 def _unshown_clause(sentence: str, query: dict[str, float], exclude: Container[str]) -> str:
     """The clauses of a sentence already shown that carry the note's own words, when they
     say something the shown sentence did not already say under another line."""
-    parts = clauses(sentence)
+    parts = clauses(sentence, fine=True)
     own = _own(query)
     keep = [p for p in parts if _match(p, own) > 0]
     text = " ".join(keep)

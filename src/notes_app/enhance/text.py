@@ -117,9 +117,19 @@ def sentences(text: str) -> list[str]:
     return [p.strip() for p in parts if p.strip()]
 
 
-def clauses(sentence: str) -> list[str]:
-    """Split a long sentence at commas/semicolons and conjunctions into readable pieces."""
-    parts = re.split(r"(?<=[,;:])\s+|\s+(?=\b(?:but|because|so that|although|whereas)\b)", sentence)
+_CLAUSE_BREAK = re.compile(r"(?<=[,;:])\s+|\s+(?=\b(?:but|because|so that|although|whereas)\b)")
+# Recognised speech often has no commas: "About 350,000 a month with the cash in the bank that
+# gives us 20 months of runway." Finer pieces also break before the words that join a second
+# clause or a second fact on.
+_FINE_BREAK = re.compile(
+    r"(?<=[,;:])\s+|\s+(?=\b(?:but|because|so that|although|whereas|which|while|since|with|and)\b)"
+)
+
+
+def clauses(sentence: str, fine: bool = False) -> list[str]:
+    """Split a long sentence at commas/semicolons and conjunctions into readable pieces
+    (``fine``: also before "and", "with", "which", "while", "since")."""
+    parts = (_FINE_BREAK if fine else _CLAUSE_BREAK).split(sentence)
     return [p.strip(" ,;") for p in parts if p.strip(" ,;")]
 
 
