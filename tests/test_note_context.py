@@ -165,3 +165,16 @@ def test_a_nearby_time_does_not_stand_under_a_line_it_does_not_speak_of():
     assert got["runbook → Maya, next Fri"]
     assert not any("30 minutes" in line for line in got["runbook → Maya, next Fri"])
     assert any("30 minutes" in line for line in got["status page"])
+
+
+def test_a_figure_that_names_none_of_the_topic_takes_the_sentence_before_it():
+    transcript = call(
+        (ME, "What's the next step on the contract?"),
+        (
+            THEM,
+            "Our legal team will review the draft. I'll get their comments to you in two weeks.",
+        ),
+    )
+    got = context(transcript, "legal review → Henrik, 2 wks")
+    line = got["legal review → Henrik, 2 wks"]
+    assert line and "legal team will review" in line[0] and "two weeks" in line[0]

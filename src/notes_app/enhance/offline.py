@@ -518,19 +518,34 @@ def best_excerpt(
             ):
                 best = f"{best} {other}" if after else f"{other} {best}"
                 break
-    elif 0 <= best_at < len(parts) - 1:
-        # "We should remind the team about the referral bonus. It's $3,000 now.": a sentence
-        # that names the topic without a figure or a date takes the next one along when that
-        # one has it.
-        nxt = parts[best_at + 1]
+    elif 0 <= best_at:
+        # A sentence that names the topic without a figure or a date takes the next one along
+        # when that one has it ("We should remind the team about the referral bonus. It's
+        # $3,000 now."); a figure that names none of the topic takes the sentence before it
+        # when that one does ("Our legal team will review the draft. I'll get their comments
+        # back to you within two weeks.").
+        nxt = parts[best_at + 1] if best_at < len(parts) - 1 else ""
+        prev = parts[best_at - 1] if best_at > 0 else ""
+        topic = {t: w for t, w in _own(query).items() if not is_quantity(t)}
         if (
-            (_fact_kinds(nxt) - _fact_kinds(best)) & _FIGURES
+            nxt
+            and (_fact_kinds(nxt) - _fact_kinds(best)) & _FIGURES
             and not _fact_kinds(best) & _FIGURES
             and not is_question(nxt)
             and _norm(nxt) not in exclude
             and len(best.split()) + len(nxt.split()) <= max_words
         ):
             best = f"{best} {nxt}"
+        elif (
+            prev
+            and _fact_kinds(best) & _FIGURES
+            and _match(best, topic) == 0
+            and _match(prev, topic) > 0
+            and not is_question(prev)
+            and _norm(prev) not in exclude
+            and len(best.split()) + len(prev.split()) <= max_words
+        ):
+            best = f"{prev} {best}"
     if len(best.split()) > max_words:
         best = _trim_to_clauses(best, query, max_words)
     return best, max(best_score, 0.0)
