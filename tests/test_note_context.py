@@ -178,3 +178,20 @@ def test_a_figure_that_names_none_of_the_topic_takes_the_sentence_before_it():
     got = context(transcript, "legal review → Henrik, 2 wks")
     line = got["legal review → Henrik, 2 wks"]
     assert line and "legal team will review" in line[0] and "two weeks" in line[0]
+
+
+def test_a_stated_need_brings_the_other_sides_reply():
+    transcript = call(
+        (THEM, "One more thing, data residency. We need the data to stay in the EU."),
+        (ME, "Right, we have the Frankfurt region, so that's covered, at no extra charge."),
+        (THEM, "Perfect."),
+    )
+    got = context(transcript, "EU data")
+    assert any("stay in the EU" in line for line in got["EU data"])
+    assert any("Frankfurt region" in line for line in got["EU data"])
+    # A plain statement (no need, no request) does not take the next turn along.
+    plain = call(
+        (THEM, "One more thing, data residency. The data stays in the EU today."),
+        (ME, "Right, we have the Frankfurt region, so that's covered, at no extra charge."),
+    )
+    assert not any("Frankfurt" in line for line in context(plain, "EU data")["EU data"])

@@ -65,6 +65,12 @@ _FIGURES = frozenset({DATE, MONEY, PERCENT, COUNT})  # the kinds of fact a numbe
 _ANAPHOR = re.compile(
     r"^(?:that|it|this|those|these|they|no)\b", re.I
 )  # of the note's heaviest term: a sentence holding the kind of fact asked for
+# A statement that asks for something as a question would: a need, a requirement, a request.
+_ASKS = re.compile(
+    r"\b(?:we|i|they) (?:really |still |also |do |would |will )?(?:need|require|must|have to)\b"
+    r"|\brequirement\b|\bis a must\b",
+    re.I,
+)
 _POINTS_BACK = re.compile(r"\b(?:it|that|this|these|those|them)\b", re.I)
 _FIRST_PERSON = re.compile(r"\b(?:i|i'm|i'll|i've|i'd|me|my|we|we're|we'll|we've|us|our)\b", re.I)
 
@@ -449,7 +455,34 @@ def _quotes(
         if is_question(text):
             continue  # a question is never the context, only the way to its answer
         out.append(_Quote(text, score, tuple(run), by_pos[run[0]].speaker))
+        if _ASKS.search(text):
+            # "We need the data to stay in the EU." asks as a question does: the other side's
+            # reply ("we have the Frankfurt region, so that's covered") is what came of it.
+            answered = _response(run, by_pos, query, wants, exclude, ctx.clauses)
+            if answered is not None:
+                a_text, segs = answered
+                who = by_pos[segs[0]].speaker
+                out.append(_Quote(a_text, score * 0.99, segs, who, reply=True))
     return out
+
+
+def _response(
+    run: list[int],
+    by_pos: dict[int, Segment],
+    query: dict[str, float],
+    wants: AbstractSet[str],
+    exclude: Container[str],
+    clauses: set[str],
+) -> tuple[str, tuple[int, ...]] | None:
+    """What the other side said straight after ``run``: its best sentence and segments, when
+    it says something (not a question, not just "Perfect.")."""
+    nxt = by_pos.get(run[-1] + 1)
+    if nxt is None or nxt.speaker == by_pos[run[0]].speaker or nxt.speaker is None:
+        return None
+    text, _ = best_excerpt(_cleaned(nxt.text), query, wants=wants, exclude=exclude, clauses=clauses)
+    if not text or is_question(text) or len(text.split()) < MIN_QUOTE_WORDS:
+        return None
+    return text, (run[-1] + 1,)
 
 
 def _reply_to(run: list[int], by_pos: dict[int, Segment], hop: bool = False) -> list[int] | None:
