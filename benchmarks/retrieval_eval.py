@@ -195,13 +195,21 @@ ABLATION: list[tuple[str, RetrievalSettings]] = [
     ("- neighbours weigh 1 (a flat 3-turn window)", replace(DEFAULT, neighbours=1.0)),
     ("- named speakers not recognised", replace(DEFAULT, speakers=False)),
     ("- named speakers recognised, no boost", replace(DEFAULT, speaker_boost=0.0)),
+    ("- others' turns keep their whole score", replace(DEFAULT, others_weight=1.0)),
     ("- question framing kept", replace(DEFAULT, framing=False)),
     ("- passages 5 turns further apart", replace(DEFAULT, spread=5)),
     ("- BM25 b=0.3 (less length normalisation)", replace(DEFAULT, b=0.3)),
     ("- BM25 k1=2.0", replace(DEFAULT, k1=2.0)),
     (
         "none of the steps (turn BM25 alone)",
-        replace(DEFAULT, semantic_weight=0.0, neighbours=0.0, speakers=False, framing=False),
+        replace(
+            DEFAULT,
+            semantic_weight=0.0,
+            neighbours=0.0,
+            speakers=False,
+            framing=False,
+            others_weight=1.0,
+        ),
     ),
 ]
 

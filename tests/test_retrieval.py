@@ -152,6 +152,38 @@ def test_a_named_speakers_turn_comes_first():
     assert mine[0].segment == 2 and mine[0].text.startswith("Ben:")
 
 
+CLUSTERING = [
+    ("Ben", "Could you cluster the phones, just do some kind of clustering?"),
+    ("Anna", "You could, yes, bin them into categories by how they sound."),
+    ("Cy", "Clustering took a week last time, the clustering code is slow."),
+    ("Ben", "Ok"),
+]
+
+
+def test_what_a_named_speaker_thought_is_found_in_their_turns():
+    # Ben raised clustering and Cy said the word twice; Anna answered without it.
+    segs = _segs(CLUSTERING)
+    question = "What did Anna think about clustering?"
+    flat = retrieve_passages(
+        question, segs, k=1, context=0, settings=replace(DEFAULT, others_weight=1.0)
+    )
+    assert flat[0].segment != 1  # by words alone, a turn that says "clustering" wins
+    found = retrieve_passages(question, segs, k=1, context=0)
+    assert found[0].segment == 1 and found[0].text.startswith("Anna:")
+    # Nobody named: every turn keeps its score.
+    assert retrieve_passages("What about clustering?", segs, k=1, context=0)[0].segment != 1
+
+
+def test_across_meetings_a_named_speakers_turns_come_first(repo):
+    import notes_app.ask as ask
+
+    ask._INDEXES.clear()
+    repo.create_meeting("Launch", segments=_segs(TALK))
+    phones = repo.create_meeting("Phones", segments=_segs(CLUSTERING))
+    found = retrieve_from_store(repo, "What did Anna think about clustering?", k=1, context=0)
+    assert [(p.meeting_id, p.segment) for p in found] == [(phones, 1)]
+
+
 def test_an_index_asks_many_questions_without_tokenising_the_transcript_again(monkeypatch):
     segs = _segs(TALK)
     blocks = [Block("bullet", "Launch budget agreed at forty thousand", "user", 1, ())]

@@ -26,6 +26,7 @@ from notes_app.retrieval import (
     Question,
     RetrievalSettings,
     TranscriptIndex,
+    by_speaker,
     fuse,
     parse_question,
     passage_scores,
@@ -235,12 +236,17 @@ def retrieve_from_store(
         lexical, spoke = _index_scores(index, one, q, filters.speaker, settings)
     else:
         hits = search(repo.db, " ".join(words) + " ", filters, limit=_FUSE_DEPTH, any_term=True)
-        q = parse_question(question, {h.speaker for h in hits}, settings)
+        # Anyone who spoke in the meetings found can be named, not only who said the words.
+        meetings = list(dict.fromkeys(h.meeting_id for h in hits))
+        q = parse_question(question, _speakers_in(repo, meetings), settings)
         if list(q.words) != words:  # a named speaker's words are who, not what
             hits = search(
                 repo.db, " ".join(q.words) + " ", filters, limit=_FUSE_DEPTH, any_term=True
             )
+            meetings = list(dict.fromkeys(h.meeting_id for h in hits))
         lexical, spoke = _hit_scores(hits, q)
+        if q.speakers:  # all of a named speaker's turns, not just those FTS5 found
+            spoke = _named_turns(repo, meetings, q)
 
     keys, scores = _store_scores(
         repo, q, hits, lexical, spoke, filters, embedder, segments_of, settings
@@ -330,6 +336,37 @@ def _hit_scores(hits: Sequence[SearchResult], q: Question) -> tuple[_Scores, dic
     return lexical, spoke
 
 
+def _speakers_in(repo: TranscriptSource, meetings: Sequence[int]) -> set[str]:
+    """Everyone who spoke in these meetings."""
+    if not meetings:
+        return set()
+    rows = repo.db.execute(
+        "SELECT DISTINCT speaker FROM segments WHERE speaker IS NOT NULL AND meeting_id IN "
+        f"({','.join('?' * len(meetings))})",
+        list(meetings),
+    ).fetchall()
+    return {r[0] for r in rows}
+
+
+def _named_turns(
+    repo: TranscriptSource, meetings: Sequence[int], q: Question
+) -> dict[int, set[int]]:
+    """Per meeting, the turns of the speakers the question names as who spoke."""
+    out: dict[int, set[int]] = {}
+    if not meetings or not q.speakers:
+        return out
+    names = sorted(q.speakers)
+    in_meetings, in_names = ",".join("?" * len(meetings)), ",".join("?" * len(names))
+    rows = repo.db.execute(
+        f"SELECT meeting_id, idx FROM segments WHERE meeting_id IN ({in_meetings})"
+        f" AND speaker IN ({in_names})",
+        [*meetings, *names],
+    ).fetchall()
+    for meeting_id, idx in rows:
+        out.setdefault(meeting_id, set()).add(idx)
+    return out
+
+
 def _store_scores(
     repo: TranscriptSource,
     q: Question,
@@ -346,6 +383,7 @@ def _store_scores(
     keys: list[_Key] = []
     passage: list[np.ndarray] = []
     near: list[np.ndarray] = []
+    named: list[np.ndarray] = [np.zeros(0)]  # 1 for a turn of a speaker the question names
     for meeting_id in dict.fromkeys([*lexical, *similar]):
         found = lexical.get(meeting_id, {})
         sims = similar.get(meeting_id, {})
@@ -362,6 +400,7 @@ def _store_scores(
         keys.extend(("transcript", meeting_id, i) for i in where)
         passage.append(scored[where])
         near.append(np.array([sims.get(i, np.nan) for i in where]))
+        named.append(mask[where])
     notes = [h for h in hits if h.kind != "transcript"]
     keys.extend(_hit_key(h) for h in notes)
     passage.append(np.array([max(h.score, 0.0) for h in notes]))
@@ -370,10 +409,15 @@ def _store_scores(
     similarity = np.concatenate(near) if near else np.zeros(0)
     known = np.isfinite(similarity)
     if embedder is None or not known.any():
-        return keys, fuse(words, None, settings)
-    # A candidate outside the meetings compared by meaning counts as the least similar.
-    similarity[~known] = similarity[known].min()
-    return keys, fuse(words, similarity, settings)
+        fused = fuse(words, None, settings)
+    else:
+        # A candidate outside the meetings compared by meaning counts as the least similar.
+        similarity[~known] = similarity[known].min()
+        fused = fuse(words, similarity, settings)
+    if q.speakers:
+        turns = len(fused) - len(notes)
+        fused[:turns] = by_speaker(fused[:turns], np.concatenate(named), settings)
+    return keys, fused
 
 
 def _similarities(
