@@ -39,6 +39,9 @@ def test_question_framing_is_dropped_in_every_form_of_the_word():
     assert topic_words("Summarize the discussion about the budget.") == ["budget"]
     assert topic_words("What were they discussing regarding the launch?") == ["launch"]
     assert topic_words("Please describe the pricing, and explain the reaction") == ["pricing"]
+    # What a tokeniser leaves of a contraction is no topic word, in questions or in turns.
+    assert topic_words("Why didn't Ben agree? He'll pay") == ["ben", "agree", "pay"]
+    assert retrieval.terms("We didn't, and they wouldn't") == []
     kept = topic_words("Describe the budget", replace(DEFAULT, framing=False))
     assert kept == ["describe", "budget"]
 
@@ -61,10 +64,23 @@ def test_question_framing_is_dropped_in_every_form_of_the_word():
         ("Who brought up the user interface?", ["User Interface", "Marketing"], set()),
         ("What did Anna and Ben agree?", ["Anna", "Ben", "Cy"], {"Anna", "Ben"}),
         ("What did we say about the budget?", ["me", "them"], set()),
+        ("Why did the Industrial Design object?", ["Industrial Designer", "Marketing"],
+         {"Industrial Designer"}),
+        ("How did market trends change?", ["Marketing", "Project Manager"], set()),
     ],
 )  # fmt: skip
 def test_a_speaker_is_named_when_the_question_asks_what_they_said_or_did(question, speakers, named):
     assert named_speakers(question, speakers)[0] == named
+
+
+def test_another_form_of_a_label_word_names_the_speaker_and_is_no_topic_word():
+    labels = ["Industrial Designer", "Project Manager", "Marketing"]
+    q = parse_question("Why did the Industrial Design reject the rubber case?", labels)
+    assert q.speakers == {"Industrial Designer"} and "design" not in q.words
+    q = parse_question("What did the project management say about rubber?", labels)
+    assert q.speakers == {"Project Manager"} and q.words == ("rubber",)
+    # One word alone must be written as the label writes it: "market" is not "Marketing".
+    assert not parse_question("What did market research show?", labels).speakers
 
 
 def test_a_named_speaker_is_who_not_what():

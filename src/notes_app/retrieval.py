@@ -138,17 +138,34 @@ def named_speakers(question: str, speakers: Iterable[str | None]) -> tuple[set[s
     def word_of(tok: str) -> str:
         return tok if len(tok) == 1 and tok.isupper() and tok != "I" else tok.lower()
 
+    # A label of two words or more also matches in another form of a word, as long as one
+    # word matches as written: "the Industrial Design" is "Industrial Designer".
+    def label_word(tok: str, label: str) -> tuple[str, bool] | None:
+        """The word of ``label`` that ``tok`` names, and whether it is written the same."""
+        w = word_of(tok)
+        if w in names[label]:
+            return w, True
+        if len(names[label]) > 1 and len(w) >= 4:
+            for form in names[label]:
+                if len(form) > 1 and _same_word(w, form):
+                    return form, False
+        return None
+
     scores: dict[str, float] = {}
     used: dict[str, set[str]] = {}
     for label in labels:
         i, best = 0, 0.0
         while i < len(tokens):
-            if word_of(tokens[i]) not in names[label]:
+            if label_word(tokens[i], label) is None:
                 i += 1
                 continue
-            j = i
-            while j < len(tokens) and word_of(tokens[j]) in names[label]:
+            j, matched = i, []
+            while j < len(tokens) and (found := label_word(tokens[j], label)) is not None:
+                matched.append(found)
                 j += 1
+            if not any(same for _, same in matched):
+                i = j
+                continue
             before = i - 1
             if before >= 0 and tokens[before].lower() == "the":
                 before -= 1
@@ -159,9 +176,9 @@ def named_speakers(question: str, speakers: Iterable[str | None]) -> tuple[set[s
                 or (j < len(tokens) and tokens[j].lower() in ("'s", "’s"))
             )
             if subject:
-                run = {word_of(t) for t in tokens[i:j]}
+                run = {w for w, _ in matched}
                 best = max(best, sum(math.log(1 + len(labels) / shared[w]) for w in run))
-                used.setdefault(label, set()).update(run)
+                used.setdefault(label, set()).update(word_of(t) for t in tokens[i:j])
             i = j
         if best > 0:
             scores[label] = best
@@ -170,6 +187,21 @@ def named_speakers(question: str, speakers: Iterable[str | None]) -> tuple[set[s
     top = max(scores.values())
     kept = {s for s, v in scores.items() if v >= top / 2}
     return kept, {w.lower() for s in kept for w in used[s]}
+
+
+@functools.lru_cache(maxsize=4096)
+def _same_word(a: str, b: str) -> bool:
+    """Two forms of one word: the same stem, or one the other's start ("design", "designer";
+    "manager", "management")."""
+    if stem(a) == stem(b):
+        return True
+    shorter, longer = sorted((a, b), key=len)
+    common = len(shorter)
+    for k, (x, y) in enumerate(zip(a, b, strict=False)):
+        if x != y:
+            common = k
+            break
+    return common >= 5 and common >= len(shorter) - 2 and longer.startswith(shorter[:common])
 
 
 @dataclass(frozen=True)

@@ -40,7 +40,14 @@ QUESTION_WORDS = frozenset(
     team decide decided decision give gave question questions answer answers regarding""".split()
 )
 
-QUERY_STOPWORDS = STOPWORDS | QUESTION_WORDS
+# What a word tokeniser leaves of a contraction ("didn't" -> "didn", "t"; "we'll" -> "we", "ll").
+# Not "won" or "don": those are words and names as well.
+CONTRACTION_PARTS = frozenset(
+    "didn doesn isn wasn aren weren wouldn couldn shouldn hasn haven hadn mustn needn shan "
+    "ll ve re t s d m".split()
+)
+
+QUERY_STOPWORDS = STOPWORDS | QUESTION_WORDS | CONTRACTION_PARTS
 
 # Words that open a label or a stage direction rather than a speaker's name: "Note: …",
 # "(Laughter)". Pronouns are not among them: "You:" and "Them:" can label a speaker.
