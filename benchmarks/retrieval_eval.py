@@ -194,8 +194,9 @@ ABLATION: list[tuple[str, RetrievalSettings]] = [
     ("- neighbours (each turn alone)", replace(DEFAULT, neighbours=0.0)),
     ("- neighbours weigh 1 (a flat 3-turn window)", replace(DEFAULT, neighbours=1.0)),
     ("- named speakers not recognised", replace(DEFAULT, speakers=False)),
-    ("- named speakers recognised, no boost", replace(DEFAULT, speaker_boost=0.0)),
+    ("- named speakers' word scores counted twice", replace(DEFAULT, speaker_boost=1.0)),
     ("- others' turns keep their whole score", replace(DEFAULT, others_weight=1.0)),
+    ("- short turns keep their whole score", replace(DEFAULT, short_weight=1.0)),
     ("- question framing kept", replace(DEFAULT, framing=False)),
     ("- passages 5 turns further apart", replace(DEFAULT, spread=5)),
     ("- BM25 b=0.3 (less length normalisation)", replace(DEFAULT, b=0.3)),
@@ -209,6 +210,7 @@ ABLATION: list[tuple[str, RetrievalSettings]] = [
             speakers=False,
             framing=False,
             others_weight=1.0,
+            short_weight=1.0,
         ),
     ),
 ]

@@ -16,6 +16,7 @@ from notes_app.domain import Block, Segment
 from notes_app.retrieval import (
     DEFAULT,
     TranscriptIndex,
+    by_speaker,
     fuse,
     named_speakers,
     parse_question,
@@ -109,9 +110,12 @@ def test_neighbours_lift_a_turn_inside_a_stretch_of_matches():
 def test_a_named_speakers_turns_weigh_more():
     lexical = np.array([1.0, 0.0, 0.0, 1.0])
     spoke = np.array([0.0, 0.0, 0.0, 1.0])
-    scores = passage_scores(lexical, spoke, replace(DEFAULT, neighbours=0.0))
-    assert scores.tolist() == [1.0, 0.0, 0.0, 2.0]
-    assert passage_scores(lexical, spoke, replace(DEFAULT, neighbours=0, speaker_boost=0))[3] == 1
+    boosted = passage_scores(lexical, spoke, replace(DEFAULT, neighbours=0.0, speaker_boost=1.0))
+    assert boosted.tolist() == [1.0, 0.0, 0.0, 2.0]
+    assert passage_scores(lexical, spoke, replace(DEFAULT, neighbours=0))[3] == 1  # off by default
+    # What weighs them now: once fused, everyone else's turns keep a quarter of their score.
+    assert by_speaker(np.array([1.0, 0.4, 0.0, 1.0]), spoke).tolist() == [0.25, 0.1, 0.0, 1.0]
+    assert by_speaker(np.array([1.0, 0.4]), np.zeros(2)).tolist() == [1.0, 0.4]  # nobody named
 
 
 def test_weighted_fusion_keeps_how_much_better_a_word_match_is():
@@ -198,6 +202,33 @@ def test_across_meetings_a_named_speakers_turns_come_first(repo):
     phones = repo.create_meeting("Phones", segments=_segs(CLUSTERING))
     found = retrieve_from_store(repo, "What did Anna think about clustering?", k=1, context=0)
     assert [(p.meeting_id, p.segment) for p in found] == [(phones, 1)]
+
+
+BACKCHANNEL = [
+    ("Ben", "The launch budget is forty thousand, mostly ads"),
+    ("Anna", "Yeah, okay."),
+    ("Cy", "Launch budget aside, travel for the launch is extra"),
+    ("Ben", "Right."),
+]
+
+
+def test_a_turn_that_says_next_to_nothing_is_no_passage_of_its_own(repo):
+    segs = _segs(BACKCHANNEL)
+    question = "What about the launch budget?"
+    flat = retrieve_passages(
+        question, segs, k=2, context=0, settings=replace(DEFAULT, short_weight=1.0)
+    )
+    assert [p.segment for p in flat] == [2, 1]  # "Yeah, okay." borrows both neighbours' scores
+    assert [p.segment for p in retrieve_passages(question, segs, k=2, context=0)] == [2, 0]
+    # The store says the same, about one meeting and across meetings.
+    import notes_app.ask as ask
+
+    ask._INDEXES.clear()
+    meeting = repo.create_meeting("Launch", segments=segs)
+    one = retrieve_from_store(repo, question, Filters(meeting_id=meeting), k=2, context=0)
+    assert [p.segment for p in one] == [2, 0]
+    every = retrieve_from_store(repo, question, k=2, context=0)
+    assert sorted(p.segment for p in every) == [0, 2]  # FTS5 scores the two its own way
 
 
 def test_an_index_asks_many_questions_without_tokenising_the_transcript_again(monkeypatch):

@@ -31,6 +31,7 @@ from notes_app.retrieval import (
     parse_question,
     passage_scores,
     pick,
+    short_turns,
     terms,
     topic_words,
 )
@@ -252,6 +253,12 @@ def retrieve_from_store(
         repo, q, hits, lexical, spoke, filters, embedder, segments_of, settings
     )
     turns = sum(1 for key in keys if key[0] == "transcript")
+    if one is not None and not others:
+        known = {one: index.lengths()}
+        scores = _short_turns(repo, keys, scores, turns, turns, known, lexical, settings)
+    else:  # the turns that could make the first passages: their texts are read for this
+        depth = max(4 * k, 20)
+        scores = _short_turns(repo, keys, scores, turns, depth, {}, lexical, settings)
     groups = np.array([key[1] for key in keys[:turns]] + [0] * (len(keys) - turns))
     positions = np.array([key[2] for key in keys[:turns]] + [0] * (len(keys) - turns))
     titles = {h.meeting_id: h.title for h in hits}
@@ -275,6 +282,51 @@ def retrieve_from_store(
         lo, hi = max(0, pos - context), min(len(ordered), pos + context + 1)
         picked.append(_window_passage(ordered, pos, lo, hi, score, meeting_id, titles[meeting_id]))
     return picked
+
+
+def _short_turns(
+    repo: TranscriptSource,
+    keys: Sequence[_Key],
+    scores: np.ndarray,
+    turns: int,
+    depth: int,
+    known: dict[int, dict[int, int]],
+    lexical: _Scores,
+    settings: RetrievalSettings,
+) -> np.ndarray:
+    """``retrieval.short_turns`` for the ``depth`` best-scoring turns (of the ``turns`` first
+    candidates): ``known`` holds each meeting's word counts where an index has them, the texts
+    of the others are read."""
+    if settings.short_weight == 1.0 or not turns:
+        return scores
+
+    best = [  # the turns that hold none of the question's words
+        i
+        for i in np.argsort(-scores[:turns], kind="stable")[:depth].tolist()
+        if lexical.get(keys[i][1], {}).get(keys[i][2] or 0, 0.0) <= 0
+    ]
+    wanted = [keys[i][1:] for i in best if keys[i][1] not in known]
+    counts: dict[tuple[int, int | None], int] = {}
+    for at in range(0, len(wanted), 400):  # SQLite's limit on bound values
+        chunk = wanted[at : at + 400]
+        rows = repo.db.execute(
+            "SELECT meeting_id, idx, text FROM segments WHERE (meeting_id, idx) IN (VALUES "
+            + ", ".join("(?, ?)" for _ in chunk)
+            + ")",
+            [v for pair in chunk for v in pair],
+        ).fetchall()
+        counts.update(((m, i), len(terms(text))) for m, i, text in rows)
+    lengths = np.array(
+        [
+            known[keys[i][1]].get(keys[i][2] or 0, settings.short_terms)
+            if keys[i][1] in known
+            else counts.get(keys[i][1:], settings.short_terms)
+            for i in best
+        ]
+    )
+    out = scores.copy()
+    out[best] = short_turns(scores[best], lengths, np.zeros(len(best)), settings)
+    return out
 
 
 def _hit_key(h: SearchResult) -> _Key:

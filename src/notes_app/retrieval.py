@@ -45,12 +45,19 @@ class RetrievalSettings:
     b: float = B
     # How much each adjacent turn's word score adds to a turn's own (0: turns alone).
     neighbours: float = 0.5
-    # A speaker named as who spoke: their turns' word scores count (1 + this) times.
-    speaker_boost: float = 1.0
+    # A speaker named as who spoke: their turns' word scores count (1 + this) times. Off: with
+    # ``others_weight`` below, counting their words twice as well lost two questions.
+    speaker_boost: float = 0.0
     # ... and once fused, a turn by anyone else keeps this share of its score ("What did the
     # professor think about clustering?" is answered by the professor's turns, not by the
     # question that raised clustering). Anything from 0.2 to 0.5 scored the same.
     others_weight: float = 0.25
+    # A turn with fewer words that count than this ("Yeah, okay.", "Mm-hmm, sounds right.")
+    # and none of the question's keeps ``short_weight`` of its score: its neighbours lend it
+    # theirs and a word or two can seem close in meaning to anything, but it says next to
+    # nothing itself. (Fewer than 3 to 10 words scored about the same.)
+    short_terms: int = 3
+    short_weight: float = 0.5
     # Drop the question's framing words in any form of the word ("discussing", "summarise").
     framing: bool = True
     # Recognise speakers named in the question.
@@ -285,6 +292,19 @@ def by_speaker(
     return scores * np.where(spoke > 0, 1.0, settings.others_weight)
 
 
+def short_turns(
+    scores: np.ndarray, lengths: np.ndarray, own: np.ndarray, settings: RetrievalSettings = DEFAULT
+) -> np.ndarray:
+    """Scores with the turns that hold none of the question's words (``own`` 0) and fewer than
+    ``settings.short_terms`` words that count (``lengths``) scaled by ``settings.short_weight``:
+    "Yeah, okay." beside an answer borrows its score, and a word or two can seem close in
+    meaning to anything, but neither makes it an answer."""
+    if settings.short_weight == 1.0 or not len(scores):
+        return scores
+    bare = (lengths < settings.short_terms) & (own <= 0)
+    return scores * np.where(bare, settings.short_weight, 1.0)
+
+
 def pick(
     scores: np.ndarray,
     k: int,
@@ -370,6 +390,12 @@ class TranscriptIndex:
     def __len__(self) -> int:
         return len(self._lengths)
 
+    def lengths(self) -> dict[int, int]:
+        """Each turn's number of words that count, by segment index."""
+        return {
+            s.index: int(n) for s, n in zip(self.segments, self._lengths.tolist(), strict=False)
+        }
+
     @property
     def nbytes(self) -> int:
         """Roughly what the index holds in memory (for a cache bounded by bytes)."""
@@ -426,5 +452,8 @@ class TranscriptIndex:
         )
         scores = fuse(combined, self.similarity(q.words), settings)
         scores[:turns] = by_speaker(scores[:turns], spoke, settings)
+        scores[:turns] = short_turns(
+            scores[:turns], self._lengths[:turns], lexical[:turns], settings
+        )
         return [(i, float(scores[i])) for i in pick(scores, k, context, turns=turns,
                                                     settings=settings)]  # fmt: skip
