@@ -84,6 +84,16 @@ def test_another_form_of_a_label_word_names_the_speaker_and_is_no_topic_word():
     assert not parse_question("What did market research show?", labels).speakers
 
 
+def test_a_speaker_spoken_with_is_a_person_not_a_topic():
+    labels = ["Project Manager", "Marketing", "Industrial Designer"]
+    q = parse_question("Why did the Project Manager agree with Marketing on the price?", labels)
+    assert q.speakers == {"Project Manager"} and "marketing" not in q.words and "price" in q.words
+    q = parse_question("What did Anna say to Ben about hiring?", ["Anna", "Ben"])
+    assert q.speakers == {"Anna"} and q.words == ("hiring",)
+    # Not after "with", "to" …: the word is what the question is about.
+    assert "marketing" in parse_question("What was the marketing budget?", labels).words
+
+
 def test_a_named_speaker_is_who_not_what():
     q = parse_question("What did the Industrial Designer think of the buttons?",
                        ["Industrial Designer", "Marketing"])  # fmt: skip

@@ -23,6 +23,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 import numpy as np
@@ -92,6 +93,8 @@ _SUBJECT_BEFORE = frozenset(
     """did does do didn doesn don has have had hasn haven hadn would will should could can shall
     may might wouldn won shouldn couldn by""".split()
 )
+# A word before a speaker's name that makes them the one spoken with or to.
+_OBJECT_BEFORE = frozenset("with to from against than toward towards".split())
 
 
 def topic_words(question: str, settings: RetrievalSettings = DEFAULT) -> list[str]:
@@ -125,7 +128,9 @@ def _name_words(label: str) -> tuple[str, ...]:
     return tuple(out)
 
 
-def named_speakers(question: str, speakers: Iterable[str | None]) -> tuple[set[str], set[str]]:
+def named_speakers(
+    question: str, speakers: Iterable[str | None], before: AbstractSet[str] | None = None
+) -> tuple[set[str], set[str]]:
     """The speakers the question names as who spoke, and the question's words that named them.
 
     A label's word counts by how few labels share it ("Grad E": "E" says more than "Grad"); a
@@ -134,6 +139,7 @@ def named_speakers(question: str, speakers: Iterable[str | None]) -> tuple[set[s
     marketing budget" names nobody while "What did Marketing think" does. Speakers matched at
     least half as well as the best one are kept.
     """
+    subject_words = _SUBJECT_BEFORE if before is None else before
     labels = sorted({s for s in speakers if s})
     if not labels:
         return set(), set()
@@ -173,15 +179,18 @@ def named_speakers(question: str, speakers: Iterable[str | None]) -> tuple[set[s
             if not any(same for _, same in matched):
                 i = j
                 continue
-            before = i - 1
-            if before >= 0 and tokens[before].lower() == "the":
-                before -= 1
-            word = tokens[before].lower() if before >= 0 else ""
-            subject = (
-                word in _SUBJECT_BEFORE
-                or (word == "and" and before > 0 and word_of(tokens[before - 1]) in any_name)
-                or (j < len(tokens) and tokens[j].lower() in ("'s", "’s"))
-            )
+            at = i - 1
+            if at >= 0 and tokens[at].lower() == "the":
+                at -= 1
+            word = tokens[at].lower() if at >= 0 else ""
+            if subject_words is _SUBJECT_BEFORE:
+                subject = (
+                    word in subject_words
+                    or (word == "and" and at > 0 and word_of(tokens[at - 1]) in any_name)
+                    or (j < len(tokens) and tokens[j].lower() in ("'s", "’s"))
+                )
+            else:
+                subject = word in subject_words
             if subject:
                 run = {w for w, _ in matched}
                 best = max(best, sum(math.log(1 + len(labels) / shared[w]) for w in run))
@@ -231,8 +240,12 @@ def parse_question(
     words = topic_words(question, settings)
     named: set[str] = set()
     if settings.speakers:
+        speakers = list(speakers)
         named, naming = named_speakers(question, speakers)
-        rest = [w for w in words if w not in naming]
+        # "… agree with Marketing", "… respond to Anna": a speaker the question names as the
+        # one spoken with is a person too, not a topic ("market").
+        _, spoken_to = named_speakers(question, speakers, _OBJECT_BEFORE)
+        rest = [w for w in words if w not in naming and w not in spoken_to]
         words = rest or words  # "What did Anna say?": her name is all there is to match
     stems = list(dict.fromkeys(stem(w) for w in words))
     return Question(tuple(words), tuple(stems), frozenset(named))
