@@ -152,28 +152,39 @@ def named_speakers(
         return tok if len(tok) == 1 and tok.isupper() and tok != "I" else tok.lower()
 
     # A label of two words or more also matches in another form of a word, as long as one
-    # word matches as written: "the Industrial Design" is "Industrial Designer".
-    def label_word(tok: str, label: str) -> tuple[str, bool] | None:
-        """The word of ``label`` that ``tok`` names, and whether it is written the same."""
+    # word matches as written: "the Industrial Design" is "Industrial Designer". What each
+    # token can name is worked out once, over the distinct words of all the labels.
+    by_word: dict[str, set[str]] = {}
+    for label in labels:
+        for w in names[label]:
+            by_word.setdefault(w, set()).add(label)
+    forms = [w for w in by_word if len(w) > 1]
+    named_by: list[dict[str, tuple[str, bool]]] = []
+    for tok in tokens:
         w = word_of(tok)
-        if w in names[label]:
-            return w, True
-        if len(names[label]) > 1 and len(w) >= 4:
-            for form in names[label]:
-                if len(form) > 1 and _same_word(w, form):
-                    return form, False
-        return None
+        can = {label: (w, True) for label in by_word.get(w, ())}
+        if len(w) >= 4:
+            for form in forms:
+                if form != w and _same_word(w, form):
+                    for label in by_word[form]:
+                        if len(names[label]) > 1:
+                            can.setdefault(label, (form, False))
+        named_by.append(can)
+
+    def label_word(at: int, label: str) -> tuple[str, bool] | None:
+        """The word of ``label`` that token ``at`` names, and whether it is written the same."""
+        return named_by[at].get(label)
 
     scores: dict[str, float] = {}
     used: dict[str, set[str]] = {}
-    for label in labels:
+    for label in sorted({label for can in named_by for label in can}):
         i, best = 0, 0.0
         while i < len(tokens):
-            if label_word(tokens[i], label) is None:
+            if label_word(i, label) is None:
                 i += 1
                 continue
             j, matched = i, []
-            while j < len(tokens) and (found := label_word(tokens[j], label)) is not None:
+            while j < len(tokens) and (found := label_word(j, label)) is not None:
                 matched.append(found)
                 j += 1
             if not any(same for _, same in matched):
@@ -205,10 +216,12 @@ def named_speakers(
     return kept, {w.lower() for s in kept for w in used[s]}
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=1 << 16)
 def _same_word(a: str, b: str) -> bool:
     """Two forms of one word: the same stem, or one the other's start ("design", "designer";
     "manager", "management")."""
+    if a[:1] != b[:1]:
+        return False
     if stem(a) == stem(b):
         return True
     shorter, longer = sorted((a, b), key=len)
