@@ -189,6 +189,31 @@ def test_a_line_with_a_number_or_name_not_in_its_evidence_keeps_the_offline_text
     assert user_texts(result) == USER_LINES
 
 
+def test_a_line_that_drops_the_figure_the_call_gave_keeps_the_offline_text(
+    llm_server,  # noqa: F811
+):
+    lines = list(GOOD_LINES)
+    lines[0] = "Them offered a discount on the annual plan if they sign this quarter."
+    llm_server.queue(items_reply(lines))
+    result = run(llm_server)
+
+    texts = [b.text for b in result.blocks]
+    assert texts[2:4] == offline_texts()[2:4]  # "15 percent" stays under "annual discount"
+    assert ai(result, "March 3rd").text == GOOD_LINES[1]
+    assert result.notice and result.notice.startswith("1 of 3 AI lines kept the offline text")
+
+
+def test_what_keeping_the_figures_asks_of_a_line():
+    grounded = "They: We can offer a 15 percent discount if they sign this quarter."
+    assert checks.keeps_figures(GOOD_LINES[0], grounded).ok
+    dropped = checks.keeps_figures("Them offered a discount on the annual plan.", grounded)
+    assert not dropped.ok and "15" in dropped.reason
+    # The note's own figure too: a line without it may be about another moment.
+    assert not checks.keeps_figures("Sarah: revenue is up", "Revenue came at 4.2M.").ok
+    assert checks.keeps_figures("Sarah: revenue came at $4.2M", "Revenue came at 4.2M.").ok
+    assert checks.keeps_figures("Launch planned soon.", "The launch is planned.").ok  # no figure
+
+
 @pytest.mark.parametrize(
     "line, reason",
     [

@@ -116,6 +116,19 @@ def check_context(
     return Verdict.passed()
 
 
+def keeps_figures(text: str, grounded: str) -> Verdict:
+    """Does the model's line keep a figure of the line the call grounds for the same note?
+
+    ``grounded`` is the offline enhancer's context for the note (sentences quoted from the
+    call). When it holds quantities ("18,000 a year" under "A: cheaper but no SOC 2", "70, 30"
+    under "rev share 70/30") and the model's line holds none of them, the model dropped the
+    fact a reader needs or wrote about another moment: its line fails."""
+    found = normalise_quantities(grounded)
+    if found and not normalise_quantities(text) & found:
+        return Verdict.failed("drops the figures the call gave: " + ", ".join(sorted(found)))
+    return Verdict.passed()
+
+
 def names_in(text: str) -> set[str]:
     """Capitalised words that are likely names or dates ("Friday", "March"): not those that
     start a sentence, unless before a colon ("Priya: send the deck" names an owner)."""

@@ -485,6 +485,9 @@ class _Writer:
         known = "\n".join([task.text, prompts.meeting_header(self.meeting)])
         verdict = checks.check_context(text, task.evidence, known, self.people)
         slot = self.by_key[task.key]
+        if verdict.ok and task.kind == prompts.NOTE:
+            grounded = " ".join(b.text for b in slot.offline)
+            verdict = checks.keeps_figures(text, grounded)
         block = Block(
             type="bullet",
             text=text,
