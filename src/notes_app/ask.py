@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
@@ -185,6 +185,14 @@ class TranscriptSource(Protocol):
 
     def get_meeting(self, meeting_id: int) -> Any: ...
 
+    def speakers_in(self, meeting_ids: Sequence[int]) -> set[str]: ...
+
+    def turns_of(
+        self, meeting_ids: Sequence[int], speakers: Iterable[str]
+    ) -> dict[int, set[int]]: ...
+
+    def segment_texts(self, keys: Sequence[tuple[int, int]]) -> dict[tuple[int, int], str]: ...
+
 
 # How many FTS hits feed the turn scores (deep enough that a turn's neighbours are among them),
 # and across how many of the meetings the FTS hits point at the semantic stage looks (when the
@@ -239,7 +247,7 @@ def retrieve_from_store(
         hits = search(repo.db, " ".join(words) + " ", filters, limit=_FUSE_DEPTH, any_term=True)
         # Anyone who spoke in the meetings found can be named, not only who said the words.
         meetings = list(dict.fromkeys(h.meeting_id for h in hits))
-        q = parse_question(question, _speakers_in(repo, meetings), settings)
+        q = parse_question(question, repo.speakers_in(meetings), settings)
         if list(q.words) != words:  # a named speaker's words are who, not what
             hits = search(
                 repo.db, " ".join(q.words) + " ", filters, limit=_FUSE_DEPTH, any_term=True
@@ -247,7 +255,7 @@ def retrieve_from_store(
             meetings = list(dict.fromkeys(h.meeting_id for h in hits))
         lexical, spoke = _hit_scores(hits, q)
         if q.speakers:  # all of a named speaker's turns, not just those FTS5 found
-            spoke = _named_turns(repo, meetings, q)
+            spoke = repo.turns_of(meetings, q.speakers)
 
     keys, scores = _store_scores(
         repo, q, hits, lexical, spoke, filters, embedder, segments_of, settings
@@ -305,22 +313,13 @@ def _short_turns(
         for i in np.argsort(-scores[:turns], kind="stable")[:depth].tolist()
         if lexical.get(keys[i][1], {}).get(keys[i][2] or 0, 0.0) <= 0
     ]
-    wanted = [keys[i][1:] for i in best if keys[i][1] not in known]
-    counts: dict[tuple[int, int | None], int] = {}
-    for at in range(0, len(wanted), 400):  # SQLite's limit on bound values
-        chunk = wanted[at : at + 400]
-        rows = repo.db.execute(
-            "SELECT meeting_id, idx, text FROM segments WHERE (meeting_id, idx) IN (VALUES "
-            + ", ".join("(?, ?)" for _ in chunk)
-            + ")",
-            [v for pair in chunk for v in pair],
-        ).fetchall()
-        counts.update(((m, i), len(terms(text))) for m, i, text in rows)
+    wanted = [(keys[i][1], keys[i][2] or 0) for i in best if keys[i][1] not in known]
+    counts = {key: len(terms(text)) for key, text in repo.segment_texts(wanted).items()}
     lengths = np.array(
         [
             known[keys[i][1]].get(keys[i][2] or 0, settings.short_terms)
             if keys[i][1] in known
-            else counts.get(keys[i][1:], settings.short_terms)
+            else counts.get((keys[i][1], keys[i][2] or 0), settings.short_terms)
             for i in best
         ]
     )
@@ -386,37 +385,6 @@ def _hit_scores(hits: Sequence[SearchResult], q: Question) -> tuple[_Scores, dic
             if h.speaker in q.speakers:
                 spoke.setdefault(h.meeting_id, set()).add(h.segment)
     return lexical, spoke
-
-
-def _speakers_in(repo: TranscriptSource, meetings: Sequence[int]) -> set[str]:
-    """Everyone who spoke in these meetings."""
-    if not meetings:
-        return set()
-    rows = repo.db.execute(
-        "SELECT DISTINCT speaker FROM segments WHERE speaker IS NOT NULL AND meeting_id IN "
-        f"({','.join('?' * len(meetings))})",
-        list(meetings),
-    ).fetchall()
-    return {r[0] for r in rows}
-
-
-def _named_turns(
-    repo: TranscriptSource, meetings: Sequence[int], q: Question
-) -> dict[int, set[int]]:
-    """Per meeting, the turns of the speakers the question names as who spoke."""
-    out: dict[int, set[int]] = {}
-    if not meetings or not q.speakers:
-        return out
-    names = sorted(q.speakers)
-    in_meetings, in_names = ",".join("?" * len(meetings)), ",".join("?" * len(names))
-    rows = repo.db.execute(
-        f"SELECT meeting_id, idx FROM segments WHERE meeting_id IN ({in_meetings})"
-        f" AND speaker IN ({in_names})",
-        [*meetings, *names],
-    ).fetchall()
-    for meeting_id, idx in rows:
-        out.setdefault(meeting_id, set()).add(idx)
-    return out
 
 
 def _store_scores(

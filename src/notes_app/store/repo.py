@@ -17,7 +17,7 @@ imported when first used: the window starts without them, and vectors bring nump
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from functools import cached_property
 from pathlib import Path
@@ -303,6 +303,47 @@ class Repo:
         )
         return Transcript(segments=segs, language=meeting.language)
 
+    def speakers_in(self, meeting_ids: Sequence[int]) -> set[str]:
+        """Everyone who spoke in these meetings."""
+        out: set[str] = set()
+        for chunk in _chunks(list(meeting_ids)):
+            marks = ",".join("?" * len(chunk))
+            sql = (
+                "SELECT DISTINCT speaker FROM segments"
+                f" WHERE speaker IS NOT NULL AND meeting_id IN ({marks})"
+            )
+            out.update(r["speaker"] for r in self._rows(sql, chunk))
+        return out
+
+    def turns_of(self, meeting_ids: Sequence[int], speakers: Iterable[str]) -> dict[int, set[int]]:
+        """Per meeting, the segment indexes these speakers said."""
+        names = sorted(set(speakers))
+        out: dict[int, set[int]] = {}
+        if not names:
+            return out
+        for chunk in _chunks(list(meeting_ids), 900 - len(names)):
+            in_meetings, in_names = ",".join("?" * len(chunk)), ",".join("?" * len(names))
+            sql = (
+                f"SELECT meeting_id, idx FROM segments WHERE meeting_id IN ({in_meetings})"
+                f" AND speaker IN ({in_names})"
+            )
+            for r in self._rows(sql, [*chunk, *names]):
+                out.setdefault(r["meeting_id"], set()).add(r["idx"])
+        return out
+
+    def segment_texts(self, keys: Sequence[tuple[int, int]]) -> dict[tuple[int, int], str]:
+        """The text of each (meeting id, segment index) asked for that exists."""
+        out: dict[tuple[int, int], str] = {}
+        for chunk in _chunks(list(keys), 400):
+            values = ", ".join("(?, ?)" for _ in chunk)
+            sql = (
+                "SELECT meeting_id, idx, text FROM segments"
+                f" WHERE (meeting_id, idx) IN (VALUES {values})"
+            )
+            for r in self._rows(sql, [v for key in chunk for v in key]):
+                out[(r["meeting_id"], r["idx"])] = r["text"]
+        return out
+
     def segment_count(self, meeting_id: int) -> int:
         row = self._one("SELECT count(*) AS n FROM segments WHERE meeting_id = ?", [meeting_id])
         return int(row["n"]) if row else 0
@@ -385,6 +426,12 @@ class Repo:
 
     def _one(self, sql: str, params: list[Any]) -> dict[str, Any] | None:
         return one(self.db, sql, params)
+
+
+def _chunks(items: list[Any], size: int = 900) -> Iterator[list[Any]]:
+    """``items`` in pieces small enough for SQLite's limit on bound values."""
+    for at in range(0, len(items), max(size, 1)):
+        yield items[at : at + size]
 
 
 def _meeting(row: dict[str, Any]) -> Meeting:
