@@ -230,6 +230,12 @@ def main() -> int:
             "scores it with the one shift that fits (see the module's docstring)."
         )
     print("targets, all four meetings: hit rate >= 0.80 at precision >= 0.65")
+    for label, score in (("as aligned", total), ("repaired", fixed)):
+        met = score.hit_rate >= 0.80 and score.precision >= 0.65
+        print(
+            f"  {label}: hit rate {score.hits}/{score.aligned_lines} = {score.hit_rate:.3f}, "
+            f"precision {score.precision:.3f}: {'met' if met else 'not met'}"
+        )
     return 0
 
 
