@@ -137,7 +137,8 @@ def named_speakers(
     speaker is named when the question has their words right after "did", "would", "by" …
     (optionally "the"), after "and" following another name, or before "'s": "What was the
     marketing budget" names nobody while "What did Marketing think" does. Speakers matched at
-    least half as well as the best one are kept.
+    least half as well as the best one are kept. With ``before``, a name counts only right
+    after one of those words instead ("agree with Marketing": who was spoken with).
     """
     subject_words = _SUBJECT_BEFORE if before is None else before
     labels = sorted({s for s in speakers if s})
