@@ -212,6 +212,12 @@ def test_what_keeping_the_figures_asks_of_a_line():
     assert not checks.keeps_figures("Sarah: revenue is up", "Revenue came at 4.2M.").ok
     assert checks.keeps_figures("Sarah: revenue came at $4.2M", "Revenue came at 4.2M.").ok
     assert checks.keeps_figures("Launch planned soon.", "The launch is planned.").ok  # no figure
+    # When the call said when, the line says it too ("may" the verb is no month).
+    later = "Dark mode isn't in this version, we'll do it after the launch, probably next quarter."
+    assert not checks.keeps_figures("They suggested adding dark mode.", later).ok
+    assert checks.keeps_figures("Dark mode comes next quarter, after the launch.", later).ok
+    assert checks.keeps_figures("They might sign.", "We may sign if the price is locked.").ok
+    assert not checks.keeps_figures("Jordan can start.", "Jordan could start on the 1st of May.").ok
 
 
 @pytest.mark.parametrize(

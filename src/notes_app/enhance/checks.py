@@ -17,6 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from notes_app.domain import Segment
+from notes_app.enhance.facts import holds_date
 from notes_app.enhance.numbers import normalise_quantities
 from notes_app.textkit import NOT_NAMES as _NOT_NAMES
 
@@ -117,15 +118,19 @@ def check_context(
 
 
 def keeps_figures(text: str, grounded: str) -> Verdict:
-    """Does the model's line keep a figure of the line the call grounds for the same note?
+    """Does the model's line keep a figure (or the date) of the line the call grounds for the
+    same note?
 
     ``grounded`` is the offline enhancer's context for the note (sentences quoted from the
     call). When it holds quantities ("18,000 a year" under "A: cheaper but no SOC 2", "70, 30"
     under "rev share 70/30") and the model's line holds none of them, the model dropped the
-    fact a reader needs or wrote about another moment: its line fails."""
+    fact a reader needs or wrote about another moment: its line fails. So it does when the call
+    said when ("after the launch, probably next quarter") and the model's line does not."""
     found = normalise_quantities(grounded)
     if found and not normalise_quantities(text) & found:
         return Verdict.failed("drops the figures the call gave: " + ", ".join(sorted(found)))
+    if holds_date(grounded) and not holds_date(text):
+        return Verdict.failed("drops when, which the call said")
     return Verdict.passed()
 
 

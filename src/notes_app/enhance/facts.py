@@ -42,6 +42,16 @@ _DATE_WORDS = re.compile(
     r"q[1-4]|(?:first|second|third|fourth) quarter|eod|eow)\b",
     re.I,
 )
+# "May" as a month only beside a number ("May 3", "the 3rd of May"): otherwise it is a verb.
+_MAY_MONTH = re.compile(r"\b(?:\d{1,2}(?:st|nd|rd|th)?(?: of)? may|may \d{1,2})\b", re.I)
+
+
+def holds_date(text: str) -> bool:
+    """Does ``text`` say when: a weekday, a month, "next week", "end of the month", Q3 …"""
+    found = [m.group(0).lower() for m in _DATE_WORDS.finditer(text)]
+    return any(w != "may" for w in found) or bool(_MAY_MONTH.search(text))
+
+
 _COMMITMENT = re.compile(
     r"\b(?:i|we|you|he|she|they)(?:'ll| will| can| am going to| are going to| is going to|"
     r"'m going to|'re going to| should| need to| have to)\b|\b(?:assign\w*|owns?|take care of|"
