@@ -203,6 +203,24 @@ def test_a_line_that_drops_the_figure_the_call_gave_keeps_the_offline_text(
     assert result.notice and result.notice.startswith("1 of 3 AI lines kept the offline text")
 
 
+def test_a_line_that_only_says_the_note_again_keeps_the_offline_text(
+    llm_server,  # noqa: F811
+):
+    transcript = Transcript(
+        (
+            Segment(0, 0.0, 4.0, "Should we try TikTok this time?", "me", 0),
+            Segment(1, 4.0, 9.0, "I'd skip TikTok, our buyers aren't there.", "them", 1),
+        )
+    )
+    llm_server.queue(items_reply(["Them: TikTok"]))  # a side, and the note again
+    result = run(llm_server, notes="? TikTok\n", transcript=transcript)
+
+    assert [b.text for b in result.blocks if b.source == "ai"] == [
+        "They: I'd skip TikTok, our buyers aren't there."
+    ]
+    assert result.notice and result.notice.startswith("1 of 1 AI lines kept the offline text")
+
+
 def test_what_keeping_the_figures_asks_of_a_line():
     grounded = "They: We can offer a 15 percent discount if they sign this quarter."
     assert checks.keeps_figures(GOOD_LINES[0], grounded).ok

@@ -477,6 +477,10 @@ class _Writer:
         same = " ".join(text.lower().split()) == " ".join(task.text.lower().split())
         if same and task.kind == prompts.NOTE:
             return checks.Verdict.failed("repeats the note"), None
+        names = {w for person in self.people for w in _words(person)} | _SIDES
+        if task.kind == prompts.NOTE and not _words(text) - _words(task.text) - names:
+            # "Jade Morgan: TikTok" under "? TikTok": who said it, and the note again.
+            return checks.Verdict.failed("adds nothing to the note"), None
         if any(_alike(_words(text), earlier) for earlier in self.said):
             # Two notes on one sentence ("4.2M", "18%") got the same line: the offline text
             # shows each note its own clause instead.
@@ -497,6 +501,9 @@ class _Writer:
             level=slot.level,
         )
         return verdict, block
+
+
+_SIDES = frozenset({"you", "them", "they", "me"})  # "Them: TikTok" names a side, says nothing
 
 
 def _words(text: str) -> set[str]:
