@@ -281,14 +281,18 @@ def _call_of(*said):
     )
 
 
+def _ai_under(result, line: int = 1) -> str:
+    """The AI text shown under note line ``line``."""
+    return " ".join(b.text for b in result.blocks if b.source == "ai" and b.note_line == line)
+
+
 def test_a_question_on_a_new_topic_after_the_matched_sentence_does_not_bring_its_answer():
     call = _call_of(
         (THEM, "They asked where the servers should run."),
         (ME, "We settled on Ireland for the hosting region. Anything on the support hours?"),
         (THEM, "Yes, they want a phone line open until eight in the evening."),
     )
-    result = enhance_offline(call, "- hosting: Ireland\n")
-    shown = " ".join(b.text for b in result.blocks if b.source == "ai" and b.note_line == 1)
+    shown = _ai_under(enhance_offline(call, "- hosting: Ireland\n"))
     assert "Ireland for the hosting region" in shown
     assert "phone line" not in shown
 
@@ -299,8 +303,7 @@ def test_a_question_that_points_back_still_brings_its_answer():
         (ME, "I like the webinar idea. Can you pick a date for it?"),
         (THEM, "Sure, let's hold it on the ninth of May."),
     )
-    result = enhance_offline(call, "- webinar\n")
-    shown = " ".join(b.text for b in result.blocks if b.source == "ai" and b.note_line == 1)
+    shown = _ai_under(enhance_offline(call, "- webinar\n"))
     assert "ninth of May" in shown
 
 

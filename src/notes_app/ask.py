@@ -262,7 +262,7 @@ def retrieve_from_store(
     )
     turns = sum(1 for key in keys if key[0] == "transcript")
     if one is not None and not others:
-        known = {one: index.lengths()}
+        known = {one: index.word_counts}
         scores = _short_turns(repo, keys, scores, turns, turns, known, lexical, settings)
     else:  # the turns that could make the first passages: their texts are read for this
         depth = max(4 * k, 20)
@@ -303,28 +303,24 @@ def _short_turns(
     settings: RetrievalSettings,
 ) -> np.ndarray:
     """``retrieval.short_turns`` for the ``depth`` best-scoring turns (of the ``turns`` first
-    candidates): ``known`` holds each meeting's word counts where an index has them, the texts
-    of the others are read."""
+    candidates) that hold none of the question's words: ``known`` holds each meeting's word
+    counts where an index has them, the texts of the others are read."""
     if settings.short_weight == 1.0 or not turns:
         return scores
-
-    best = [  # the turns that hold none of the question's words
-        i
-        for i in np.argsort(-scores[:turns], kind="stable")[:depth].tolist()
-        if lexical.get(keys[i][1], {}).get(keys[i][2] or 0, 0.0) <= 0
-    ]
-    wanted = [(keys[i][1], keys[i][2] or 0) for i in best if keys[i][1] not in known]
-    counts = {key: len(terms(text)) for key, text in repo.segment_texts(wanted).items()}
+    best = []
+    for i in np.argsort(-scores[:turns], kind="stable")[:depth].tolist():
+        _, meeting_id, at = keys[i]
+        if lexical.get(meeting_id, {}).get(at or 0, 0.0) <= 0:
+            best.append((i, meeting_id, at or 0))
+    unknown = [(m, at) for _, m, at in best if m not in known]
+    read = {key: len(terms(text)) for key, text in repo.segment_texts(unknown).items()}
     lengths = np.array(
-        [
-            known[keys[i][1]].get(keys[i][2] or 0, settings.short_terms)
-            if keys[i][1] in known
-            else counts.get((keys[i][1], keys[i][2] or 0), settings.short_terms)
-            for i in best
-        ]
+        [known[m].get(at) if m in known else read.get((m, at)) for _, m, at in best], dtype=float
     )
+    lengths[np.isnan(lengths)] = settings.short_terms  # a turn not found is not judged short
+    picked = [i for i, _, _ in best]
     out = scores.copy()
-    out[best] = short_turns(scores[best], lengths, np.zeros(len(best)), settings)
+    out[picked] = short_turns(scores[picked], lengths, np.zeros(len(picked)), settings)
     return out
 
 

@@ -195,7 +195,7 @@ def named_speakers(
             if at >= 0 and tokens[at].lower() == "the":
                 at -= 1
             word = tokens[at].lower() if at >= 0 else ""
-            if subject_words is _SUBJECT_BEFORE:
+            if before is None:
                 subject = (
                     word in subject_words
                     or (word == "and" and at > 0 and word_of(tokens[at - 1]) in any_name)
@@ -417,8 +417,9 @@ class TranscriptIndex:
     def __len__(self) -> int:
         return len(self._lengths)
 
-    def lengths(self) -> dict[int, int]:
-        """Each turn's number of words that count, by segment index."""
+    @functools.cached_property
+    def word_counts(self) -> dict[int, int]:
+        """Each turn's number of words that count, by segment index (worked out once)."""
         return {
             s.index: int(n) for s, n in zip(self.segments, self._lengths.tolist(), strict=False)
         }

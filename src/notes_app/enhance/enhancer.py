@@ -408,11 +408,14 @@ class _Writer:
     people: set[str]
     stream: _Stream
     by_key: dict[int, _Slot] = field(init=False)
+    who: set[str] = field(init=False)
     streaming: bool = True
     said: list[set[str]] = field(default_factory=list)  # words of the lines accepted so far
 
     def __post_init__(self) -> None:
         self.by_key = {s.task.key: s for s in self.stream.slots if s.task is not None}
+        # Words that say who spoke, not what: the meeting's people and the two sides.
+        self.who = {w for person in self.people for w in _words(person)} | _SIDES
 
     def run(self, number: int, batch: Sequence[prompts.Task]) -> BatchReport:
         verdicts = self._ask(batch)
@@ -477,8 +480,7 @@ class _Writer:
         same = " ".join(text.lower().split()) == " ".join(task.text.lower().split())
         if same and task.kind == prompts.NOTE:
             return checks.Verdict.failed("repeats the note"), None
-        names = {w for person in self.people for w in _words(person)} | _SIDES
-        if task.kind == prompts.NOTE and not _words(text) - _words(task.text) - names:
+        if task.kind == prompts.NOTE and not _words(text) - _words(task.text) - self.who:
             # "Jade Morgan: TikTok" under "? TikTok": who said it, and the note again.
             return checks.Verdict.failed("adds nothing to the note"), None
         if any(_alike(_words(text), earlier) for earlier in self.said):

@@ -317,7 +317,7 @@ def _ranked_quotes(
     wants = _wanted_kinds(ln.text)
     out: list[_Quote] = []
     quotes = _quotes(grounding.segments, ctx, query, wants, exclude)
-    own = [t for t in _own(query) if not t.startswith("acronym:")]
+    own = list(_own(query))
     if ctx.index is not None and own:
         # A quote that holds none of the line's words (in any spelling the call has) stands
         # only as the answer to a question that does, or as the reply to a turn that does:
