@@ -26,7 +26,7 @@ from notes_app.retrieval import (
 )
 from notes_app.semantic import StaticEmbedder
 from notes_app.store.search import Filters
-from notes_app.textkit import bm25
+from notes_app.textkit import bm25, speaker_names
 
 
 def _segs(lines):
@@ -317,3 +317,73 @@ def test_asking_about_one_meeting_keeps_its_filters_and_its_notes(repo):
     # A date filter that leaves the meeting out leaves its turns out too.
     late = Filters(meeting_id=meeting, since="2999-01-01")
     assert retrieve_from_store(repo, "budget", late) == []
+
+
+# --- a call's other side, named by the meeting's one attendee ------------------------------
+
+# A two-voice recording: the mic is "me", the call is "them"; the greeting names Sarah.
+CALL = [
+    ("me", "Hi Sarah, thanks for joining."),
+    ("them", "Sure, revenue for the quarter came in at four million."),
+    ("me", "Next topic is pricing for the annual plan and new customers."),
+    ("them", "I would keep the twenty percent discount on the annual plan, it stays profitable."),
+    ("me", "Good, let's go with that."),
+]
+ABOUT_SARAH = "What did Sarah say about the discount?"
+
+
+def test_the_one_attendee_names_the_other_side_of_the_call():
+    assert speaker_names(["Sarah"]) == {"them": "Sarah"}
+    assert speaker_names([" Sarah ", ""]) == {"them": "Sarah"}
+    assert speaker_names(["Sarah", "Tom"]) == speaker_names([]) == {}
+    sides = ["me", "them"]
+    q = parse_question(ABOUT_SARAH, sides, names={"them": "Sarah"})
+    assert q.speakers == {"them"} and q.words == ("discount",)
+    view = parse_question("Sarah's view on pricing", sides, names={"them": "Sarah"})
+    assert view.speakers == {"them"} and view.words == ("pricing",)
+    # Without the name, Sarah is a topic word, as she is to a transcript of other people.
+    plain = parse_question(ABOUT_SARAH, sides)
+    assert not plain.speakers and plain.words == ("sarah", "discount")
+
+
+def test_in_memory_a_question_naming_the_one_attendee_finds_the_other_side():
+    segs = _segs(CALL)
+    before = retrieve_passages(ABOUT_SARAH, segs, k=1, context=0)
+    assert before[0].segment == 0  # by words alone, the greeting says "Sarah"
+    found = retrieve_passages(ABOUT_SARAH, segs, k=1, context=0, attendees=["Sarah"])
+    assert found[0].segment == 3
+    # With two attendees either could be "them": nothing is mapped.
+    two = retrieve_passages(ABOUT_SARAH, segs, k=1, context=0, attendees=["Sarah", "Tom"])
+    assert two == before
+
+
+def test_asking_about_one_stored_meeting_maps_its_one_attendee(repo):
+    import notes_app.ask as ask
+
+    ask._INDEXES.clear()
+    with_sarah = repo.create_meeting("Q2 review", segments=_segs(CALL), attendees=["Sarah"])
+    with_two = repo.create_meeting("Q2 review", segments=_segs(CALL), attendees=["Sarah", "Tom"])
+
+    def first(meeting, **filters):
+        found = retrieve_from_store(
+            repo, ABOUT_SARAH, Filters(meeting_id=meeting, **filters), k=1, context=0
+        )
+        return found[0].segment
+
+    assert first(with_sarah) == 3
+    assert first(with_two) == 0  # as before: the greeting's "Sarah" wins
+    # With another filter the meeting goes through FTS5, and maps the same.
+    assert first(with_sarah, since="2000-01-01") == 3
+    assert first(with_two, since="2000-01-01") == 0
+
+
+def test_the_share_server_maps_the_snapshots_one_attendee(monkeypatch):
+    import notes_app.share.answer as share_answer
+    from notes_app.share.model import Snapshot
+
+    monkeypatch.setattr(share_answer, "default_embedder", lambda: None)
+    segs = tuple(_segs(CALL))
+    alone = Snapshot("Q2 review", None, ("Sarah",), (), segs)
+    assert share_answer.answer_question(alone, ABOUT_SARAH).answer.citations[0].segment == 3
+    two = Snapshot("Q2 review", None, ("Sarah", "Tom"), (), segs)
+    assert share_answer.answer_question(two, ABOUT_SARAH).answer.citations[0].segment == 0

@@ -37,7 +37,7 @@ from notes_app.retrieval import (
 )
 from notes_app.semantic import Embedder
 from notes_app.store.search import Filters, SearchResult, search
-from notes_app.textkit import speaker_label, stem
+from notes_app.textkit import speaker_label, speaker_names, stem
 
 DONT_SAY = "The meetings don't say."
 
@@ -112,6 +112,7 @@ def retrieve_passages(
     context: int = 1,
     index: TranscriptIndex | None = None,
     settings: RetrievalSettings = DEFAULT,
+    attendees: Sequence[str] = (),
 ) -> list[Passage]:
     """The ``k`` passages of one meeting that best match ``question``.
 
@@ -120,13 +121,15 @@ def retrieve_passages(
     and with an embedder the similarity of meaning is fused in (``notes_app.retrieval``).
     Notes blocks compete as passages of their own. Pass an ``index`` built once for these
     segments and blocks (``TranscriptIndex``) to ask many questions without tokenising the
-    transcript again each time; ``segments`` and ``blocks`` are then not read.
+    transcript again each time; ``segments`` and ``blocks`` are then not read. With the
+    meeting's ``attendees``, a question naming its one attendee names the other side ("them").
     """
     if index is None:
         index = TranscriptIndex(segments, blocks)
     ordered = index.segments
     picked: list[Passage] = []
-    for i, score in index.rank(question, k, context, settings):
+    names = speaker_names(attendees)
+    for i, score in index.rank(question, k, context, settings, names):
         if i < len(ordered):
             lo, hi = max(0, i - context), min(len(ordered), i + context + 1)
             picked.append(_window_passage(ordered, i, lo, hi, score, meeting_id, title))
@@ -219,7 +222,9 @@ def retrieve_from_store(
     speaker's turns weigh more, each turn is blended with its neighbours); with an
     ``embedder``, the segments of the meeting asked about (or of the meetings the FTS hits
     come from) are also ranked by similarity to the question and the two are fused
-    (``notes_app.retrieval.fuse``). Notes hits compete by their FTS5 score.
+    (``notes_app.retrieval.fuse``). Notes hits compete by their FTS5 score. About one meeting
+    with one attendee, a question naming that attendee names the other side ("them"); across
+    meetings, names are not mapped (each meeting's "them" is someone else).
     """
     words = keywords(question)
     if not words:
@@ -235,11 +240,12 @@ def retrieve_from_store(
 
     one = filters.meeting_id
     others = replace(filters, meeting_id=None, speaker=None) != Filters(kinds=filters.kinds)
+    names = speaker_names(repo.get_meeting(one).attendees) if one is not None else {}
     if one is not None and not others:
         # One meeting, no other filter: its words are scored in memory over an index kept
         # between questions, exactly as in memory; FTS5 finds the notes.
         index = _meeting_index(one, segments_of(one))
-        q = index.question(question, settings)
+        q = index.question(question, settings, names)
         notes = replace(filters, kinds=("notes", "enhanced"))
         hits = search(repo.db, " ".join(q.words) + " ", notes, limit=_FUSE_DEPTH, any_term=True)
         lexical, spoke = _index_scores(index, one, q, filters.speaker, settings)
@@ -247,7 +253,7 @@ def retrieve_from_store(
         hits = search(repo.db, " ".join(words) + " ", filters, limit=_FUSE_DEPTH, any_term=True)
         # Anyone who spoke in the meetings found can be named, not only who said the words.
         meetings = list(dict.fromkeys(h.meeting_id for h in hits))
-        q = parse_question(question, repo.speakers_in(meetings), settings)
+        q = parse_question(question, repo.speakers_in(meetings), settings, names)
         if list(q.words) != words:  # a named speaker's words are who, not what
             hits = search(
                 repo.db, " ".join(q.words) + " ", filters, limit=_FUSE_DEPTH, any_term=True

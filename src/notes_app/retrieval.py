@@ -22,7 +22,7 @@ import functools
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
@@ -249,16 +249,23 @@ class Question:
 
 
 def parse_question(
-    question: str, speakers: Iterable[str | None] = (), settings: RetrievalSettings = DEFAULT
+    question: str,
+    speakers: Iterable[str | None] = (),
+    settings: RetrievalSettings = DEFAULT,
+    names: Mapping[str, str] | None = None,
 ) -> Question:
+    """The question made ready to match. ``names`` says who a speaker label is where the
+    meeting knows (``textkit.speaker_names``: "them" is Sarah in a call with her alone): the
+    question names that speaker by the name ("What did Sarah say …")."""
     words = topic_words(question, settings)
     named: set[str] = set()
     if settings.speakers:
-        speakers = list(speakers)
-        named, naming = named_speakers(question, speakers)
+        called = {s: (names or {}).get(s, s) for s in speakers if s}  # label -> as named
+        named_as, naming = named_speakers(question, called.values())
+        named = {label for label, name in called.items() if name in named_as}
         # "… agree with Marketing", "… respond to Anna": a speaker the question names as the
         # one spoken with is a person too, not a topic ("market").
-        _, spoken_to = named_speakers(question, speakers, _OBJECT_BEFORE)
+        _, spoken_to = named_speakers(question, called.values(), _OBJECT_BEFORE)
         rest = [w for w in words if w not in naming and w not in spoken_to]
         words = rest or words  # "What did Anna say?": her name is all there is to match
     stems = list(dict.fromkeys(stem(w) for w in words))
@@ -433,8 +440,13 @@ class TranscriptIndex:
         # The segments themselves belong to the caller: the index holds references to them.
         return postings + vectors + self._lengths.nbytes + 20 * len(self)
 
-    def question(self, text: str, settings: RetrievalSettings = DEFAULT) -> Question:
-        return parse_question(text, self._labels, settings)
+    def question(
+        self,
+        text: str,
+        settings: RetrievalSettings = DEFAULT,
+        names: Mapping[str, str] | None = None,
+    ) -> Question:
+        return parse_question(text, self._labels, settings, names)
 
     def bm25(self, query: Sequence[str], settings: RetrievalSettings = DEFAULT) -> np.ndarray:
         """The BM25 score of every text (segments, then blocks) for the stemmed ``query``."""
@@ -465,10 +477,12 @@ class TranscriptIndex:
         k: int,
         context: int,
         settings: RetrievalSettings = DEFAULT,
+        names: Mapping[str, str] | None = None,
     ) -> list[tuple[int, float]]:
         """The ``k`` best texts for ``question`` as (position, score): positions below
-        ``len(self.segments)`` are turns, the rest notes blocks."""
-        q = self.question(question, settings)
+        ``len(self.segments)`` are turns, the rest notes blocks. ``names``: who a speaker
+        label is, for this meeting (``parse_question``)."""
+        q = self.question(question, settings, names)
         if q.empty:
             return []
         lexical = self.bm25(q.terms, settings)

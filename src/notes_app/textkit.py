@@ -80,6 +80,13 @@ def speaker_label(speaker: str | None) -> str | None:
     return speaker or None
 
 
+def speaker_names(attendees: Sequence[str]) -> dict[str, str]:
+    """Who a side of the call is, where the meeting says: "them" → the one other attendee's
+    name when the meeting had exactly one (with more, nobody knows who spoke when)."""
+    people = [a.strip() for a in attendees if a and a.strip()]
+    return {THEM: people[0]} if len(people) == 1 else {}
+
+
 def stem(word: str) -> str:
     """A light suffix stripper: enough to meet "reviews"/"review", "planning"/"plan"."""
     w = word

@@ -48,6 +48,7 @@ from notes_app.enhance.notes_parse import (
 from notes_app.enhance.offline import enhance_offline, user_block
 from notes_app.enhance.templates import Template, load_template
 from notes_app.errors import ConfigError, LLMError
+from notes_app.textkit import speaker_names
 
 log = logging.getLogger(__name__)
 
@@ -352,9 +353,9 @@ def enhance_with_llm(
 def _named_speakers(transcript: Transcript, meeting: Meeting | None) -> Transcript:
     """In a call with one other attendee, "them" is that person: the model can say "Sarah
     reported…" and the checks know the name from the evidence."""
-    if meeting is None or len(meeting.attendees) != 1:
+    name = speaker_names(meeting.attendees).get(THEM) if meeting else None
+    if name is None:
         return transcript
-    (name,) = meeting.attendees
     return replace(
         transcript,
         segments=tuple(

@@ -43,7 +43,7 @@ from notes_app.enhance.notes_parse import (
 )
 from notes_app.enhance.text import clauses, clean_speech, is_quantity, sentences, shorten, terms
 from notes_app.enhance.topics import split_topics
-from notes_app.textkit import speaker_label
+from notes_app.textkit import speaker_label, speaker_names
 
 MODE = "offline"
 MAX_CONTEXT_LINES = 2
@@ -673,12 +673,6 @@ def _worded(q: _Quote, names: dict[str, str]) -> str:
     if asker and answerer:
         return f"{asker} asked: {q.asked} {answerer}: {q.text}"
     return f"{q.asked} {q.text}"
-
-
-def speaker_names(attendees: Sequence[str]) -> dict[str, str]:
-    """ "them" → the one other attendee's name, when the meeting had exactly one."""
-    people = [a.strip() for a in attendees if a and a.strip()]
-    return {THEM: people[0]} if len(people) == 1 else {}
 
 
 def _with_speaker(speaker: str | None, text: str, names: dict[str, str] | None = None) -> str:

@@ -62,7 +62,10 @@ def answer_question(
     server's model, and the passages are the same.
     """
     index = index_for(snapshot)
-    passages = retrieve_passages(question, (), k=MAX_PASSAGES, title=snapshot.title, index=index)
+    people = snapshot.attendees
+    passages = retrieve_passages(
+        question, (), k=MAX_PASSAGES, title=snapshot.title, index=index, attendees=people
+    )
     if llm is not None:
         try:
             return ShareAnswer(llm_answer(question, passages, llm))

@@ -16,6 +16,7 @@ from notes_app.clock import human_date, parse_iso
 from notes_app.domain import ME, THEM, Block
 from notes_app.render import blocks_to_html, clock
 from notes_app.share.model import Snapshot
+from notes_app.textkit import speaker_names
 
 NONCE_SLOT = "<%nonce%>"  # cannot occur in escaped content, where every "<" became "&lt;"
 TOPIC_LABEL_MAX = 80
@@ -149,8 +150,7 @@ def recipient_label(speaker: str | None, attendees: tuple[str, ...]) -> str:
     if speaker == ME:
         return "Note-taker"
     if speaker == THEM:
-        people = [a for a in attendees if a.strip()]
-        return people[0].strip() if len(people) == 1 else "Them"
+        return speaker_names(attendees).get(THEM, "Them")
     return speaker or ""
 
 
