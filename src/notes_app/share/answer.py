@@ -18,7 +18,7 @@ from notes_app.ask import Answer, ChatClient, extractive_answer, llm_answer, ret
 from notes_app.errors import LLMError
 from notes_app.render import clock
 from notes_app.retrieval import TranscriptIndex
-from notes_app.semantic import default_embedder
+from notes_app.semantic import affordable, default_embedder
 from notes_app.share.cache import ByteLRU
 from notes_app.share.model import Snapshot
 
@@ -98,7 +98,12 @@ def index_for(snapshot: Snapshot) -> TranscriptIndex:
             for b in snapshot.blocks
             if b.text.strip() and b.type != "heading" and (b.source == "user" or b.verified)
         ]
-        index = TranscriptIndex(snapshot.segments, evidence, embedder=default_embedder())
+        # A share of more turns than the sentence model embeds at once uses word vectors: its
+        # first question would otherwise hold the server for minutes.
+        embedder = default_embedder()
+        if embedder is not None:
+            embedder = affordable(embedder, len(snapshot.segments) + len(evidence))
+        index = TranscriptIndex(snapshot.segments, evidence, embedder=embedder)
         _indexes.put(key, (weakref.ref(snapshot), index), index.nbytes)
     return index
 
