@@ -24,6 +24,14 @@ added to the minutes after they were aligned), the meeting is flagged and scored
   line and makes the minutes lines share the most words with their transcript lines (a plain
   bag of words, nothing of the enhancer's). Two numbers for the whole meeting; each line's own
   shift is never chosen, so the repair cannot fit the labels to what the enhancer cites.
+- repaired with a second insertion ("two shifts"): the same search once more on top of the
+  first, kept only when it adds at least one shared word per aligned line it moves (a second
+  break point always fits a little better; this one must fit clearly better). On test2_003
+  the tail of the alignment runs six lines behind, not five: the lines aligned to "…prepare a
+  demo of the, like just one [document]" land on "It would be good to prepare a demo of just
+  one document", and those aligned to "we need to have all the data processed by February"
+  on "All the data needs to be processed by February", where one shift puts each on the line
+  before it.
 
 ``--alignments DIR`` reads ``DIR/<meeting>/alignment.txt`` instead where that file exists, to
 score against an alignment corrected by hand and kept outside this repository.
@@ -109,49 +117,71 @@ def _bag(text: str) -> set[str]:
 
 
 def repair(
-    aligned: dict[int, set[int]], minutes: list[str], transcript: list[str]
-) -> tuple[dict[int, set[int]], tuple[int, int] | None]:
+    aligned: dict[int, set[int]], minutes: list[str], transcript: list[str], shifts: int = 1
+) -> tuple[dict[int, set[int]], list[tuple[int, int]]]:
     """An alignment pointing at blank minutes lines, with its numbers from line s on moved
     down by d: the (s, d) that leaves no aligned line blank and shares the most words between
-    each minutes line and its transcript lines. Returns the alignment unchanged (and None)
-    when it points at no blank line or no such pair exists."""
+    each minutes line and its transcript lines. With ``shifts`` 2, a second (s2, d2) on top of
+    the first (from s2 on, moved by d2 > d) is kept when it adds at least one shared word per
+    aligned line it moves. Returns the alignment and the shifts taken (none when it points at
+    no blank line or no shift fits)."""
 
     def blank(n: int) -> bool:
         return not (1 <= n <= len(minutes)) or not minutes[n - 1].strip()
 
     if not any(blank(m) for m in aligned):
-        return aligned, None
+        return aligned, []
     said = {m: set().union(*(_bag(transcript[t - 1]) for t in ts if t <= len(transcript)))
             for m, ts in aligned.items()}  # fmt: skip
-    best: tuple[int, int, int] | None = None  # (overlap, -d, s)
-    for s in sorted(aligned):
-        for d in range(1, 11):
-            moved = {m: m + d if m >= s else m for m in aligned}
-            if any(blank(n) for n in moved.values()):
-                continue
-            overlap = sum(len(_bag(minutes[n - 1]) & said[m]) for m, n in moved.items())
-            if best is None or (overlap, -d, s) > best:
-                best = (overlap, -d, s)
-    if best is None:
-        return aligned, None
-    _, neg_d, start = best
+
+    def moved(taken: list[tuple[int, int]]) -> dict[int, int]:
+        out = {}
+        for m in aligned:
+            out[m] = m + max([d for s, d in taken if m >= s], default=0)
+        return out
+
+    def overlap(where: dict[int, int]) -> int:
+        return sum(len(_bag(minutes[n - 1]) & said[m]) for m, n in where.items())
+
+    taken: list[tuple[int, int]] = []
+    for _ in range(shifts):
+        base = overlap(moved(taken))
+        least = max((d for _, d in taken), default=0)
+        after = max((s for s, _ in taken), default=0)
+        best: tuple[int, int, int] | None = None  # (overlap, -d, s)
+        for s in sorted(m for m in aligned if m > after):
+            for d in range(least + 1, least + 11):
+                where = moved([*taken, (s, d)])
+                if any(blank(n) for n in where.values()):
+                    continue
+                if taken and overlap(where) - base < sum(1 for m in aligned if m >= s):
+                    continue  # a second break point must fit clearly better
+                if best is None or (overlap(where), -d, s) > best:
+                    best = (overlap(where), -d, s)
+        if best is None:
+            break
+        taken.append((best[2], -best[1]))
+    if not taken:
+        return aligned, []
     fixed: dict[int, set[int]] = defaultdict(set)
+    where = moved(taken)
     for m, ts in aligned.items():
-        fixed[m - neg_d if m >= start else m] |= ts
-    return fixed, (start, -neg_d)
+        fixed[where[m]] |= ts
+    return fixed, taken
 
 
 def evaluate(
-    folder: Path, verbose: bool = False, alignment: Path | None = None, repaired: bool = False
+    folder: Path, verbose: bool = False, alignment: Path | None = None, repaired: int = 0
 ) -> Score:
     transcript = load_transcript(folder / "transcript.txt")
     minutes = (folder / "minutes.txt").read_text(encoding="utf-8")
     aligned = load_alignment(alignment or folder / "alignment.txt")
     if repaired:
         said = [s.text for s in transcript.segments]
-        aligned, shift = repair(aligned, minutes.splitlines(), said)
-        if shift and verbose:
-            print(f"  repaired: minutes numbers from {shift[0]} on moved down by {shift[1]}")
+        aligned, taken = repair(aligned, minutes.splitlines(), said, repaired)
+        if taken and verbose:
+            shown = ", ".join(f"from {s} on moved down by {d}" for s, d in taken)
+            print(f"  repaired: minutes numbers {shown}")
     started = time.perf_counter()
     notes = enhance_offline(transcript, minutes)
     score = Score(seconds=time.perf_counter() - started)
@@ -198,7 +228,8 @@ def main() -> int:
             file=sys.stderr,
         )
         return 2
-    total, consistent, fixed, flagged = Score(), Score(), Score(), []
+    total, consistent, flagged = Score(), Score(), []
+    fixed = {1: Score(), 2: Score()}  # one shift, two shifts
     print(
         f"{'meeting':<12}{'lines':>6}{'hits':>6}{'hit rate':>10}{'cited':>7}{'precision':>11}"
         f"{'unaligned':>11}{'seconds':>9}"
@@ -207,30 +238,35 @@ def main() -> int:
         if args.verbose:
             print(folder.name)
         override = args.alignments / folder.name / "alignment.txt" if args.alignments else None
-        s = evaluate(folder, args.verbose, override if override and override.exists() else None)
+        given = override if override and override.exists() else None
+        s = evaluate(folder, args.verbose, given)
         total.add(s)
         if s.blank_aligned:
             flagged.append(folder.name)
-            r = evaluate(folder, args.verbose, override if override and override.exists() else None,
-                         repaired=True)  # fmt: skip
-            fixed.add(r)
             print(_row(folder.name, s) + "  *")
-            print(_row("  repaired", r))
+            for shifts, label in ((1, "  repaired"), (2, "  2 shifts")):
+                r = evaluate(folder, args.verbose, given, repaired=shifts)
+                fixed[shifts].add(r)
+                print(_row(label, r))
         else:
             consistent.add(s)
-            fixed.add(s)
+            for score in fixed.values():
+                score.add(s)
             print(_row(folder.name, s))
     print(_row("overall", total))
     if flagged:
         print(_row("consistent", consistent))
-        print(_row("repaired", fixed))
+        print(_row("repaired", fixed[1]))
+        print(_row("2 shifts", fixed[2]))
         print(
             f"* {', '.join(flagged)}: the alignment points at blank minutes lines, so its "
             "numbering does not match minutes.txt; 'consistent' leaves it out, 'repaired' "
-            "scores it with the one shift that fits (see the module's docstring)."
+            "scores it with the one shift that fits, '2 shifts' with a second one where it "
+            "fits clearly better (see the module's docstring)."
         )
     print("targets, all four meetings: hit rate >= 0.80 at precision >= 0.65")
-    for label, score in (("as aligned", total), ("repaired", fixed)):
+    rows = (("as aligned", total), ("repaired, one shift", fixed[1]), ("two shifts", fixed[2]))
+    for label, score in rows:
         met = score.hit_rate >= 0.80 and score.precision >= 0.65
         print(
             f"  {label}: hit rate {score.hits}/{score.aligned_lines} = {score.hit_rate:.3f}, "
