@@ -11,7 +11,7 @@ import html
 import json
 import re
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from notes_app import render
@@ -79,6 +79,8 @@ def _user_lines(notes: EnhancedNotes) -> list:
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(LINE, min_size=1, max_size=5))
+@example(["1.  0"])  # found by this test: the gap after an ordered marker is the user's too
+@example(["  2)   renew the plan"])
 def test_typed_lines_survive_enhancement_and_every_rendering(lines):
     notes_text = "\n".join(lines)
     parsed = parse_notes(notes_text)

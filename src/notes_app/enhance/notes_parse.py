@@ -27,8 +27,8 @@ _BULLET = re.compile(
     r"(-{1,4})(?:[ \t]+|(?=[^\s\d.,-]))"  # "- a", "--a"; not "-5%"
     r"|([•‣◦▪])[ \t]*"  # a bullet glyph is never text
     r"|([*+])[ \t]+"  # "* a"; not "*bold*"
-    r"|(\d{1,9}[.)])[ \t]+"  # "1. a"; not "4.2M" or "1)x"
-    r")(\S.*)$"
+    r"|(\d{1,9}[.)])[ \t]"  # "1. a"; not "4.2M" or "1)x"
+    r")([ \t]*\S.*)$"  # (an ordered item's further spaces are text: "1.  a" shows as typed)
 )
 # A label line such as "Pricing:" — short, so a sentence that happens to end in ':' stays text.
 _LABEL_MAX_WORDS = 6
