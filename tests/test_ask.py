@@ -211,6 +211,52 @@ def test_cli_ask_with_llm_cites_store_segments_and_keeps_conversation(
     assert ChatStore(repo.db).history(None) == []
 
 
+# A two-voice call: the mic is "me", the call is "them".
+CALL = [
+    ("me", "Next topic is pricing for the annual plan."),
+    ("them", "I would keep the twenty percent discount on the annual plan, it stays profitable."),
+    ("me", "Good, let's go with that."),
+]
+SAID = "I would keep the twenty percent discount on the annual plan, it stays profitable."
+
+
+def _call():
+    return [Segment(i, i * 10.0, i * 10.0 + 9.0, t, who) for i, (who, t) in enumerate(CALL)]
+
+
+@pytest.mark.parametrize(
+    ("attendees", "who", "across"),
+    [(["Sarah"], "Sarah", False), (["Sarah"], "Sarah", True), (["Sarah", "Tom"], "Them", False)],
+)
+def test_cli_ask_with_llm_shows_the_one_attendee_by_name(repo, monkeypatch, attendees, who, across):
+    meeting = repo.create_meeting("Q2 review", segments=_call(), attendees=attendees)
+    where = ["--all"] if across else [str(meeting)]
+    with ScriptedLLMServer() as server:
+        monkeypatch.setenv("NOTES_APP_LLM_BASE_URL", server.base_url)
+        monkeypatch.setenv("NOTES_APP_LLM_MODEL", "test-model")
+        server.queue(Reply.text("Sarah would keep the twenty percent discount [1]."))
+        question = "What did Sarah say about the discount?"
+        out = CliRunner().invoke(main, ["ask", *where, question, "--llm", "--json"])
+        prompt = server.chat_requests[0].prompt
+    assert out.exit_code == 0, out.output
+    # The model reads who "Sarah" is from the passages it is given.
+    assert f"{who}: {SAID}\nYou: Good, let's go with that." in prompt
+    (cite,) = json.loads(out.output)["citations"]
+    assert cite["segment"] == 1 and f"{who}: {SAID}" in cite["text"].splitlines()
+    # The stored turn keeps its side; the history keeps the citation as shown.
+    assert repo.get_transcript(meeting).by_index()[1].speaker == "them"
+    (kept,) = ChatStore(repo.db).history(None if across else meeting)
+    assert kept.citations[0] == cite
+
+
+def test_cli_ask_offline_shows_the_one_attendee_by_name(repo):
+    meeting = repo.create_meeting("Q2 review", segments=_call(), attendees=["Sarah"])
+    question = "What did Sarah say about the discount?"
+    out = CliRunner().invoke(main, ["ask", str(meeting), question, "--offline"])
+    assert out.exit_code == 0, out.output
+    assert f"    Sarah: {SAID}" in out.output.splitlines() and "Them:" not in out.output
+
+
 def test_cli_ask_llm_error_is_one_clear_line(repo, acme, monkeypatch):
     with ScriptedLLMServer(models=["other-model"]) as server:
         monkeypatch.setenv("NOTES_APP_LLM_BASE_URL", server.base_url)

@@ -387,3 +387,85 @@ def test_the_share_server_maps_the_snapshots_one_attendee(monkeypatch):
     assert share_answer.answer_question(alone, ABOUT_SARAH).answer.citations[0].segment == 3
     two = Snapshot("Q2 review", None, ("Sarah", "Tom"), (), segs)
     assert share_answer.answer_question(two, ABOUT_SARAH).answer.citations[0].segment == 0
+
+
+# The words the other side said in CALL, as a passage of one turn shows them.
+DISCOUNT = "I would keep the twenty percent discount on the annual plan, it stays profitable."
+
+
+def test_passages_call_the_one_attendee_by_name_and_keep_the_segments():
+    segs = _segs(CALL)
+    (found,) = retrieve_passages(ABOUT_SARAH, segs, k=1, attendees=["Sarah"])
+    assert found.text.splitlines() == [
+        "You: Next topic is pricing for the annual plan and new customers.",
+        f"Sarah: {DISCOUNT}",
+        "You: Good, let's go with that.",
+    ]
+    assert segs[3].speaker == "them"  # only the label shown is hers
+    (two,) = retrieve_passages("annual plan discount", segs, k=1, attendees=["Sarah", "Tom"])
+    assert two.text.splitlines()[1] == f"Them: {DISCOUNT}"
+    (nobody,) = retrieve_passages("annual plan discount", segs, k=1)
+    assert nobody.text == two.text
+
+
+def test_stored_passages_call_the_one_attendee_by_name(repo):
+    with_sarah = repo.create_meeting("Q2 review", segments=_segs(CALL), attendees=["Sarah"])
+    with_two = repo.create_meeting("Q2 review", segments=_segs(CALL), attendees=["Sarah", "Tom"])
+
+    def first(meeting, question=ABOUT_SARAH, **filters):
+        found = retrieve_from_store(
+            repo, question, Filters(meeting_id=meeting, **filters), k=1, context=0
+        )
+        return found[0].text
+
+    assert first(with_sarah) == f"Sarah: {DISCOUNT}"
+    assert first(with_sarah, since="2000-01-01") == f"Sarah: {DISCOUNT}"  # through FTS5
+    assert first(with_two, "annual plan discount") == f"Them: {DISCOUNT}"
+    assert first(with_two, "annual plan discount", since="2000-01-01") == f"Them: {DISCOUNT}"
+    assert repo.get_transcript(with_sarah).by_index()[3].speaker == "them"
+
+
+def test_across_meetings_each_meeting_names_its_own_attendee(repo):
+    with_sarah = repo.create_meeting("Q2 review", segments=_segs(CALL), attendees=["Sarah"])
+    with_tom = repo.create_meeting("Q3 review", segments=_segs(CALL), attendees=["Tom"])
+    with_two = repo.create_meeting("Q4 review", segments=_segs(CALL), attendees=["Sarah", "Tom"])
+    found = retrieve_from_store(repo, ABOUT_SARAH, k=6, context=0)
+    # Sarah is "them" in her call alone: her turn comes first, by her name.
+    assert (found[0].meeting_id, found[0].segment) == (with_sarah, 3)
+    assert found[0].text == f"Sarah: {DISCOUNT}"
+    # Elsewhere "them" is Tom, or nobody can say who: labelled so, and not weighed as Sarah.
+    said = {p.meeting_id: p for p in found if p.segment == 3}
+    assert said[with_tom].text == f"Tom: {DISCOUNT}"
+    assert said[with_two].text == f"Them: {DISCOUNT}"
+    assert found[0].score > said[with_tom].score
+    assert repo.attendees_of([with_sarah, with_two, 404]) == {
+        with_sarah: ("Sarah",),
+        with_two: ("Sarah", "Tom"),
+    }
+
+
+def test_the_share_answer_calls_the_one_attendee_by_name(monkeypatch):
+    import notes_app.share.answer as share_answer
+    from notes_app.share.model import Snapshot
+
+    monkeypatch.setattr(share_answer, "default_embedder", lambda: None)
+    segs = tuple(_segs(CALL))
+    alone = Snapshot("Q2 review", None, ("Sarah",), (), segs)
+    said = share_answer.answer_question(alone, ABOUT_SARAH).to_dict()["citations"][0]
+    assert said["segment"] == 3 and f"Sarah: {DISCOUNT}" in said["quote"].splitlines()
+    two = Snapshot("Q2 review", None, ("Sarah", "Tom"), (), segs)
+    said = share_answer.answer_question(two, "annual plan discount").to_dict()["citations"][0]
+    assert said["segment"] == 3 and f"Them: {DISCOUNT}" in said["quote"].splitlines()
+    # The server's model reads the passages as the recipient does: Sarah is who spoke.
+    import openai
+    from llm_server import Reply, ScriptedLLMServer
+
+    from notes_app.enhance.llm import LLMClient
+
+    with ScriptedLLMServer() as server:
+        server.queue(Reply.text("She would keep the twenty percent discount [1]."))
+        raw = openai.OpenAI(base_url=server.base_url, api_key="k", max_retries=0)
+        client = LLMClient(raw, model="test-model", max_retries=0)
+        answer = share_answer.answer_question(alone, ABOUT_SARAH, llm=client).answer
+        prompt = server.chat_requests[0].prompt
+    assert answer.mode == "llm" and f"Sarah: {DISCOUNT}" in prompt

@@ -195,6 +195,19 @@ def test_ask_returns_a_cited_answer(share_server):
     assert said["time"] == "00:04"  # the quote opens with the turn before it, at 00:04
 
 
+@pytest.mark.parametrize(("attendees", "who"), [(("Tom",), "Tom"), (("Sarah", "Tom"), "Them")])
+def test_ask_quotes_the_one_attendee_by_name(share_server, attendees, who):
+    snapshot = sample_snapshot(attendees=attendees)
+    shared = publish(share_server, snapshot, include_transcript=True)
+    r = httpx.post(shared["url"] + "/ask", json={"question": "Who owns the pricing page?"})
+    (said,) = [c for c in r.json()["citations"] if c["segment"] == 2 and c["kind"] == "transcript"]
+    assert said["quote"].splitlines() == [
+        f"{who}: Marketing wants the launch on March 3rd.",
+        f"{who}: Sarah will own the pricing page and send a draft by Friday.",
+        "You: The budget is 4.2 million for the year.",
+    ]
+
+
 def test_ask_uses_only_shared_content(share_server):
     shared = publish(share_server, sample_snapshot())  # no transcript
     data = httpx.post(shared["url"] + "/ask", json={"question": "What is the budget?"}).json()

@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
@@ -122,7 +123,8 @@ def retrieve_passages(
     Notes blocks compete as passages of their own. Pass an ``index`` built once for these
     segments and blocks (``TranscriptIndex``) to ask many questions without tokenising the
     transcript again each time; ``segments`` and ``blocks`` are then not read. With the
-    meeting's ``attendees``, a question naming its one attendee names the other side ("them").
+    meeting's ``attendees``, a question naming its one attendee names the other side ("them"),
+    and the passages call that side by her name ("Sarah: …").
     """
     if index is None:
         index = TranscriptIndex(segments, blocks)
@@ -132,7 +134,8 @@ def retrieve_passages(
     for i, score in index.rank(question, k, context, settings, names):
         if i < len(ordered):
             lo, hi = max(0, i - context), min(len(ordered), i + context + 1)
-            picked.append(_window_passage(ordered, i, lo, hi, score, meeting_id, title))
+            window = _window_passage(ordered, i, lo, hi, score, meeting_id, title, names)
+            picked.append(window)
         else:
             block = index.blocks[i - len(ordered)]
             picked.append(_block_passage(block, score, meeting_id, title))
@@ -140,7 +143,14 @@ def retrieve_passages(
 
 
 def _window_passage(
-    ordered: Sequence[Segment], i: int, lo: int, hi: int, score: float, mid: int | None, title: str
+    ordered: Sequence[Segment],
+    i: int,
+    lo: int,
+    hi: int,
+    score: float,
+    mid: int | None,
+    title: str,
+    names: Mapping[str, str] | None = None,
 ) -> Passage:
     window = ordered[lo:hi]
     return Passage(
@@ -148,7 +158,7 @@ def _window_passage(
         segment=ordered[i].index,
         start=window[0].start,
         end=window[-1].end,
-        text="\n".join(_line(s) for s in window),
+        text="\n".join(_line(s, names) for s in window),
         score=round(score, 4),
         title=title,
     )
@@ -168,10 +178,11 @@ def _block_passage(block: Block, score: float, mid: int | None, title: str) -> P
     )
 
 
-def _line(s: Segment) -> str:
+def _line(s: Segment, names: Mapping[str, str] | None = None) -> str:
     """A transcript line as passages show it: "You: …", "Them: …", "Anna: …" (the words the
-    notes and the window use)."""
-    who = speaker_label(s.speaker)
+    notes and the window use); "Sarah: …" for "them" where ``names`` says who that side is.
+    Only the label shown changes: the segment keeps its speaker."""
+    who = speaker_label(s.speaker, names)
     return f"{who}: {s.text}" if who else s.text
 
 
@@ -187,6 +198,8 @@ class TranscriptSource(Protocol):
     def get_transcript(self, meeting_id: int) -> Any: ...
 
     def get_meeting(self, meeting_id: int) -> Any: ...
+
+    def attendees_of(self, meeting_ids: Sequence[int]) -> dict[int, tuple[str, ...]]: ...
 
     def speakers_in(self, meeting_ids: Sequence[int]) -> set[str]: ...
 
@@ -222,9 +235,10 @@ def retrieve_from_store(
     speaker's turns weigh more, each turn is blended with its neighbours); with an
     ``embedder``, the segments of the meeting asked about (or of the meetings the FTS hits
     come from) are also ranked by similarity to the question and the two are fused
-    (``notes_app.retrieval.fuse``). Notes hits compete by their FTS5 score. About one meeting
-    with one attendee, a question naming that attendee names the other side ("them"); across
-    meetings, names are not mapped (each meeting's "them" is someone else).
+    (``notes_app.retrieval.fuse``). Notes hits compete by their FTS5 score. In a meeting with
+    one attendee, a question naming that attendee names the other side ("them") and its
+    passages call that side by her name; across meetings, each meeting's own attendee counts
+    (Sarah is "them" in the calls with her alone, and nobody's "them" elsewhere).
     """
     words = keywords(question)
     if not words:
@@ -240,28 +254,36 @@ def retrieve_from_store(
 
     one = filters.meeting_id
     others = replace(filters, meeting_id=None, speaker=None) != Filters(kinds=filters.kinds)
-    names = speaker_names(repo.get_meeting(one).attendees) if one is not None else {}
+    # Per meeting, who a side of the call is (textkit.speaker_names): read for the meetings
+    # searched, and for any other a passage comes from.
+    sides: dict[int, dict[str, str]] = {}
+    if one is not None:
+        sides[one] = speaker_names(repo.get_meeting(one).attendees)
     if one is not None and not others:
         # One meeting, no other filter: its words are scored in memory over an index kept
         # between questions, exactly as in memory; FTS5 finds the notes.
         index = _meeting_index(one, segments_of(one))
-        q = index.question(question, settings, names)
+        q = index.question(question, settings, sides[one])
         notes = replace(filters, kinds=("notes", "enhanced"))
         hits = search(repo.db, " ".join(q.words) + " ", notes, limit=_FUSE_DEPTH, any_term=True)
         lexical, spoke = _index_scores(index, one, q, filters.speaker, settings)
     else:
         hits = search(repo.db, " ".join(words) + " ", filters, limit=_FUSE_DEPTH, any_term=True)
-        # Anyone who spoke in the meetings found can be named, not only who said the words.
+        # Anyone who spoke in the meetings found can be named, not only who said the words,
+        # and so can a meeting's one attendee, the other side of her call.
         meetings = list(dict.fromkeys(h.meeting_id for h in hits))
-        q = parse_question(question, repo.speakers_in(meetings), settings, names)
+        sides.update(_sides_of(repo, [m for m in meetings if m not in sides]))
+        called = {name for names in sides.values() for name in names.values()}
+        q = parse_question(question, repo.speakers_in(meetings) | called, settings)
         if list(q.words) != words:  # a named speaker's words are who, not what
             hits = search(
                 repo.db, " ".join(q.words) + " ", filters, limit=_FUSE_DEPTH, any_term=True
             )
             meetings = list(dict.fromkeys(h.meeting_id for h in hits))
+            sides.update(_sides_of(repo, [m for m in meetings if m not in sides]))
         lexical, spoke = _hit_scores(hits, q)
         if q.speakers:  # all of a named speaker's turns, not just those FTS5 found
-            spoke = repo.turns_of(meetings, q.speakers)
+            spoke = _turns_named(repo, meetings, q.speakers, sides)
 
     keys, scores = _store_scores(
         repo, q, hits, lexical, spoke, filters, embedder, segments_of, settings
@@ -291,11 +313,40 @@ def retrieve_from_store(
         pos = next((n for n, s in enumerate(ordered) if s.index == where), None)
         if pos is None:
             continue
-        if meeting_id not in titles:
-            titles[meeting_id] = repo.get_meeting(meeting_id).title
+        if meeting_id not in titles or meeting_id not in sides:
+            meeting = repo.get_meeting(meeting_id)
+            titles.setdefault(meeting_id, meeting.title)
+            sides.setdefault(meeting_id, speaker_names(meeting.attendees))
         lo, hi = max(0, pos - context), min(len(ordered), pos + context + 1)
-        picked.append(_window_passage(ordered, pos, lo, hi, score, meeting_id, titles[meeting_id]))
+        title, names = titles[meeting_id], sides[meeting_id]
+        picked.append(_window_passage(ordered, pos, lo, hi, score, meeting_id, title, names))
     return picked
+
+
+def _sides_of(repo: TranscriptSource, meeting_ids: Sequence[int]) -> dict[int, dict[str, str]]:
+    """Who a side of each meeting's call is (``textkit.speaker_names``), read in one query."""
+    found = repo.attendees_of(meeting_ids) if meeting_ids else {}
+    return {m: speaker_names(found.get(m, ())) for m in meeting_ids}
+
+
+def _turns_named(
+    repo: TranscriptSource,
+    meetings: Sequence[int],
+    speakers: AbstractSet[str],
+    sides: Mapping[int, Mapping[str, str]],
+) -> dict[int, set[int]]:
+    """Per meeting, the turns of the speakers the question names: by their label, and the
+    turns of a side whose name it is in that meeting ("them" where Sarah was alone)."""
+    spoke = repo.turns_of(meetings, speakers)
+    by_side: dict[frozenset[str], list[int]] = {}  # one query per set of sides, not per meeting
+    for m in meetings:
+        side = frozenset(label for label, name in sides.get(m, {}).items() if name in speakers)
+        if side:
+            by_side.setdefault(side, []).append(m)
+    for side, ids in by_side.items():
+        for m, turns in repo.turns_of(ids, side).items():
+            spoke.setdefault(m, set()).update(turns)
+    return spoke
 
 
 def _short_turns(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from notes_app.domain import ME, THEM
@@ -70,9 +70,12 @@ NOT_NAMES = LABEL_WORDS | frozenset(
 )
 
 
-def speaker_label(speaker: str | None) -> str | None:
+def speaker_label(speaker: str | None, names: Mapping[str, str] | None = None) -> str | None:
     """How a speaker is named in the notes: "You" for me (the mic), "Them" for the other side
-    (the system audio); a name as it is; None when unknown."""
+    (the system audio); a name as it is; None when unknown. ``names`` says who a side is where
+    the meeting knows (``speaker_names``): "Sarah" for "them" in a call with her alone."""
+    if names and speaker and speaker in names:
+        return names[speaker]
     if speaker == ME:
         return "You"
     if speaker == THEM:

@@ -303,6 +303,16 @@ class Repo:
         )
         return Transcript(segments=segs, language=meeting.language)
 
+    def attendees_of(self, meeting_ids: Sequence[int]) -> dict[int, tuple[str, ...]]:
+        """The attendees of each of these meetings that exists."""
+        out: dict[int, tuple[str, ...]] = {}
+        for chunk in _chunks(list(meeting_ids)):
+            marks = ",".join("?" * len(chunk))
+            sql = f"SELECT id, attendees FROM meetings WHERE id IN ({marks})"
+            for r in self._rows(sql, chunk):
+                out[r["id"]] = tuple(json.loads(r["attendees"] or "[]"))
+        return out
+
     def speakers_in(self, meeting_ids: Sequence[int]) -> set[str]:
         """Everyone who spoke in these meetings."""
         out: set[str] = set()
