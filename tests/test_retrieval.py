@@ -145,8 +145,15 @@ def test_passages_show_different_stretches_of_talk():
     scores = np.array([0.1, 0.9, 0.8, 0.7, 0.0, 0.6, 0.5])
     assert pick(scores, 3, 1) == [1, 3, 5]  # 2 is beside 1; 4 scores nothing
     assert pick(scores, 3, 0) == [1, 2, 3]
-    assert pick(scores, 3, 1, settings=replace(DEFAULT, spread=1)) == [1, 5]  # 0 is 2 from 1
     assert pick(scores, 3, 1, turns=2) == [1, 2, 3]  # items from 2 on are notes: never skipped
+    # Passages from other stretches of talk first ("spread" turns further apart) ...
+    long = np.zeros(40)
+    long[[10, 12, 14, 30]] = [0.9, 0.8, 0.7, 0.5]
+    assert pick(long, 2, 1, settings=replace(DEFAULT, spread=5)) == [10, 30]
+    assert pick(long, 2, 1, settings=replace(DEFAULT, spread=0)) == [10, 12]
+    # ... and when there are not enough of those, the rest still come, best first.
+    assert pick(long, 4, 1, settings=replace(DEFAULT, spread=5)) == [10, 12, 14, 30]
+    assert pick(scores, 3, 1, settings=replace(DEFAULT, spread=1)) == [1, 3, 5]
 
 
 # --- the index -----------------------------------------------------------------------------
