@@ -84,7 +84,8 @@ class StaticEmbedder:
         self._tokenizer = Tokenizer.from_file(str(tokenizer))
         self._tokenizer.no_padding()
         self._tokenizer.no_truncation()
-        self._table = np.ascontiguousarray(table, dtype=np.float32)
+        # Kept in half precision (as shipped): 16 MB, not 32; the rows a text uses are widened.
+        self._table = np.ascontiguousarray(table, dtype=np.float16)
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         if self._table is None:
@@ -95,7 +96,8 @@ class StaticEmbedder:
             self._tokenizer.encode_batch(list(texts), add_special_tokens=False)
         ):
             if enc.ids:
-                out[n] = self._table[np.minimum(enc.ids, len(self._table) - 1)].mean(axis=0)
+                rows = self._table[np.minimum(enc.ids, len(self._table) - 1)]
+                out[n] = rows.astype(np.float32).mean(axis=0)
         return _unit(out)
 
 

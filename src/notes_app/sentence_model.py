@@ -71,19 +71,24 @@ class SentenceEncoder:
         with self._lock:
             if self._weights is not None:
                 return
-            from safetensors.numpy import load_file
+            from safetensors import safe_open
             from tokenizers import Tokenizer
 
             tokenizer = Tokenizer.from_file(str(self.path / "tokenizer.json"))
             tokenizer.no_padding()
             tokenizer.enable_truncation(self.max_tokens)
             weights = {}
-            for k, v in load_file(str(self.path / "model.safetensors")).items():
-                if k == "embeddings.position_ids":
-                    continue
-                if k.startswith("encoder.") and k.endswith(".weight") and v.ndim == 2:
-                    v = v.T  # stored (out, in): kept as (in, out) for one plain matrix product
-                weights[k] = np.ascontiguousarray(v, dtype=np.float32)
+            # One tensor at a time: the file is never all in memory beside its copies.
+            with safe_open(str(self.path / "model.safetensors"), framework="numpy") as f:
+                for k in f.keys():  # noqa: SIM118 - safe_open has keys(), not iteration
+                    if k == "embeddings.position_ids":
+                        continue
+                    v = f.get_tensor(k)
+                    if k.startswith("encoder.") and k.endswith(".weight") and v.ndim == 2:
+                        v = v.T  # stored (out, in): kept as (in, out) for one plain product
+                    # The word-piece table (47 MB) is only looked up: half precision halves it.
+                    table = k == "embeddings.word_embeddings.weight"
+                    weights[k] = np.ascontiguousarray(v, dtype=np.float16 if table else np.float32)
             self._layers = 1 + max(
                 int(k.split(".")[2]) for k in weights if k.startswith("encoder.layer.")
             )
@@ -118,7 +123,7 @@ class SentenceEncoder:
         assert w is not None
         batch, width = ids.shape
         x = (
-            w["embeddings.word_embeddings.weight"][ids]
+            w["embeddings.word_embeddings.weight"][ids].astype(np.float32)
             + w["embeddings.position_embeddings.weight"][:width][None]
             + w["embeddings.token_type_embeddings.weight"][0]
         )
