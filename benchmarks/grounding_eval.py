@@ -135,10 +135,7 @@ def repair(
             for m, ts in aligned.items()}  # fmt: skip
 
     def moved(taken: list[tuple[int, int]]) -> dict[int, int]:
-        out = {}
-        for m in aligned:
-            out[m] = m + max([d for s, d in taken if m >= s], default=0)
-        return out
+        return {m: m + max([d for s, d in taken if m >= s], default=0) for m in aligned}
 
     def overlap(where: dict[int, int]) -> int:
         return sum(len(_bag(minutes[n - 1]) & said[m]) for m, n in where.items())
@@ -154,10 +151,11 @@ def repair(
                 where = moved([*taken, (s, d)])
                 if any(blank(n) for n in where.values()):
                     continue
-                if taken and overlap(where) - base < sum(1 for m in aligned if m >= s):
+                shared = overlap(where)
+                if taken and shared - base < sum(1 for m in aligned if m >= s):
                     continue  # a second break point must fit clearly better
-                if best is None or (overlap(where), -d, s) > best:
-                    best = (overlap(where), -d, s)
+                if best is None or (shared, -d, s) > best:
+                    best = (shared, -d, s)
         if best is None:
             break
         taken.append((best[2], -best[1]))

